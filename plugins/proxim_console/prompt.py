@@ -1,0 +1,85 @@
+"""Reading decisions from standard input without blocking the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import threading
+
+from proxim_tray import ApprovalRequest
+from proxim_tray.approval import FULL_CONTROL
+
+YES = ("y", "yes")
+NON_TTY_REMINDER_EVERY = 10
+
+
+class ConsolePrompt:
+    """Lines from standard input, read by a daemon thread and queued on the loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lines: asyncio.Queue[str] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    def start(cls) -> ConsolePrompt:
+        prompt = cls(asyncio.get_running_loop())
+        threading.Thread(target=prompt._read_stdin, name="proxim-stdin", daemon=True).start()
+        return prompt
+
+    def _read_stdin(self) -> None:
+        for line in sys.stdin:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: the host is exiting
+                self._loop.call_soon_threadsafe(self._lines.put_nowait, line.strip())
+
+    def ask(self, request: ApprovalRequest) -> None:
+        task = self._loop.create_task(self._ask(request))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _ask(self, request: ApprovalRequest) -> None:
+        while not self._lines.empty():  # what was typed before the question is not an answer to it
+            self._lines.get_nowait()
+        device = request.device
+        print(f"\nConnection request from {device.name} at {device.address}", flush=True)
+        print(
+            f"Verification code: {request.code[:3]} {request.code[3:]} (the device shows the same digits)",
+            flush=True,
+        )
+        tty = sys.stdout.isatty()
+        question = f"Approve connection from {device.name}? [y/N]"
+        if not tty:
+            print(f"{question} ({round(request.seconds_left())} s to decide)", flush=True)
+        answer_task = asyncio.ensure_future(self._lines.get())
+        decided_task = asyncio.ensure_future(request.decided())
+        try:
+            while True:
+                left = round(request.seconds_left())
+                if tty:
+                    print(f"\r{question} {left:>2} s ", end="", flush=True)
+                elif left and left % NON_TTY_REMINDER_EVERY == 0 and left < request.timeout - 1:
+                    print(f"  {left} s left", flush=True)
+                done, _ = await asyncio.wait({answer_task, decided_task}, timeout=1.0)
+                if answer_task in done:
+                    if answer_task.result().lower() in YES:
+                        request.approve(FULL_CONTROL, by="console")
+                        print("Approved." if not tty else "\nApproved.", flush=True)
+                    else:
+                        request.reject(by="console")
+                        print("Rejected." if not tty else "\nRejected.", flush=True)
+                    return
+                if decided_task in done:
+                    if decided_task.cancelled():
+                        print("\nThe request was withdrawn.", flush=True)
+                    elif decided_task.result().by == "timeout":
+                        print("\nNo answer in time: rejected.", flush=True)
+                    else:
+                        print(
+                            f"\nDecided elsewhere ({decided_task.result().by or 'another surface'}).",
+                            flush=True,
+                        )
+                    return
+        finally:
+            answer_task.cancel()
+            decided_task.cancel()

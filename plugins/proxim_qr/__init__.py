@@ -1,0 +1,51 @@
+"""Pairing display: the QR code in the terminal (console mode) and as a PNG file (``--qr-png``)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import sys
+from pathlib import Path
+
+import segno
+
+from proxim_tray import Pairing, hookimpl
+from proxim_tray.app import App
+
+__version__ = "0.1.0"
+
+logger = logging.getLogger(__name__)
+
+
+def terminal_qr(url: str) -> str:
+    buffer = io.StringIO()
+    segno.make(url, error="m", micro=False).terminal(out=buffer, compact=True, border=2)
+    return buffer.getvalue()
+
+
+def write_png(url: str, path: Path) -> None:
+    """Write atomically, so a reader never sees half a file."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    segno.make(url, error="m", micro=False).save(str(temporary), kind="png", scale=8, border=4)
+    os.replace(temporary, path)
+
+
+@hookimpl
+def proxim_show_pairing(app: App, pairing: Pairing) -> None:
+    if app.config.qr_png is not None:
+        try:
+            write_png(pairing.url, app.config.qr_png)
+        except OSError as exc:
+            logger.error("cannot write the QR code to %s: %s", app.config.qr_png, exc)
+    if app.config.console:
+        minutes = round(pairing.ttl / 60)
+        print(terminal_qr(pairing.url), end="", flush=True)
+        print(
+            f"Scan the QR code with your phone, or open this link on the device that will connect:\n"
+            f"  {pairing.url}\n(the link works once and is renewed every {minutes} min)",
+            flush=True,
+        )
+        if app.config.qr_png is not None:
+            print(f"QR code also written to {app.config.qr_png}", flush=True)
+        sys.stdout.flush()

@@ -1,0 +1,115 @@
+"""The aiohttp application: routes contributed by plugins, and the WebSocket that carries signaling."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import WSMsgType, web
+
+from proxim_tray import protocol
+from proxim_tray.app import App
+from proxim_tray.netaddr import advertised_address, url_host
+
+logger = logging.getLogger(__name__)
+
+MAX_CONNECTIONS = 16
+SEND_TIMEOUT = 5.0
+
+
+class WebSocketLink:
+    """One client's WebSocket, as the session manager sees it."""
+
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request) -> None:
+        self._ws = ws
+        self.address = request.remote or "unknown"
+        self.user_agent = request.headers.get("User-Agent", "")[:300]
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if not self._ws.closed:
+            await asyncio.wait_for(self._ws.send_json(message), SEND_TIMEOUT)
+
+    async def close(self) -> None:
+        await self._ws.close()
+
+
+def _same_origin(request: web.Request) -> bool:
+    """Browsers always send Origin on WebSocket upgrades; it must be this server itself."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser (the Python client); the secret still guards the session
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc == request.host
+
+
+def _bound_port(runner: web.AppRunner, requested: int) -> int:
+    """The port actually bound (differs from the request when that was 0)."""
+    for address in runner.addresses:
+        return int(address[1])
+    return requested
+
+
+class SignalingServer:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.web = web.Application(client_max_size=protocol.MAX_SIGNALING_BYTES)
+        self.web.router.add_get("/ws", self._websocket)
+        app.plugins.call_sync("proxim_web_routes", app=app, router=self.web.router)
+        self._runner: web.AppRunner | None = None
+        self._sockets: set[web.WebSocketResponse] = set()
+
+    async def start(self) -> None:
+        config = self.app.config
+        self._runner = web.AppRunner(self.web, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, config.bind, config.port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            if exc.errno == errno.EADDRINUSE:
+                logger.error(
+                    "port %d is already in use (is Proxim already running?); choose another with --port",
+                    config.port,
+                )
+            else:
+                logger.error("cannot listen on %s:%d: %s", config.bind, config.port, exc.strerror)
+            return
+        port = _bound_port(self._runner, config.port)
+        address = advertised_address(config.advertise_addr)
+        self.app.base_url = f"http://{url_host(address)}:{port}"
+        logger.info("signaling server listening on %s:%d, advertised as %s", config.bind, port, self.app.base_url)
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _websocket(self, request: web.Request) -> web.StreamResponse:
+        if not _same_origin(request):
+            logger.warning("refused a WebSocket from foreign origin %s", request.headers.get("Origin"))
+            raise web.HTTPForbidden(text="cross-origin WebSocket refused")
+        if len(self._sockets) >= MAX_CONNECTIONS:
+            raise web.HTTPServiceUnavailable(text="too many connections; try again shortly")
+        ws = web.WebSocketResponse(max_msg_size=protocol.MAX_SIGNALING_BYTES, heartbeat=10.0)
+        await ws.prepare(request)
+        self._sockets.add(ws)
+        link = WebSocketLink(ws, request)
+        sessions = self.app.sessions
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    await sessions.handle_message(link, message.data)
+                elif message.type == WSMsgType.BINARY:
+                    await link.send({"type": "error", "code": "bad_message", "message": "binary frames are not used"})
+                elif message.type == WSMsgType.ERROR:
+                    logger.warning("closed a WebSocket from %s: %s", link.address, ws.exception())
+                    break
+        finally:
+            self._sockets.discard(ws)
+            await sessions.link_closed(link)
+        return ws

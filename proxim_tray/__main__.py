@@ -1,0 +1,5 @@
+import sys
+
+from proxim_tray.cli import main
+
+sys.exit(main())

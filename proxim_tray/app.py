@@ -1,0 +1,79 @@
+"""The host application: configuration, plugins, backends, the session, and the event loop's life."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+from proxim_tray.backends import BackendRegistry, CaptureSource, InputBackend
+from proxim_tray.config import HostConfig
+from proxim_tray.plugins import PluginHost
+from proxim_tray.session import SessionManager
+from proxim_tray.tray import Tray
+
+logger = logging.getLogger(__name__)
+
+
+class App:
+    """One running host. Plugins receive it in every hook; it is the way back into the host."""
+
+    def __init__(self, config: HostConfig, plugins: PluginHost) -> None:
+        self.config = config
+        self.plugins = plugins
+        self.capture_sources: BackendRegistry[CaptureSource] = BackendRegistry("capture")
+        self.input_backends: BackendRegistry[InputBackend] = BackendRegistry("input")
+        plugins.call_sync("proxim_register_capture_sources", register=self.capture_sources.register)
+        plugins.call_sync("proxim_register_input_backends", register=self.input_backends.register)
+        self.sessions = SessionManager(self)
+        self.tray: Tray | None = None
+        # set by the signaling plugin once it listens: scheme, advertised address and port
+        self.base_url = ""
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._input: InputBackend | None = None
+        self._input_lock = threading.Lock()
+
+    def input_backend(self) -> InputBackend:
+        """The configured input backend, created on first use (raises BackendUnavailable with the reason)."""
+        with self._input_lock:
+            if self._input is None:
+                self._input = self.input_backends.create(self.config.input, self.config)
+            return self._input
+
+    async def run(self) -> int:
+        """Run until :meth:`request_stop`; return the process exit status."""
+        self.loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        await self.plugins.call("proxim_startup", app=self)
+        try:
+            if not self.base_url:
+                logger.error("the signaling server did not start (see the errors above); stopping")
+                return 1
+            await self.sessions.new_pairing()
+            await self._stop.wait()
+            return 0
+        finally:
+            await self.sessions.close()
+            await self.plugins.call("proxim_shutdown", app=self)
+            if self._input is not None:
+                self._input.close()
+
+    def request_stop(self) -> None:
+        """Ask the host to shut down; safe from any thread."""
+        loop, stop = self.loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(stop.set)
+
+    def call_soon(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Run a coroutine on the host's loop; for callbacks that run on other threads (tray, stdin)."""
+        if self.loop is None or self.loop.is_closed():
+            coroutine.close()
+            return
+        asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+    def state_changed(self) -> None:
+        if self.tray is not None:
+            self.tray.refresh()

@@ -1,0 +1,82 @@
+"""An approval request: a client waits while the host's user decides."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+from dataclasses import dataclass, field
+
+
+class Permission(enum.StrEnum):
+    VIEW = "view"
+    CONTROL = "control"
+
+
+VIEW_ONLY = frozenset({Permission.VIEW})
+FULL_CONTROL = frozenset({Permission.VIEW, Permission.CONTROL})
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    name: str
+    address: str
+    user_agent: str = ""
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.address})"
+
+
+@dataclass
+class Decision:
+    approved: bool
+    permissions: frozenset[Permission]
+    by: str
+
+
+@dataclass
+class ApprovalRequest:
+    """Shown by every approval surface; the first ``approve`` or ``reject`` wins, later calls are ignored."""
+
+    device: DeviceInfo
+    code: str
+    timeout: float
+    deadline: float = field(init=False)
+    _future: asyncio.Future[Decision] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.deadline = time.monotonic() + self.timeout
+        self._future = asyncio.get_running_loop().create_future()
+
+    def seconds_left(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    @property
+    def is_decided(self) -> bool:
+        return self._future.done()
+
+    def approve(self, permissions: frozenset[Permission] = FULL_CONTROL, by: str = "") -> bool:
+        return self._decide(Decision(True, frozenset(permissions) | {Permission.VIEW}, by))
+
+    def reject(self, by: str = "") -> bool:
+        return self._decide(Decision(False, frozenset(), by))
+
+    def _decide(self, decision: Decision) -> bool:
+        """Record the decision; thread-safe, returns False if another surface already decided."""
+        loop = self._future.get_loop()
+        if self._future.done():
+            return False
+        loop.call_soon_threadsafe(self._set, decision)
+        return True
+
+    def _set(self, decision: Decision) -> None:
+        if not self._future.done():
+            self._future.set_result(decision)
+
+    def cancel(self) -> None:
+        if not self._future.done():
+            self._future.cancel()
+
+    async def decided(self) -> Decision:
+        """Wait for the decision (a cancelled request raises ``asyncio.CancelledError``)."""
+        return await asyncio.shield(self._future)

@@ -1,0 +1,196 @@
+"""The ``proxim`` command: ``host`` (the default), ``plugins``, ``doctor``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from proxim_tray import __version__, doctor
+from proxim_tray.app import App
+from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_PORT, HostConfig
+from proxim_tray.errors import ProximError
+from proxim_tray.plugins import PluginHost, load_plugin_host
+
+logger = logging.getLogger(__name__)
+
+
+def _add_plugin_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plugins-dir", type=Path, metavar="DIR", help="also load plugin modules from DIR")
+    parser.add_argument(
+        "--disable-plugin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="do not load plugin NAME (repeatable)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-v: info, -vv: debug)")
+
+
+def _add_host_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-tray", action="store_true", help="run in the terminal without a tray icon")
+    parser.add_argument("--bind", default="0.0.0.0", metavar="ADDR", help="address to listen on (default: all)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})")
+    parser.add_argument("--advertise-addr", metavar="ADDR", help="address put in the pairing link (default: LAN)")
+    parser.add_argument("--qr-png", type=Path, metavar="PATH", help="also write the pairing QR code to PATH")
+    parser.add_argument(
+        "--approve-timeout",
+        type=float,
+        default=DEFAULT_APPROVE_TIMEOUT,
+        metavar="SECONDS",
+        help=f"reject a request nobody answered after SECONDS (default: {DEFAULT_APPROVE_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--link-ttl",
+        type=float,
+        default=DEFAULT_LINK_TTL,
+        metavar="SECONDS",
+        help=f"renew an unused pairing link after SECONDS (default: {DEFAULT_LINK_TTL:g})",
+    )
+    parser.add_argument("--capture", default="mss", metavar="NAME", help="screen-capture backend (default: mss)")
+    parser.add_argument("--input", default="pynput", metavar="NAME", help="input backend (default: pynput)")
+    parser.add_argument("--monitor", type=int, default=1, help="monitor to share, from 1 (default: 1)")
+    parser.add_argument("--fps", type=int, default=30, help="frame-rate cap (default: 30)")
+    parser.add_argument("--stun", action="append", default=[], metavar="URL", help="STUN server (default: none)")
+
+
+def build_parser(plugins: PluginHost | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="proxim", description="Share this desktop with a phone or another computer.")
+    parser.add_argument("--version", action="version", version=f"proxim {__version__}")
+    _add_plugin_options(parser)
+    _add_host_options(parser)
+    sub = parser.add_subparsers(dest="command")
+    host = sub.add_parser("host", help="run the host (the default)")
+    _add_plugin_options(host)
+    _add_host_options(host)
+    if plugins is not None:
+        for host_parser in (parser, host):
+            plugins.call_sync("proxim_add_options", parser=host_parser)
+    listing = sub.add_parser("plugins", help="list loaded plugins and those that failed")
+    _add_plugin_options(listing)
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    checkup = sub.add_parser("doctor", help="check what works on this machine")
+    _add_plugin_options(checkup)
+    return parser
+
+
+def _early_plugin_args(argv: Sequence[str]) -> argparse.Namespace:
+    early = argparse.ArgumentParser(add_help=False)
+    _add_plugin_options(early)
+    known, _ = early.parse_known_args(argv)
+    return known
+
+
+def _config_from(args: argparse.Namespace) -> HostConfig:
+    return HostConfig(
+        bind=args.bind,
+        port=args.port,
+        advertise_addr=args.advertise_addr,
+        approve_timeout=args.approve_timeout,
+        link_ttl=args.link_ttl,
+        qr_png=args.qr_png,
+        tray=not args.no_tray,
+        capture=args.capture,
+        input=args.input,
+        monitor=args.monitor,
+        fps=args.fps,
+        stun_servers=list(args.stun),
+        disabled_plugins=list(args.disable_plugin),
+        plugins_dir=args.plugins_dir,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    early = _early_plugin_args(argv)
+    logging.basicConfig(
+        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(early.verbose, 2)],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        plugins = load_plugin_host(early.disable_plugin, early.plugins_dir)
+    except ProximError as exc:
+        print(f"proxim: {exc}", file=sys.stderr)
+        return 2
+    args = build_parser(plugins).parse_args(argv)
+    if args.command == "plugins":
+        return print_plugins(plugins, as_json=args.json)
+    if args.command == "doctor":
+        return doctor.run(plugins)
+    return run_host(_config_from(args), plugins)
+
+
+def print_plugins(plugins: PluginHost, as_json: bool) -> int:
+    app = App(HostConfig(), plugins)
+    usable = doctor.plugin_usability(app)
+    loaded = [
+        asdict(info) | {"usable": usable.get(info.name) is None, "why_not": usable.get(info.name)}
+        for info in plugins.plugins()
+    ]
+    failed = [asdict(failure) for failure in plugins.failures]
+    if as_json:
+        print(json.dumps({"plugins": loaded, "failed": failed}, indent=2))
+        return 0
+    for entry in loaded:
+        status = "usable" if entry["usable"] else f"not usable here: {entry['why_not']}"
+        print(f"{entry['name']} {entry['version'] or ''}  [{status}]")
+        print(f"    from {entry['source']}")
+        print(f"    hooks: {', '.join(entry['hooks'])}")
+    for failure in failed:
+        print(f"{failure['name']}  [FAILED TO LOAD: {failure['error']}]")
+        print(f"    from {failure['source']}")
+    return 0
+
+
+def run_host(config: HostConfig, plugins: PluginHost) -> int:
+    plugins.call_sync("proxim_configure", config=config)
+    app = App(config, plugins)
+    tray = plugins.call_first_sync("proxim_make_tray", app=app) if config.tray else None
+    if config.tray:
+        reason = "no tray plugin is loaded" if tray is None else tray.unavailable_reason()
+        if reason:
+            print(f"No system tray here ({reason}); running in console mode.", flush=True)
+            tray = None
+    if tray is None:
+        config.console = True
+        return asyncio.run(_run_console(app))
+    app.tray = tray
+    return _run_with_tray(app)
+
+
+async def _run_console(app: App) -> int:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, app.request_stop)
+    return await app.run()
+
+
+def _run_with_tray(app: App) -> int:
+    """The tray owns the main thread; the event loop runs in a worker started once the icon is up."""
+    assert app.tray is not None
+    tray = app.tray
+    status = [0]
+
+    def loop_thread() -> None:
+        try:
+            status[0] = asyncio.run(app.run())
+        finally:
+            tray.stop()
+
+    def on_ready() -> None:
+        threading.Thread(target=loop_thread, name="proxim-loop").start()
+
+    def on_signal(signum: int, frame: object) -> None:
+        app.request_stop()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    tray.run(on_ready)
+    return status[0]

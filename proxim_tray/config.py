@@ -1,0 +1,30 @@
+"""Host configuration: defaults, then the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PORT = 47600
+DEFAULT_APPROVE_TIMEOUT = 40.0
+DEFAULT_LINK_TTL = 300.0
+
+
+@dataclass
+class HostConfig:
+    bind: str = "0.0.0.0"
+    port: int = DEFAULT_PORT
+    advertise_addr: str | None = None
+    approve_timeout: float = DEFAULT_APPROVE_TIMEOUT
+    link_ttl: float = DEFAULT_LINK_TTL
+    qr_png: Path | None = None
+    tray: bool = True
+    capture: str = "mss"
+    input: str = "pynput"
+    monitor: int = 1
+    fps: int = 30
+    stun_servers: list[str] = field(default_factory=list)
+    disabled_plugins: list[str] = field(default_factory=list)
+    plugins_dir: Path | None = None
+    # set when no tray runs: the terminal is the approval surface
+    console: bool = False

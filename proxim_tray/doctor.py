@@ -1,0 +1,108 @@
+"""``proxim doctor``: what works on this machine, and what to do about what does not."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import TYPE_CHECKING
+
+from proxim_tray.config import HostConfig
+from proxim_tray.netaddr import lan_candidates
+
+if TYPE_CHECKING:
+    from proxim_tray.app import App
+    from proxim_tray.plugins import PluginHost
+
+
+def display_server() -> tuple[str, str | None]:
+    """The display server kind and, if it is a problem, what to do."""
+    if sys.platform != "linux":
+        return sys.platform, None
+    if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
+        return "Wayland", "capture and input need X11 for now: log in with an 'on Xorg' session"
+    if os.environ.get("DISPLAY"):
+        return f"X11 ({os.environ['DISPLAY']})", None
+    return "none", "no display: run Proxim inside a desktop session (DISPLAY is not set)"
+
+
+def plugin_usability(app: App) -> dict[str, str]:
+    """Why a plugin's backends cannot work here, by plugin name (absent means usable)."""
+    reasons: dict[str, str] = {}
+    for registry in (app.capture_sources, app.input_backends):
+        for name, factory in registry.factories.items():
+            plugin_name = _owner(app.plugins, factory)
+            try:
+                backend = factory(app.config)
+                reason = backend.unavailable_reason()
+                backend.close()
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            if reason and plugin_name:
+                reasons[plugin_name] = f"{registry.kind} backend {name}: {reason}"
+    return reasons
+
+
+def _owner(plugins: PluginHost, factory: object) -> str | None:
+    module = getattr(factory, "__module__", "")
+    for info in plugins.plugins():
+        plugin = plugins.plugin_object(info.name)
+        if plugin is not None and module.startswith(getattr(plugin, "__name__", "\0")):
+            return info.name
+    return None
+
+
+def run(plugins: PluginHost) -> int:
+    config = HostConfig()
+    from proxim_tray.app import App
+
+    app = App(config, plugins)
+    problems = 0
+
+    def line(topic: str, ok: bool, text: str) -> None:
+        nonlocal problems
+        problems += not ok
+        print(f"{'OK  ' if ok else 'FIX '} {topic:<18} {text}")
+
+    kind, advice = display_server()
+    line("display server", advice is None, kind if advice is None else f"{kind}: {advice}")
+    for label, registry, chosen in (
+        ("screen capture", app.capture_sources, config.capture),
+        ("input injection", app.input_backends, config.input),
+    ):
+        factory = registry.factories.get(chosen)
+        if factory is None:
+            line(label, False, f"no {registry.kind} backend {chosen!r}: is its plugin installed and enabled?")
+            continue
+        try:
+            backend = factory(app.config)
+            reason = backend.unavailable_reason()
+            backend.close()
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+        line(label, reason is None, f"{chosen}" if reason is None else f"{chosen}: {reason}")
+    tray = plugins.call_first_sync("proxim_make_tray", app=app)
+    tray_reason = "no tray plugin is loaded" if tray is None else tray.unavailable_reason()
+    line(
+        "tray",
+        tray_reason is None,
+        "available" if tray_reason is None else f"{tray_reason} (console mode is used)",
+    )
+    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    has_notify = shutil.which("notify-send") is not None
+    line(
+        "notifications",
+        bool(bus),
+        "session D-Bus found" + ("" if has_notify else " (notify-send missing)")
+        if bus
+        else "no session D-Bus: desktop notifications are off; approve in the terminal or the tray",
+    )
+    candidates = lan_candidates()
+    if candidates:
+        best = candidates[0]
+        line("LAN address", True, f"{best.address} on {best.interface} (override with --advertise-addr)")
+    else:
+        line("LAN address", False, "none found: connect this machine to a network, or pass --advertise-addr")
+    for failure in plugins.failures:
+        line("plugin", False, f"{failure.name} failed to load: {failure.error}")
+    return 0 if problems == 0 else 1

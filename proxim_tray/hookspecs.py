@@ -1,0 +1,125 @@
+"""The hooks a Proxim plugin can implement, grouped by phase.
+
+Every hook is called with keyword arguments. Unless a spec says ``firstresult``, every implementation is called and
+one that raises is logged and skipped, so a failing plugin cannot stop the others or the host. An implementation may
+return an awaitable; the host awaits it on its event loop. ``docs/plugin_hooks.md`` is the reference for each hook.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from proxim_tray.app import App
+    from proxim_tray.approval import ApprovalRequest
+    from proxim_tray.backends import CaptureSource, InputBackend
+    from proxim_tray.config import HostConfig
+    from proxim_tray.pairing import Pairing
+    from proxim_tray.session import Session
+    from proxim_tray.tray import MenuItem, Tray
+
+    RegisterCapture = Callable[[str, Callable[[HostConfig], CaptureSource]], None]
+    RegisterInput = Callable[[str, Callable[[HostConfig], InputBackend]], None]
+
+PROJECT_NAME = "proxim"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# -- lifecycle ---------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def proxim_add_options(parser: argparse.ArgumentParser) -> None:
+    """Add command-line options to ``proxim host``. Called once, before arguments are parsed."""
+
+
+@hookspec
+def proxim_configure(config: HostConfig) -> None:
+    """Read or adjust the host configuration after the command line is parsed, before anything starts."""
+
+
+@hookspec
+def proxim_startup(app: App) -> Any:
+    """The event loop is running: start servers and tasks. May return an awaitable."""
+
+
+@hookspec
+def proxim_shutdown(app: App) -> Any:
+    """The host is stopping: release what ``proxim_startup`` took. May return an awaitable."""
+
+
+# -- backends ----------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def proxim_register_capture_sources(register: RegisterCapture) -> None:
+    """Register screen-capture backends: ``register(name, factory)``; ``factory(config)`` builds one.
+    The configuration picks one by name."""
+
+
+@hookspec
+def proxim_register_input_backends(register: RegisterInput) -> None:
+    """Register input-injection backends: ``register(name, factory)``; ``factory(config)`` builds one.
+    The configuration picks one by name."""
+
+
+# -- pairing and approval ----------------------------------------------------------------------------------------
+
+
+@hookspec
+def proxim_show_pairing(app: App, pairing: Pairing) -> Any:
+    """A new pairing link is live: display it (terminal QR, PNG, window, tray). Called again on every renewal."""
+
+
+@hookspec
+def proxim_hide_pairing(app: App, pairing: Pairing) -> Any:
+    """The pairing link is no longer valid (used, expired, or the host is stopping): stop displaying it."""
+
+
+@hookspec
+def proxim_request_approval(app: App, request: ApprovalRequest) -> Any:
+    """A client asks to connect. Every approval surface is told; the first to call ``request.approve(...)`` or
+    ``request.reject()`` decides. Await ``request.decided()`` to learn the outcome and close the prompt.
+    With no decision before ``request.deadline`` the host rejects."""
+
+
+# -- session -----------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def proxim_session_started(app: App, session: Session) -> Any:
+    """A client is connected: media flows and input is accepted as granted."""
+
+
+@hookspec
+def proxim_session_ended(app: App, session: Session, reason: str) -> Any:
+    """A session ended. ``reason`` is one of ``rejected``, ``timeout``, ``client_left``, ``host_stopped``,
+    ``host_shutdown``, ``error``."""
+
+
+# -- tray and web ------------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def proxim_make_tray(app: App) -> Tray | None:
+    """firstresult: return the system-tray front end that will own the main thread, or None."""
+    return None
+
+
+@hookspec
+def proxim_tray_menu_items(app: App) -> list[MenuItem]:
+    """Contribute entries to the tray menu; called each time the menu is rebuilt."""
+    return []
+
+
+@hookspec
+def proxim_web_routes(app: App, router: web.UrlDispatcher) -> None:
+    """Add pages or endpoints to the embedded web server (the web client adds itself this way)."""

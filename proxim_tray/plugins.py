@@ -1,0 +1,211 @@
+"""Loading plugins and calling their hooks.
+
+Built-in plugins register through the ``proxim`` entry-point group exactly as third-party plugins do. A plugin that
+fails to import or register is recorded in :attr:`PluginHost.failures` and skipped, unless ``PROXIM_STRICT_PLUGINS=1``
+makes that fatal (useful while writing a plugin).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import inspect
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from proxim_tray import hookspecs
+from proxim_tray.errors import PluginLoadError
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "proxim"
+STRICT_ENV = "PROXIM_STRICT_PLUGINS"
+
+
+@dataclass(frozen=True)
+class PluginFailure:
+    name: str
+    source: str
+    error: str
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    version: str | None
+    source: str
+    hooks: list[str] = field(default_factory=list)
+
+
+def _strict() -> bool:
+    return os.environ.get(STRICT_ENV, "") not in ("", "0")
+
+
+class PluginHost:
+    """The pluggy manager plus what Proxim knows about each plugin: where it came from, what failed."""
+
+    def __init__(self, blocked: Iterable[str] = ()) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self.pm.add_hookspecs(hookspecs)
+        self.failures: list[PluginFailure] = []
+        self.blocked: set[str] = set(blocked)
+        self._info: dict[str, PluginInfo] = {}
+        for name in self.blocked:
+            self.pm.set_blocked(name)
+
+    # -- loading ---------------------------------------------------------------------------------------------------
+
+    def load_entry_points(self) -> None:
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in self.blocked:
+                logger.info("plugin %s is disabled", ep.name)
+                continue
+            dist = ep.dist
+            source = f"entry point {ep.value}" + (f" ({dist.name})" if dist else "")
+            try:
+                module = ep.load()
+            except Exception as exc:
+                self._fail(ep.name, source, f"import failed: {type(exc).__name__}: {exc}")
+                continue
+            self.register(module, ep.name, source, dist.version if dist else None)
+
+    def load_directory(self, directory: Path) -> None:
+        """Load every ``*.py`` module and package in ``directory`` as a plugin named after the file."""
+        if not directory.is_dir():
+            raise PluginLoadError(f"--plugins-dir {directory} is not a directory")
+        for path in sorted(directory.iterdir()):
+            if path.name.startswith(("_", ".")):
+                continue
+            if path.suffix == ".py":
+                name, init = path.stem, path
+            elif (path / "__init__.py").is_file():
+                name, init = path.name, path / "__init__.py"
+            else:
+                continue
+            if name in self.blocked:
+                logger.info("plugin %s is disabled", name)
+                continue
+            source = f"file {path}"
+            try:
+                module = self._import_file(f"proxim_local_plugin_{name}", init)
+            except Exception as exc:
+                self._fail(name, source, f"import failed: {type(exc).__name__}: {exc}")
+                continue
+            self.register(module, name, source, getattr(module, "__version__", None))
+
+    @staticmethod
+    def _import_file(module_name: str, path: Path) -> ModuleType:
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot import {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+        return module
+
+    def register(self, plugin: object, name: str, source: str, version: str | None = None) -> None:
+        unknown = [
+            attr
+            for attr in dir(plugin)
+            if attr.startswith("proxim_")
+            and self.pm.parse_hookimpl_opts(plugin, attr) is not None
+            and not hasattr(self.pm.hook, attr)
+        ]
+        if unknown:
+            self._fail(name, source, f"unknown hook(s) {', '.join(unknown)}: misspelt, or made for another version?")
+            return
+        try:
+            self.pm.register(plugin, name=name)
+        except Exception as exc:
+            self._fail(name, source, f"registration failed: {type(exc).__name__}: {exc}")
+            return
+        hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
+        self._info[name] = PluginInfo(name, version, source, hooks)
+        logger.debug("plugin %s loaded from %s", name, source)
+
+    def check(self) -> None:
+        """Fail loudly if any registered implementation names no known hook (pluggy's ``check_pending``)."""
+        self.pm.check_pending()
+
+    def _fail(self, name: str, source: str, error: str) -> None:
+        if _strict():
+            raise PluginLoadError(f"plugin {name} ({source}): {error}")
+        logger.error("plugin %s skipped: %s (%s)", name, error, source)
+        self.failures.append(PluginFailure(name, source, error))
+
+    # -- introspection -----------------------------------------------------------------------------------------------
+
+    def plugins(self) -> list[PluginInfo]:
+        return [self._info[name] for name in sorted(self._info)]
+
+    def plugin_object(self, name: str) -> object | None:
+        return self.pm.get_plugin(name)
+
+    # -- calling -----------------------------------------------------------------------------------------------------
+
+    def _impls(self, hook_name: str) -> Sequence[pluggy.HookImpl]:
+        # pluggy calls the last registered first; keep its order (tryfirst/trylast included)
+        return list(reversed(getattr(self.pm.hook, hook_name).get_hookimpls()))
+
+    def _call_one(self, impl: pluggy.HookImpl, kwargs: dict[str, Any]) -> Any:
+        return impl.function(*(kwargs[arg] for arg in impl.argnames))
+
+    def call_sync(self, hook_name: str, **kwargs: Any) -> list[Any]:
+        """Call every implementation of a synchronous observer hook, isolating failures."""
+        results = []
+        for impl in self._impls(hook_name):
+            try:
+                result = self._call_one(impl, kwargs)
+            except Exception:
+                logger.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+                continue
+            if result is not None:
+                results.append(result)
+        return results
+
+    def call_first_sync(self, hook_name: str, **kwargs: Any) -> Any:
+        for impl in self._impls(hook_name):
+            try:
+                result = self._call_one(impl, kwargs)
+            except Exception:
+                logger.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+                continue
+            if result is not None:
+                return result
+        return None
+
+    async def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
+        """Call every implementation, awaiting those that return awaitables; one failure never stops the rest."""
+        results = []
+        for impl in self._impls(hook_name):
+            try:
+                result = self._call_one(impl, kwargs)
+                if inspect.isawaitable(result):
+                    result = await result
+            except Exception:
+                logger.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+                continue
+            if result is not None:
+                results.append(result)
+        return results
+
+
+def load_plugin_host(blocked: Iterable[str] = (), plugins_dir: Path | None = None) -> PluginHost:
+    host = PluginHost(blocked)
+    host.load_entry_points()
+    if plugins_dir is not None:
+        host.load_directory(plugins_dir)
+    host.check()
+    return host

@@ -1,0 +1,154 @@
+"""Parsing and validating protocol messages (docs/protocol.md). Every failure is a ProtocolError with a code."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from proxim_tray.errors import ProtocolError
+
+VERSION = 1
+MAX_SIGNALING_BYTES = 64 * 1024
+MAX_CONTROL_BYTES = 4 * 1024
+MAX_DEVICE_NAME = 64
+MAX_TEXT = 1000
+MAX_KEY_FIELD = 32
+BUTTONS = ("left", "middle", "right")
+
+
+@dataclass(frozen=True)
+class Hello:
+    session: str
+    secret: str
+    device_name: str
+    offer: str
+
+
+@dataclass(frozen=True)
+class Bye:
+    pass
+
+
+SignalingMessage = Hello | Bye
+
+
+@dataclass(frozen=True)
+class PointerMove:
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class PointerButton:
+    button: str
+    down: bool
+    x: float | None
+    y: float | None
+
+
+@dataclass(frozen=True)
+class Wheel:
+    dx: float
+    dy: float
+
+
+@dataclass(frozen=True)
+class Key:
+    key: str
+    code: str
+    down: bool
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class ReleaseAll:
+    pass
+
+
+ControlMessage = PointerMove | PointerButton | Wheel | Key | Text | ReleaseAll
+
+
+def _load(raw: str | bytes, limit: int, type_field: str) -> tuple[str, dict[str, Any]]:
+    if len(raw) > limit:
+        raise ProtocolError("too_large", f"message of {len(raw)} bytes is over the {limit}-byte limit")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError("bad_message", f"not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("bad_message", "a message must be a JSON object")
+    kind = data.get(type_field)
+    if not isinstance(kind, str):
+        raise ProtocolError("bad_message", f"missing {type_field!r} field")
+    return kind, data
+
+
+def _str(data: dict[str, Any], name: str, max_len: int, allow_empty: bool = False) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or (not value and not allow_empty):
+        raise ProtocolError("bad_message", f"{name!r} must be a non-empty string")
+    if len(value) > max_len:
+        raise ProtocolError("bad_message", f"{name!r} is longer than {max_len} characters")
+    return value
+
+
+def _number(data: dict[str, Any], name: str, low: float, high: float) -> float:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ProtocolError("bad_message", f"{name!r} must be a number")
+    if not low <= value <= high:
+        raise ProtocolError("bad_message", f"{name!r} must be between {low} and {high}")
+    return float(value)
+
+
+def parse_signaling(raw: str | bytes) -> SignalingMessage:
+    kind, data = _load(raw, MAX_SIGNALING_BYTES, "type")
+    if kind == "hello":
+        version = data.get("v")
+        if version != VERSION:
+            raise ProtocolError("unsupported_version", f"protocol version {version!r} is not supported (use {VERSION})")
+        device = data.get("device")
+        if not isinstance(device, dict):
+            raise ProtocolError("bad_message", "'device' must be an object")
+        return Hello(
+            session=_str(data, "session", 64),
+            secret=_str(data, "secret", 64),
+            device_name=_str(device, "name", MAX_DEVICE_NAME),
+            offer=_str(data, "offer", MAX_SIGNALING_BYTES),
+        )
+    if kind == "bye":
+        return Bye()
+    raise ProtocolError("bad_message", f"unknown message type {kind!r}")
+
+
+def parse_control(raw: str | bytes) -> ControlMessage:
+    kind, data = _load(raw, MAX_CONTROL_BYTES, "t")
+    if kind == "move":
+        return PointerMove(_number(data, "x", 0, 1), _number(data, "y", 0, 1))
+    if kind in ("down", "up"):
+        button = data.get("b")
+        if button not in BUTTONS:
+            raise ProtocolError("bad_message", f"'b' must be one of {', '.join(BUTTONS)}")
+        has_point = "x" in data or "y" in data
+        x = _number(data, "x", 0, 1) if has_point else None
+        y = _number(data, "y", 0, 1) if has_point else None
+        return PointerButton(button, kind == "down", x, y)
+    if kind == "wheel":
+        return Wheel(_number(data, "dx", -10_000, 10_000), _number(data, "dy", -10_000, 10_000))
+    if kind in ("kd", "ku"):
+        return Key(
+            _str(data, "key", MAX_KEY_FIELD),
+            _str(data, "code", MAX_KEY_FIELD, allow_empty=True),
+            kind == "kd",
+        )
+    if kind == "text":
+        return Text(_str(data, "text", MAX_TEXT))
+    if kind == "release":
+        return ReleaseAll()
+    raise ProtocolError("bad_message", f"unknown control message {kind!r}")

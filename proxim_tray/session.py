@@ -1,0 +1,300 @@
+"""The one session of a host and its state machine.
+
+waiting -> pending -> approved -> connecting -> connected -> ended -> a fresh waiting with a new link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from proxim_tray import protocol
+from proxim_tray.approval import ApprovalRequest, DeviceInfo, Permission
+from proxim_tray.control import RemoteControl, hello_message
+from proxim_tray.errors import BackendUnavailable, ProtocolError
+from proxim_tray.media import ScreenVideoTrack
+from proxim_tray.pairing import Pairing, verification_code
+from proxim_tray.peer import HostPeer, sdp_fingerprint
+
+if TYPE_CHECKING:
+    from aiortc import RTCDataChannel
+
+    from proxim_tray.app import App
+    from proxim_tray.backends import CaptureSource
+
+logger = logging.getLogger(__name__)
+
+
+class SessionState(enum.StrEnum):
+    WAITING = "waiting"
+    PENDING = "pending"
+    APPROVED = "approved"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    ENDED = "ended"
+
+
+class ClientLink(Protocol):
+    """The signaling connection of one client, as the signaling plugin provides it."""
+
+    address: str
+    user_agent: str
+
+    async def send(self, message: dict[str, Any]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(eq=False)
+class Session:
+    """One client's session, from its valid ``hello`` to its end."""
+
+    device: DeviceInfo
+    code: str
+    link: ClientLink = field(repr=False)
+    peer: HostPeer = field(repr=False)
+    offer: str = field(repr=False)
+    state: SessionState = SessionState.PENDING
+    permissions: frozenset[Permission] = frozenset()
+    end_reason: str | None = None
+    control: RemoteControl | None = field(default=None, repr=False)
+    track: ScreenVideoTrack | None = field(default=None, repr=False)
+    capture: CaptureSource | None = field(default=None, repr=False)
+    approval: ApprovalRequest | None = field(default=None, repr=False)
+    connected: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    @property
+    def is_live(self) -> bool:
+        return self.state is not SessionState.ENDED
+
+
+class SessionManager:
+    """Owns the pairing link and the session; the signaling plugin hands it each client's messages."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.pairing: Pairing | None = None
+        self.session: Session | None = None
+        self._peer: HostPeer | None = None
+        self._expiry: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
+
+    @property
+    def state(self) -> SessionState:
+        if self.session is not None and self.session.is_live:
+            return self.session.state
+        return SessionState.WAITING
+
+    # -- pairing -----------------------------------------------------------------------------------------------------
+
+    async def new_pairing(self) -> Pairing:
+        await self._retire_pairing()
+        self._peer = HostPeer(self.app.config.stun_servers)
+        self.pairing = Pairing(self.app.base_url, self._peer.fingerprint, self.app.config.link_ttl)
+        self._expiry = asyncio.get_running_loop().call_later(self.app.config.link_ttl, self._on_expiry, self.pairing)
+        logger.info("state waiting: new pairing link %s", self.pairing.session_id)
+        await self.app.plugins.call("proxim_show_pairing", app=self.app, pairing=self.pairing)
+        self.app.state_changed()
+        return self.pairing
+
+    async def _retire_pairing(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        pairing, self.pairing = self.pairing, None
+        if pairing is not None:
+            await self.app.plugins.call("proxim_hide_pairing", app=self.app, pairing=pairing)
+
+    def _on_expiry(self, pairing: Pairing) -> None:
+        if self.pairing is pairing:
+            logger.info("pairing link %s expired", pairing.session_id)
+            self._spawn(self._renew_unused())
+
+    async def _renew_unused(self) -> None:
+        if self._peer is not None:
+            await self._peer.close()
+        await self.new_pairing()
+
+    # -- signaling ---------------------------------------------------------------------------------------------------
+
+    async def handle_message(self, link: ClientLink, raw: str | bytes) -> None:
+        """Handle one WebSocket message; a protocol error is answered and changes nothing else."""
+        try:
+            message = protocol.parse_signaling(raw)
+            if isinstance(message, protocol.Hello):
+                self._accept_hello(link, message)
+            elif self.session is not None and self.session.link is link:
+                await self.end_session(self.session, "client_left")
+        except ProtocolError as exc:
+            await link.send({"type": "error", "code": exc.code, "message": exc.message})
+            if exc.code in ("busy", "unknown_session", "bad_secret"):
+                await link.close()
+
+    async def link_closed(self, link: ClientLink) -> None:
+        if self.session is not None and self.session.link is link and self.session.is_live:
+            await self.end_session(self.session, "client_left")
+
+    def _accept_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
+        if self.session is not None and self.session.is_live:
+            if self.session.link is link:
+                raise ProtocolError("bad_message", "this connection has already said hello")
+            raise ProtocolError("busy", "the host is already in a session; try again when it ends")
+        pairing, peer = self.pairing, self._peer
+        if pairing is None or peer is None or hello.session != pairing.session_id:
+            raise ProtocolError("unknown_session", "this pairing link is no longer valid; scan the host's new QR code")
+        if not pairing.secret_matches(hello.secret):
+            raise ProtocolError("bad_secret", "the pairing secret is wrong; scan the host's QR code again")
+        code = verification_code(peer.fingerprint, sdp_fingerprint(hello.offer))
+        device = DeviceInfo(name=hello.device_name, address=link.address, user_agent=link.user_agent)
+        # the link is used: nobody else may present it, whatever the host's user decides
+        self._peer = None
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        session = Session(device=device, code=code, link=link, peer=peer, offer=hello.offer)
+        self.session = session
+        self._spawn(self._run(session, pairing))
+
+    # -- the session -------------------------------------------------------------------------------------------------
+
+    async def _run(self, session: Session, pairing: Pairing) -> None:
+        try:
+            await self._retire_pairing()
+            if await self._approve(session):
+                await self._connect(session)
+        except Exception:
+            logger.exception("session failed")
+            await self.end_session(session, "error")
+
+    async def _approve(self, session: Session) -> bool:
+        timeout = self.app.config.approve_timeout
+        request = ApprovalRequest(device=session.device, code=session.code, timeout=timeout)
+        session.approval = request
+        self._transition(session, SessionState.PENDING)
+        await session.link.send({"type": "pending", "timeout": timeout, "code": session.code})
+        await self.app.plugins.call("proxim_request_approval", app=self.app, request=request)
+        try:
+            decision = await asyncio.wait_for(request.decided(), timeout)
+        except TimeoutError:
+            request.reject(by="timeout")
+            await session.link.send({"type": "rejected", "reason": "timeout"})
+            await self.end_session(session, "timeout")
+            return False
+        except asyncio.CancelledError:
+            if session.is_live:
+                raise
+            return False  # the session ended while pending (client left, host stopped)
+        if not session.is_live:
+            return False
+        if not decision.approved:
+            await session.link.send({"type": "rejected", "reason": "rejected"})
+            await self.end_session(session, "rejected")
+            return False
+        session.permissions = decision.permissions
+        self._transition(session, SessionState.APPROVED)
+        await session.link.send({"type": "approved", "permissions": sorted(session.permissions)})
+        return True
+
+    async def _connect(self, session: Session) -> None:
+        try:
+            session.capture = self.app.capture_sources.create(self.app.config.capture, self.app.config)
+        except BackendUnavailable as exc:
+            logger.error("%s", exc)
+            await session.link.send({"type": "ended", "reason": "error", "message": str(exc)})
+            await self.end_session(session, "error")
+            return
+        session.track = ScreenVideoTrack(session.capture, self.app.config.fps)
+        pc = session.peer.pc
+        pc.on("datachannel", lambda channel: self._on_datachannel(session, channel))
+        pc.on("connectionstatechange", lambda: self._on_connection_state(session))
+        answer = await session.peer.answer(session.offer, session.track)
+        self._transition(session, SessionState.CONNECTING)
+        await session.link.send({"type": "answer", "sdp": answer})
+
+    def _on_connection_state(self, session: Session) -> None:
+        state = session.peer.pc.connectionState
+        logger.info("peer connection %s", state)
+        if state == "connected" and session.state is SessionState.CONNECTING:
+            self._transition(session, SessionState.CONNECTED)
+            session.connected.set()
+            self._spawn(self.app.plugins.call("proxim_session_started", app=self.app, session=session))
+        elif state in ("failed", "closed") and session.is_live:
+            self._spawn(self.end_session(session, "client_left"))
+
+    def _on_datachannel(self, session: Session, channel: RTCDataChannel) -> None:
+        if channel.label != "control" or session.control is not None or session.capture is None:
+            return
+        try:
+            backend = self.app.input_backend()
+        except BackendUnavailable as exc:
+            logger.error("remote input disabled: %s", exc)
+            channel.send(json.dumps({"t": "error", "code": "input_unavailable", "message": str(exc)}))
+            return
+        geometry = session.capture.geometry()
+
+        def reply(message: dict[str, Any]) -> None:
+            if channel.readyState == "open":
+                channel.send(json.dumps(message))
+
+        session.control = RemoteControl(backend, geometry, session.permissions, reply)
+        channel.on("message", session.control.handle)
+        channel.on("close", session.control.release_all)
+        channel.send(hello_message(geometry, session.permissions))
+
+    def _transition(self, session: Session, state: SessionState) -> None:
+        logger.info("state %s -> %s (%s)", session.state, state, session.device.describe())
+        session.state = state
+        self.app.state_changed()
+
+    async def end_session(self, session: Session, reason: str) -> None:
+        """End ``session`` for ``reason``, release all it held, tell the client and plugins, show a new link."""
+        if not session.is_live:
+            return
+        session.end_reason = reason
+        self._transition(session, SessionState.ENDED)
+        if session.approval is not None:
+            session.approval.cancel()
+        if reason in ("host_stopped", "host_shutdown"):
+            with contextlib.suppress(Exception):
+                await session.link.send({"type": "ended", "reason": reason})
+        if session.control is not None:
+            await session.control.close()
+        if session.track is not None:
+            session.track.stop()
+        await session.peer.close()
+        if session.capture is not None:
+            session.capture.close()
+        with contextlib.suppress(Exception):
+            await session.link.close()
+        await self.app.plugins.call("proxim_session_ended", app=self.app, session=session, reason=reason)
+        if not self._closing:
+            await self.new_pairing()
+
+    async def stop_session(self) -> bool:
+        """The host's user stops sharing. Returns False when there was no session."""
+        if self.session is None or not self.session.is_live:
+            return False
+        await self.end_session(self.session, "host_stopped")
+        return True
+
+    async def close(self) -> None:
+        self._closing = True
+        if self.session is not None and self.session.is_live:
+            await self.end_session(self.session, "host_shutdown")
+        await self._retire_pairing()
+        if self._peer is not None:
+            await self._peer.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
