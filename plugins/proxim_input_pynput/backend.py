@@ -22,6 +22,8 @@ class PynputInputBackend(InputBackend):
         self._display: Any = None
         self._buttons: dict[str, Any] = {}
         self._borrowed: dict[int, int] = {}  # keysym -> keycode lent to it
+        self._shift_down: set[int] = set()  # Shift keycodes the client holds down
+        self._tapped: set[str] = set()  # keys typed whole at key-down, whose key-up is a no-op
         self._lock = threading.Lock()
 
     def unavailable_reason(self) -> str | None:
@@ -76,22 +78,51 @@ class PynputInputBackend(InputBackend):
 
     def key(self, key: str, code: str, down: bool) -> None:
         self._open()
+        held_as = code or key
         keysym = self._keysym(key, code)
-        if keysym:
-            self._fake_key(self._keycode(keysym)[0], down)
+        if not keysym:
+            return
+        keycode, level = self._keycode(keysym)
+        if keysym in self._shift_keysyms():
+            self._shift_down.discard(keycode)
+            if down:
+                self._shift_down.add(keycode)
+        if len(key) == 1 and (level == SHIFT_LEVEL) != bool(self._shift_down):
+            # A phone keyboard sends "A" without any Shift event: the character the client meant wins, so it is typed
+            # whole now with the Shift state it needs, and its key-up has nothing left to release.
+            if down:
+                self._tap(keycode, level)
+                self._tapped.add(held_as)
+            return
+        if not down and held_as in self._tapped:
+            self._tapped.discard(held_as)
+            return
+        self._fake_key(keycode, down)
 
     def type_text(self, text: str) -> None:
         self._open()
         for char in text:
             keysym = self._name_to_keysym("Return") if char == "\n" else char_keysym(char)
-            keycode, level = self._keycode(keysym)
-            shift = self._keycode(self._name_to_keysym("Shift_L"))[0] if level == SHIFT_LEVEL else 0
-            if shift:
-                self._fake_key(shift, True)
-            self._fake_key(keycode, True)
-            self._fake_key(keycode, False)
-            if shift:
-                self._fake_key(shift, False)
+            self._tap(*self._keycode(keysym))
+
+    def _shift_keysyms(self) -> tuple[int, int]:
+        return self._name_to_keysym("Shift_L"), self._name_to_keysym("Shift_R")
+
+    def _tap(self, keycode: int, level: int) -> None:
+        """Press and release ``keycode`` with Shift set as ``level`` needs, restoring the held Shift keys after."""
+        need_shift = level == SHIFT_LEVEL
+        held = set(self._shift_down)
+        temporary = self._keycode(self._name_to_keysym("Shift_L"))[0] if need_shift and not held else 0
+        for shift in held if not need_shift else ():
+            self._fake_key(shift, False)
+        if temporary:
+            self._fake_key(temporary, True)
+        self._fake_key(keycode, True)
+        self._fake_key(keycode, False)
+        if temporary:
+            self._fake_key(temporary, False)
+        for shift in held if not need_shift else ():
+            self._fake_key(shift, True)
 
     def _keysym(self, key: str, code: str) -> int:
         name = keysym_name_for(key, code)

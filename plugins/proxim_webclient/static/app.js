@@ -31,28 +31,17 @@ const BUTTON_MASKS = [1, 4, 2];
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  status: $('status'),
-  code: $('code'),
-  hostCode: $('host-code'),
-  codeWarning: $('code-warning'),
-  countdown: $('countdown'),
-  retry: $('retry'),
-  video: $('screen'),
-  hint: $('kbd-hint'),
-  viewOnly: $('view-only'),
-  text: $('text-input'),
-  disconnect: $('disconnect'),
+  status: $('status'), code: $('code'), hostCode: $('host-code'), codeWarning: $('code-warning'),
+  countdown: $('countdown'), retry: $('retry'), video: $('screen'), hint: $('kbd-hint'),
+  viewOnly: $('view-only'), text: $('text-input'), disconnect: $('disconnect'),
 };
 
 let state = null;
-let pc = null;
-let dc = null;
-let ws = null;
-let hostHello = null;
+let pc = null, dc = null, ws = null;
+let hostHello = null; // the host's data channel hello: {v, screen: {w, h}, permissions}
 let localCode = '';
 let canControl = false;
-let countdownTimer = 0;
-let lostTimer = 0;
+let countdownTimer = 0, lostTimer = 0;
 
 const pressedButtons = new Set();
 const pressedKeys = new Map(); // code (or key when code is empty) -> {key, code} sent with kd
@@ -82,9 +71,7 @@ function setState(next, message) {
   updateInputUi();
 }
 
-function fail(message) {
-  setState('error', message);
-}
+const fail = (message) => setState('error', message);
 
 function teardown() {
   clearTimeout(lostTimer);
@@ -142,6 +129,15 @@ function verificationCode(hostHex, clientHex) {
   return String(value % 1000000).padStart(6, '0');
 }
 
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    console.warn('Proxim: ignoring a message that is not JSON');
+    return null;
+  }
+}
+
 const formatCode = (code) => `${code.slice(0, 3)} ${code.slice(3)}`;
 
 function deviceName() {
@@ -192,9 +188,7 @@ function waitForIceGathering(timeoutMs) {
       pc.removeEventListener('icegatheringstatechange', check);
       resolve();
     };
-    const check = () => {
-      if (pc.iceGatheringState === 'complete') done();
-    };
+    const check = () => pc.iceGatheringState === 'complete' && done();
     const timer = setTimeout(done, timeoutMs);
     pc.addEventListener('icegatheringstatechange', check);
   });
@@ -246,23 +240,12 @@ function openSignaling(link, offer) {
   ws = new WebSocket(`${scheme}://${location.host}/ws`);
   ws.onopen = () => {
     opened = true;
-    ws.send(JSON.stringify({
-      type: 'hello',
-      v: 1,
-      session: link.session,
-      secret: link.secret,
-      device: { name: deviceName() },
-      offer,
-    }));
+    const device = { name: deviceName() };
+    ws.send(JSON.stringify({ type: 'hello', v: 1, session: link.session, secret: link.secret, device, offer }));
   };
   ws.onmessage = (event) => {
-    let message;
-    try {
-      message = JSON.parse(event.data);
-    } catch {
-      console.warn('Proxim: ignoring a signaling frame that is not JSON');
-      return;
-    }
+    const message = parseJson(event.data);
+    if (!message) return;
     onSignalingMessage(message, link).catch((err) => fail(`The host's answer could not be used: ${err.message}`));
   };
   ws.onclose = () => {
@@ -332,16 +315,11 @@ async function acceptAnswer(sdp, expectedFp) {
 }
 
 function onControlMessage(event) {
-  let message;
-  try {
-    message = JSON.parse(event.data);
-  } catch {
-    return;
-  }
-  if (message.t === 'hello') {
+  const message = parseJson(event.data);
+  if (message?.t === 'hello') {
     hostHello = message;
     applyPermissions(message.permissions);
-  } else if (message.t === 'error') {
+  } else if (message?.t === 'error') {
     console.warn('Proxim: the host refused input:', message.code, message.message);
   }
 }
@@ -502,9 +480,7 @@ function bindVideoInput() {
 
 function bindTextInput() {
   const box = ui.text;
-  box.addEventListener('compositionstart', () => {
-    composing = true;
-  });
+  box.addEventListener('compositionstart', () => { composing = true; });
   box.addEventListener('compositionend', () => {
     composing = false;
     setTimeout(flushText); // after the browser's final input event for the composition

@@ -1,0 +1,118 @@
+"""Shared fixtures: a real X server (Xvfb), the host as a process, and Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import LineProcess, XWitness, child_env, free_port, host_command
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM = os.environ.get("PROXIM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--autoplay-policy=no-user-gesture-required",
+]
+SCREEN = (1280, 720)
+
+
+@pytest.fixture(scope="session")
+def xvfb() -> Iterator[str]:
+    """A private Xvfb; yields its DISPLAY value."""
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is not installed: run the README's test command, which installs it")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        proc.kill()
+        pytest.fail("Xvfb did not start")
+    try:
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+@pytest.fixture
+def display_env(xvfb: str) -> dict[str, str]:
+    env = child_env(DISPLAY=xvfb)
+    env.pop("WAYLAND_DISPLAY", None)
+    return env
+
+
+@pytest.fixture
+def witness(display_env: dict[str, str]) -> Iterator[XWitness]:
+    process = XWitness(display_env)
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    path = ARTIFACTS / request.node.name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class HostProcess(LineProcess):
+    def __init__(self, env: dict[str, str], workdir: Path, *extra: str) -> None:
+        self.port = free_port()
+        self.qr_png = workdir / "pairing.png"
+        super().__init__(host_command(self.port, self.qr_png, *extra), env=env, stderr_path=workdir / "host.log")
+
+    def next_link(self, timeout: float = 15.0) -> str:
+        return self.wait_for(r"^\s+(http://\S+)$", timeout).group(1)
+
+
+@pytest.fixture
+def start_host(display_env: dict[str, str], artifacts: Path) -> Iterator[object]:
+    started: list[HostProcess] = []
+
+    def start(*extra: str) -> HostProcess:
+        host = HostProcess(display_env, artifacts, *extra)
+        started.append(host)
+        return host
+
+    yield start
+    for host in started:
+        host.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run the README's test command, which installs Debian's chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: object) -> Iterator[object]:
+    context = chromium.new_context(viewport={"width": SCREEN[0], "height": SCREEN[1]})  # type: ignore[attr-defined]
+    page = context.new_page()
+    yield page
+    context.close()
