@@ -114,3 +114,37 @@ def test_no_answer_times_out(start_host: Any, page: Any) -> None:
     page.wait_for_selector("body[data-state=timeout]", timeout=10_000)
     assert host.next_link() != first
     host.saw("No answer in time")
+
+
+def test_phone_profile_pairs_and_taps(start_host: Any, chromium: Any, witness: XWitness, artifacts: Path) -> None:
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        user_agent="Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/156.0.0.0 Mobile Safari/537.36",
+    )
+    try:
+        phone = context.new_page()
+        host = start_host()
+        pair(host, phone)
+        device = host.wait_for(r"Approve connection from (.+)\? \[y/N\]").group(1)
+        assert "Android" in device
+        code = host.saw(r"Verification code: (\d{3}) (\d{3})")
+        phone.wait_for_selector("body[data-state=pending]")
+        assert code.group(1) + code.group(2) in phone.inner_text("#code").replace(" ", "")
+        phone.screenshot(path=str(artifacts / "phone-pending.png"))
+        host.send("yes")
+        phone.wait_for_selector("body[data-state=live]", timeout=20_000)
+        wait_for_colour(phone, (255, 0, 0))
+        witness.paint("1565C0")
+        wait_for_colour(phone, (21, 101, 192))
+        phone.screenshot(path=str(artifacts / "phone-live.png"))
+        box = phone.evaluate(VIDEO_CONTENT_BOX)
+        phone.touchscreen.tap(box["x"] + 0.6 * box["width"], box["y"] + 0.4 * box["height"])
+        press = witness.next_event("button_press")
+        assert abs(press["x"] - 0.6 * (witness.width - 1)) <= 6
+        assert abs(press["y"] - 0.4 * (witness.height - 1)) <= 6
+    finally:
+        context.close()
