@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 class Permission(enum.StrEnum):
     VIEW = "view"
     CONTROL = "control"
+    COMMANDS = "commands"
 
 
 VIEW_ONLY = frozenset({Permission.VIEW})

@@ -36,6 +36,7 @@ class RemoteControl:
         self._backend = backend
         self._geometry = geometry
         self.permissions = permissions
+        self.paused = False
         self._reply = reply
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proxim-input")
         self._buttons_down: set[str] = set()
@@ -53,6 +54,9 @@ class RemoteControl:
             return
         if Permission.CONTROL not in self.permissions:
             self._reply({"t": "error", "code": "not_permitted", "message": "this session is view only"})
+            return
+        if self.paused:
+            self._reply({"t": "error", "code": "paused", "message": "the host paused sharing; input is ignored"})
             return
         self._dispatch(message)
 

@@ -31,10 +31,25 @@ class ScreenVideoTrack(MediaStreamTrack):
         self._epoch: float | None = None
         self._next_tick = 0.0
         self.codec = "vp8"
+        self._resumed = asyncio.Event()
+        self._resumed.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resumed.is_set()
+
+    @paused.setter
+    def paused(self, paused: bool) -> None:
+        """While paused no frame is captured or sent: the client keeps showing the last one."""
+        if paused:
+            self._resumed.clear()
+        else:
+            self._resumed.set()
 
     async def recv(self) -> av.VideoFrame:
         if self.readyState != "live":
             raise MediaStreamError
+        await self._resumed.wait()
         loop = asyncio.get_running_loop()
         now = loop.time()
         if self._epoch is None:

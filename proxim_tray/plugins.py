@@ -116,23 +116,20 @@ class PluginHost:
         return module
 
     def register(self, plugin: object, name: str, source: str, version: str | None = None) -> None:
-        # every @hookimpl, whatever its name: one naming no known hook (e.g. no ``proxim_`` prefix) would otherwise
-        # be registered and make ``check()`` raise for the whole host instead of skipping this plugin
-        unknown = []
-        for attr in dir(plugin):
-            opts = self.pm.parse_hookimpl_opts(plugin, attr)
-            if opts is not None and not hasattr(self.pm.hook, opts.get("specname") or attr):
-                unknown.append(attr)
+        unknown = [
+            attr
+            for attr in dir(plugin)
+            if attr.startswith("proxim_")
+            and self.pm.parse_hookimpl_opts(plugin, attr) is not None
+            and not hasattr(self.pm.hook, attr)
+        ]
         if unknown:
             self._fail(name, source, f"unknown hook(s) {', '.join(unknown)}: misspelt, or made for another version?")
             return
         try:
-            registered = self.pm.register(plugin, name=name)
+            self.pm.register(plugin, name=name)
         except Exception as exc:
             self._fail(name, source, f"registration failed: {type(exc).__name__}: {exc}")
-            return
-        if registered is None:  # pluggy refuses a blocked name without raising
-            logger.info("plugin %s is disabled", name)
             return
         hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
         self._info[name] = PluginInfo(name, version, source, hooks)

@@ -63,6 +63,8 @@ class Session:
     permissions: frozenset[Permission] = frozenset()
     end_reason: str | None = None
     control: RemoteControl | None = field(default=None, repr=False)
+    channel: RTCDataChannel | None = field(default=None, repr=False)
+    paused: bool = False
     track: ScreenVideoTrack | None = field(default=None, repr=False)
     capture: CaptureSource | None = field(default=None, repr=False)
     approval: ApprovalRequest | None = field(default=None, repr=False)
@@ -242,10 +244,48 @@ class SessionManager:
             if channel.readyState == "open":
                 channel.send(json.dumps(message))
 
+        session.channel = channel
         session.control = RemoteControl(backend, geometry, session.permissions, reply)
         channel.on("message", session.control.handle)
         channel.on("close", session.control.release_all)
         channel.send(hello_message(geometry, session.permissions))
+
+    def _tell_client(self, session: Session, message: dict[str, Any]) -> None:
+        channel = session.channel
+        if channel is not None and channel.readyState == "open":
+            channel.send(json.dumps(message))
+
+    def set_permissions(self, permissions: frozenset[Permission]) -> bool:
+        """Change what the live session may do (the host's user decides); False when there is no session."""
+        session = self.session
+        if session is None or not session.is_live:
+            return False
+        session.permissions = frozenset(permissions) | {Permission.VIEW}
+        logger.info("permissions of %s now %s", session.device.describe(), sorted(session.permissions))
+        if session.control is not None:
+            session.control.permissions = session.permissions
+            if Permission.CONTROL not in session.permissions:
+                session.control.release_all()
+        self._tell_client(session, {"t": "perm", "permissions": sorted(session.permissions)})
+        self.app.state_changed()
+        return True
+
+    def set_paused(self, paused: bool) -> bool:
+        """Pause or resume sharing: the picture freezes and remote input is refused while paused."""
+        session = self.session
+        if session is None or not session.is_live or session.paused == paused:
+            return False
+        session.paused = paused
+        if session.track is not None:
+            session.track.paused = paused
+        if session.control is not None:
+            session.control.paused = paused
+            if paused:
+                session.control.release_all()
+        self._tell_client(session, {"t": "paused" if paused else "resumed", "reason": "host"})
+        logger.info("sharing %s", "paused" if paused else "resumed")
+        self.app.state_changed()
+        return True
 
     def _transition(self, session: Session, state: SessionState) -> None:
         logger.info("state %s -> %s (%s)", session.state, state, session.device.describe())
