@@ -20,12 +20,29 @@ FULL_CONTROL = frozenset({Permission.VIEW, Permission.CONTROL})
 
 @dataclass(frozen=True)
 class DeviceInfo:
+    """Who asks: the name the client declared, what its User-Agent says, and where it connects from."""
+
     name: str
     address: str
     user_agent: str = ""
+    system: str = "unknown"
+    browser: str = "unknown"
 
     def describe(self) -> str:
         return f"{self.name} ({self.address})"
+
+    def details(self) -> str:
+        return f"{self.browser} on {self.system}, address {self.address}"
+
+
+@dataclass(frozen=True)
+class PairingAttempt:
+    """A client presented a pairing link (see the ``proxim_pairing_attempt`` hook)."""
+
+    address: str
+    device_name: str
+    user_agent: str
+    outcome: str
 
 
 @dataclass

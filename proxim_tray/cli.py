@@ -124,7 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return print_plugins(plugins, as_json=args.json)
     if args.command == "doctor":
         return doctor.run(plugins)
-    return run_host(_config_from(args), plugins)
+    config = _config_from(args)
+    plugins.call_sync("proxim_configure", config=config, args=args)
+    return run_host(config, plugins)
 
 
 def print_plugins(plugins: PluginHost, as_json: bool) -> int:
@@ -150,7 +152,6 @@ def print_plugins(plugins: PluginHost, as_json: bool) -> int:
 
 
 def run_host(config: HostConfig, plugins: PluginHost) -> int:
-    plugins.call_sync("proxim_configure", config=config)
     app = App(config, plugins)
     tray = plugins.call_first_sync("proxim_make_tray", app=app) if config.tray else None
     if config.tray:

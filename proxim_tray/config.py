@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_PORT = 47600
 DEFAULT_APPROVE_TIMEOUT = 40.0
@@ -28,3 +29,5 @@ class HostConfig:
     plugins_dir: Path | None = None
     # set when no tray runs: the terminal is the approval surface
     console: bool = False
+    # plugins keep their own settings here, by key (see the proxim_configure hook)
+    plugin_settings: dict[str, Any] = field(default_factory=dict)

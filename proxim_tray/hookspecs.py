@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from proxim_tray.app import App
-    from proxim_tray.approval import ApprovalRequest
+    from proxim_tray.approval import ApprovalRequest, Decision, PairingAttempt
     from proxim_tray.backends import CaptureSource, InputBackend
     from proxim_tray.config import HostConfig
     from proxim_tray.pairing import Pairing
@@ -42,8 +42,10 @@ def proxim_add_options(parser: argparse.ArgumentParser) -> None:
 
 
 @hookspec
-def proxim_configure(config: HostConfig) -> None:
-    """Read or adjust the host configuration after the command line is parsed, before anything starts."""
+def proxim_configure(config: HostConfig, args: argparse.Namespace) -> None:
+    """Read or adjust the host configuration after the command line is parsed, before anything starts.
+    ``args`` holds the parsed options, those added through ``proxim_add_options`` included; keep a plugin's own
+    settings in ``config.plugin_settings``."""
 
 
 @hookspec
@@ -89,6 +91,17 @@ def proxim_request_approval(app: App, request: ApprovalRequest) -> Any:
     """A client asks to connect. Every approval surface is told; the first to call ``request.approve(...)`` or
     ``request.reject()`` decides. Await ``request.decided()`` to learn the outcome and close the prompt.
     With no decision before ``request.deadline`` the host rejects."""
+
+
+@hookspec
+def proxim_pairing_attempt(app: App, attempt: PairingAttempt) -> Any:
+    """A client presented a pairing link; ``attempt.outcome`` says what became of it (``accepted``, ``bad_secret``,
+    ``unknown_session``, ``busy``, ``rate_limited``)."""
+
+
+@hookspec
+def proxim_approval_decided(app: App, request: ApprovalRequest, decision: Decision) -> Any:
+    """A request was approved or rejected (``decision.by`` names the surface, or ``timeout``)."""
 
 
 # -- session -----------------------------------------------------------------------------------------------------

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from proxim_tray import protocol
-from proxim_tray.approval import ApprovalRequest, DeviceInfo, Permission
+from proxim_tray.approval import ApprovalRequest, Decision, DeviceInfo, PairingAttempt, Permission
 from proxim_tray.control import RemoteControl, hello_message
 from proxim_tray.errors import BackendUnavailable, ProtocolError
 from proxim_tray.media import ScreenVideoTrack
 from proxim_tray.pairing import Pairing, verification_code
 from proxim_tray.peer import HostPeer, sdp_fingerprint
+from proxim_tray.ratelimit import FailureLimiter
+from proxim_tray.useragent import describe
 
 if TYPE_CHECKING:
     from aiortc import RTCDataChannel
@@ -86,6 +88,7 @@ class SessionManager:
         self._expiry: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
+        self.failures = FailureLimiter()
 
     @property
     def state(self) -> SessionState:
@@ -129,14 +132,32 @@ class SessionManager:
         """Handle one WebSocket message; a protocol error is answered and changes nothing else."""
         try:
             message = protocol.parse_signaling(raw)
-            if isinstance(message, protocol.Hello):
-                self._accept_hello(link, message)
-            elif self.session is not None and self.session.link is link:
-                await self.end_session(self.session, "client_left")
         except ProtocolError as exc:
             await link.send({"type": "error", "code": exc.code, "message": exc.message})
-            if exc.code in ("busy", "unknown_session", "bad_secret"):
+            return
+        if isinstance(message, protocol.Hello):
+            await self._handle_hello(link, message)
+        elif self.session is not None and self.session.link is link and self.session.is_live:
+            await self.end_session(self.session, "client_left")
+
+    async def _handle_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
+        try:
+            self._accept_hello(link, hello)
+            outcome = "accepted"
+        except ProtocolError as exc:
+            outcome = exc.code
+            if exc.code in ("unknown_session", "bad_secret"):
+                self.failures.record_failure(link.address)
+            await link.send({"type": "error", "code": exc.code, "message": exc.message})
+            if exc.code in ("busy", "unknown_session", "bad_secret", "rate_limited"):
                 await link.close()
+        logger.info("pairing attempt from %s: %s", link.address, outcome)
+        attempt = PairingAttempt(link.address, hello.device_name, link.user_agent, outcome)
+        await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
+
+    def owns(self, link: ClientLink) -> bool:
+        """Whether ``link`` belongs to the live session."""
+        return self.session is not None and self.session.link is link and self.session.is_live
 
     async def link_closed(self, link: ClientLink) -> None:
         if self.session is not None and self.session.link is link and self.session.is_live:
@@ -147,13 +168,17 @@ class SessionManager:
             if self.session.link is link:
                 raise ProtocolError("bad_message", "this connection has already said hello")
             raise ProtocolError("busy", "the host is already in a session; try again when it ends")
+        wait = self.failures.retry_after(link.address)
+        if wait > 0:
+            raise ProtocolError("rate_limited", f"too many failed pairing attempts; try again in {wait:.0f} s")
         pairing, peer = self.pairing, self._peer
         if pairing is None or peer is None or hello.session != pairing.session_id:
             raise ProtocolError("unknown_session", "this pairing link is no longer valid; scan the host's new QR code")
         if not pairing.secret_matches(hello.secret):
             raise ProtocolError("bad_secret", "the pairing secret is wrong; scan the host's QR code again")
         code = verification_code(peer.fingerprint, sdp_fingerprint(hello.offer))
-        device = DeviceInfo(name=hello.device_name, address=link.address, user_agent=link.user_agent)
+        system, browser = describe(link.user_agent)
+        device = DeviceInfo(hello.device_name, link.address, link.user_agent, system, browser)
         # the link is used: nobody else may present it, whatever the host's user decides
         self._peer = None
         if self._expiry is not None:
@@ -161,11 +186,11 @@ class SessionManager:
             self._expiry = None
         session = Session(device=device, code=code, link=link, peer=peer, offer=hello.offer)
         self.session = session
-        self._spawn(self._run(session, pairing))
+        self._spawn(self._run(session))
 
     # -- the session -------------------------------------------------------------------------------------------------
 
-    async def _run(self, session: Session, pairing: Pairing) -> None:
+    async def _run(self, session: Session) -> None:
         try:
             await self._retire_pairing()
             if await self._approve(session):
@@ -185,6 +210,8 @@ class SessionManager:
             decision = await asyncio.wait_for(request.decided(), timeout)
         except TimeoutError:
             request.reject(by="timeout")
+            timed_out = Decision(approved=False, permissions=frozenset(), by="timeout")
+            await self.app.plugins.call("proxim_approval_decided", app=self.app, request=request, decision=timed_out)
             await session.link.send({"type": "rejected", "reason": "timeout"})
             await self.end_session(session, "timeout")
             return False
@@ -194,6 +221,7 @@ class SessionManager:
             return False  # the session ended while pending (client left, host stopped)
         if not session.is_live:
             return False
+        await self.app.plugins.call("proxim_approval_decided", app=self.app, request=request, decision=decision)
         if not decision.approved:
             await session.link.send({"type": "rejected", "reason": "rejected"})
             await self.end_session(session, "rejected")

@@ -42,7 +42,7 @@ class ConsolePrompt:
         while not self._lines.empty():  # what was typed before the question is not an answer to it
             self._lines.get_nowait()
         device = request.device
-        print(f"\nConnection request from {device.name} at {device.address}", flush=True)
+        print(f"\nConnection request from {device.name} ({device.details()})", flush=True)
         print(
             f"Verification code: {request.code[:3]} {request.code[3:]} (the device shows the same digits)",
             flush=True,

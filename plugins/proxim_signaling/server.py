@@ -18,6 +18,12 @@ logger = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 16
 SEND_TIMEOUT = 5.0
+# a client that has not paired successfully this long after connecting is dropped
+PAIRING_IDLE_TIMEOUT = 15.0
+# ping period: a client whose network vanished is noticed (no pong) within about 1.5 periods
+HEARTBEAT = 2.0
+# frames over the protocol limit but under this get a `too_large` error; larger ones close the socket (1009)
+MAX_FRAME = 4 * protocol.MAX_SIGNALING_BYTES
 
 
 class WebSocketLink:
@@ -95,11 +101,14 @@ class SignalingServer:
             raise web.HTTPForbidden(text="cross-origin WebSocket refused")
         if len(self._sockets) >= MAX_CONNECTIONS:
             raise web.HTTPServiceUnavailable(text="too many connections; try again shortly")
-        ws = web.WebSocketResponse(max_msg_size=protocol.MAX_SIGNALING_BYTES, heartbeat=10.0)
+        ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=HEARTBEAT)
         await ws.prepare(request)
         self._sockets.add(ws)
         link = WebSocketLink(ws, request)
         sessions = self.app.sessions
+        idle = asyncio.get_running_loop().call_later(
+            PAIRING_IDLE_TIMEOUT, lambda: asyncio.ensure_future(self._drop_if_unpaired(link))
+        )
         try:
             async for message in ws:
                 if message.type == WSMsgType.TEXT:
@@ -110,6 +119,12 @@ class SignalingServer:
                     logger.warning("closed a WebSocket from %s: %s", link.address, ws.exception())
                     break
         finally:
+            idle.cancel()
             self._sockets.discard(ws)
             await sessions.link_closed(link)
         return ws
+
+    async def _drop_if_unpaired(self, link: WebSocketLink) -> None:
+        if not self.app.sessions.owns(link):
+            await link.send({"type": "error", "code": "idle", "message": "no valid pairing request in time; closing"})
+            await link.close()

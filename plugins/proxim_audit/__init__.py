@@ -1,0 +1,82 @@
+"""Opt-in audit log: one JSON line per pairing attempt, approval decision and session end (``--audit-log PATH``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from proxim_tray import ApprovalRequest, Session, hookimpl
+from proxim_tray.app import App
+from proxim_tray.approval import Decision, PairingAttempt
+from proxim_tray.config import HostConfig
+
+__version__ = "0.1.0"
+
+logger = logging.getLogger(__name__)
+SETTING = "audit_log"
+_write_lock = threading.Lock()
+
+
+def _append(path: Path, record: dict[str, Any]) -> None:
+    line = json.dumps({"time": datetime.now(UTC).isoformat(timespec="milliseconds"), **record})
+    with _write_lock, path.open("a", encoding="utf-8") as log:
+        log.write(line + "\n")
+
+
+async def _record(app: App, **record: Any) -> None:
+    path = app.config.plugin_settings.get(SETTING)
+    if path is None:
+        return
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, _append, path, record)
+    except OSError as exc:
+        logger.error("cannot write the audit log %s: %s", path, exc)
+
+
+@hookimpl
+def proxim_add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--audit-log", type=Path, metavar="PATH", help="append a JSON line per pairing event to PATH")
+
+
+@hookimpl
+def proxim_configure(config: HostConfig, args: argparse.Namespace) -> None:
+    path = getattr(args, "audit_log", None)
+    if path is not None:
+        config.plugin_settings[SETTING] = Path(path).expanduser()
+
+
+@hookimpl
+async def proxim_pairing_attempt(app: App, attempt: PairingAttempt) -> None:
+    await _record(
+        app,
+        event="pairing_attempt",
+        outcome=attempt.outcome,
+        address=attempt.address,
+        device=attempt.device_name,
+        user_agent=attempt.user_agent,
+    )
+
+
+@hookimpl
+async def proxim_approval_decided(app: App, request: ApprovalRequest, decision: Decision) -> None:
+    await _record(
+        app,
+        event="decision",
+        approved=decision.approved,
+        permissions=sorted(decision.permissions),
+        by=decision.by,
+        device=request.device.name,
+        address=request.device.address,
+        code=request.code,
+    )
+
+
+@hookimpl
+async def proxim_session_ended(app: App, session: Session, reason: str) -> None:
+    await _record(app, event="session_end", reason=reason, device=session.device.name, address=session.device.address)
