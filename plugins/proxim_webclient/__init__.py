@@ -9,18 +9,26 @@ from aiohttp import web
 from proxim_tray import hookimpl
 from proxim_tray.app import App
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 STATIC = Path(__file__).parent / "static"
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 async def _page(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
+
+
+async def _manifest(request: web.Request) -> web.StreamResponse:
+    # Python's mimetypes does not know .webmanifest; browsers want this type to offer "add to home screen".
     return web.FileResponse(
-        STATIC / "index.html", headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+        STATIC / "manifest.webmanifest", headers={"Content-Type": "application/manifest+json; charset=utf-8"}
     )
 
 
 @hookimpl
 def proxim_web_routes(app: App, router: web.UrlDispatcher) -> None:
+    router.add_get("/", _page)  # where the home-screen app starts
     router.add_get("/p/{session_id}", _page)
+    router.add_get("/static/manifest.webmanifest", _manifest)  # before the static route, which would match it too
     router.add_static("/static/", STATIC)

@@ -1,0 +1,109 @@
+// Mouse, pen and physical keyboard: captured while the video has focus; Ctrl+Alt+Shift or a click outside lets go.
+'use strict';
+
+(() => {
+  const { session, view } = window.Proxim;
+  const video = document.getElementById('screen');
+  const LINE_HEIGHT_PX = 16;
+  // Indexed by PointerEvent.button; BUTTON_MASKS gives the matching PointerEvent.buttons bit.
+  const BUTTONS = ['left', 'middle', 'right', 'back', 'forward'];
+  const BUTTON_MASKS = [1, 4, 2, 8, 16];
+  const MODIFIERS = ['Shift', 'Control', 'Alt', 'AltGraph', 'Meta'];
+
+  let pendingMove = null;
+  let moveFrame = 0;
+
+  const isMouse = (event) => event.pointerType !== 'touch';
+
+  function flushMove() {
+    moveFrame = 0;
+    if (pendingMove) session.send({ t: 'move', ...pendingMove });
+    pendingMove = null;
+  }
+
+  function pressButton(event) {
+    const button = BUTTONS[event.button];
+    const point = view.hostPoint(event.clientX, event.clientY);
+    if (!button || !point) return;
+    pendingMove = null; // the press carries a newer position
+    session.press({ t: 'down', b: button, ...point });
+  }
+
+  function releaseButton(event) {
+    const button = BUTTONS[event.button];
+    if (!button || !session.isHeld(button)) return;
+    pendingMove = null;
+    session.lift({ t: 'up', b: button, ...view.hostPoint(event.clientX, event.clientY) });
+  }
+
+  const modifiersOf = (event) => MODIFIERS.filter((name) => event.getModifierState(name));
+
+  video.addEventListener('contextmenu', (event) => event.preventDefault());
+
+  video.addEventListener('pointerdown', (event) => {
+    if (!isMouse(event) || session.state !== 'live') return;
+    video.focus({ preventScroll: true });
+    if (!event.isPrimary || !session.canSendInput()) return;
+    event.preventDefault(); // back/forward buttons must not navigate the page
+    video.setPointerCapture(event.pointerId); // so the release is seen outside the video too
+    pressButton(event);
+  });
+
+  video.addEventListener('pointermove', (event) => {
+    if (!isMouse(event) || !event.isPrimary || !session.canSendInput()) return;
+    // A second button pressed or released while another is held arrives as a move.
+    if (event.button >= 0) {
+      if (event.buttons & BUTTON_MASKS[event.button]) pressButton(event);
+      else releaseButton(event);
+      return;
+    }
+    const point = view.hostPoint(event.clientX, event.clientY);
+    if (!point) return;
+    pendingMove = point;
+    moveFrame = moveFrame || requestAnimationFrame(flushMove);
+  });
+
+  video.addEventListener('pointerup', (event) => {
+    if (isMouse(event) && event.isPrimary) releaseButton(event);
+  });
+
+  // Browsers navigate on the back and forward buttons' mouseup unless told not to.
+  video.addEventListener('mouseup', (event) => {
+    if (event.button >= 3) event.preventDefault();
+  });
+
+  video.addEventListener('wheel', (event) => {
+    if (session.state !== 'live') return;
+    event.preventDefault();
+    const unitX = [1, LINE_HEIGHT_PX, window.innerWidth][event.deltaMode] ?? 1;
+    const unitY = [1, LINE_HEIGHT_PX, window.innerHeight][event.deltaMode] ?? 1;
+    session.send({ t: 'wheel', dx: event.deltaX * unitX, dy: event.deltaY * unitY });
+  }, { passive: false });
+
+  video.addEventListener('keydown', (event) => {
+    if (!session.canSendInput()) return;
+    event.preventDefault();
+    const modifier = ['Control', 'Alt', 'Shift'].includes(event.key);
+    if (modifier && event.ctrlKey && event.altKey && event.shiftKey) {
+      video.blur(); // the way out; blurring releases everything held
+      return;
+    }
+    session.press({ t: 'kd', key: event.key, code: event.code, mods: modifiersOf(event) });
+  });
+
+  video.addEventListener('keyup', (event) => {
+    if (!session.canSendInput()) return;
+    event.preventDefault();
+    session.lift({ t: 'ku', key: event.key, code: event.code, mods: modifiersOf(event) });
+  });
+
+  const releaseEverything = () => {
+    pendingMove = null;
+    if (session.state === 'live') session.releaseAll();
+  };
+  video.addEventListener('blur', releaseEverything);
+  window.addEventListener('blur', releaseEverything);
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) releaseEverything();
+  });
+})();

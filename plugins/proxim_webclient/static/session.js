@@ -1,0 +1,362 @@
+// The session: pairing over the signaling WebSocket, the WebRTC peer, the `control` data channel, the page's state
+// and everything this page holds pressed on the host. Other scripts listen to its events. See docs/protocol.md.
+'use strict';
+
+(() => {
+  const util = window.Proxim.util;
+
+  const GATHER_TIMEOUT_MS = 1000;
+  const DISCONNECT_GRACE_MS = 3000;
+  const HEARTBEAT_MS = 250;
+  const FINGERPRINT_RE = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
+  const ACTIVE_STATES = new Set(['connecting', 'pending', 'live']);
+  const NEEDS_CONTROL = new Set(['move', 'rmove', 'down', 'up', 'wheel', 'kd', 'ku', 'text']);
+  const NEEDS_COMMANDS = new Set(['cmd', 'clip_get', 'clip_set']);
+  const SCAN_AGAIN = 'Scan the QR code the host shows now to connect again.';
+
+  const MESSAGES = {
+    idle: 'Scan the QR code shown by the computer you want to control.',
+    connecting: 'Contacting the host…',
+    live: 'Connected.',
+    rejected: `The host's user declined. ${SCAN_AGAIN}`,
+    timeout: `Nobody answered on the host in time. ${SCAN_AGAIN}`,
+    busy: 'The host is already in a session with another device. Try again when it ends.',
+    expired: 'This link was already used or has expired. Scan the new QR code on the host.',
+    ended: `The host ended the session. ${SCAN_AGAIN}`,
+    lost: `Connection lost: the host stopped answering. ${SCAN_AGAIN}`,
+    error: 'Something went wrong.',
+  };
+  const ENDED_MESSAGES = {
+    host_stopped: `The host stopped sharing. ${SCAN_AGAIN}`,
+    host_shutdown: 'The host shut down. Start Proxim on it again, then scan its new QR code.',
+    error: `The session ended because of an error on the host. ${SCAN_AGAIN}`,
+  };
+
+  const events = new EventTarget();
+  const emit = (type, detail) => events.dispatchEvent(new CustomEvent(type, { detail }));
+
+  const heldButtons = new Set();
+  const heldKeys = new Map(); // code (or key when code is empty) -> {key, code} sent with kd
+  const warnedCodes = new Set();
+  let heartbeat = 0;
+  let lostTimer = 0;
+
+  const session = {
+    state: null,
+    message: '',
+    /** true when the link was never presented to the host, so trying again can still succeed */
+    retryable: false,
+    pc: null,
+    dc: null,
+    ws: null,
+    hello: null, // the host's control channel hello
+    permissions: new Set(),
+    paused: null, // {reason, seconds} while the host pauses remote input
+    code: '',
+    hostCode: '',
+    approvalDeadline: 0,
+
+    on(type, listener) {
+      events.addEventListener(type, (event) => listener(event.detail));
+    },
+    can(permission) {
+      return this.permissions.has(permission);
+    },
+    get capabilities() {
+      return Array.isArray(this.hello?.capabilities) ? this.hello.capabilities : [];
+    },
+    get commands() {
+      return Array.isArray(this.hello?.commands) ? this.hello.commands : [];
+    },
+    canSendInput() {
+      return this.state === 'live' && this.can('control') && !this.paused && this.dc?.readyState === 'open';
+    },
+
+    /** Sends a control message if this session may; returns whether it went out. */
+    send(message) {
+      if (this.state !== 'live' || this.dc?.readyState !== 'open') return false;
+      if (NEEDS_CONTROL.has(message.t) && !this.canSendInput()) return false;
+      if (NEEDS_COMMANDS.has(message.t) && !this.can('commands')) return false;
+      this.dc.send(JSON.stringify(message));
+      return true;
+    },
+
+    /** Presses a button (`down`) or key (`kd`) on the host and remembers it until it is lifted. */
+    press(message) {
+      if (!this.canSendInput()) return;
+      if (message.t === 'down') {
+        if (heldButtons.has(message.b)) return;
+        heldButtons.add(message.b);
+      } else {
+        const id = message.code || message.key;
+        if (heldKeys.has(id)) return; // auto-repeat: the host repeats held keys itself
+        heldKeys.set(id, { key: message.key, code: message.code });
+      }
+      this.send(message);
+    },
+
+    /** Lifts what `press` pressed; a key is released as it was pressed (Shift+1 pressed "!", released "1"). */
+    lift(message) {
+      if (message.t === 'up') {
+        if (heldButtons.delete(message.b)) this.send(message);
+        return;
+      }
+      const id = message.code || message.key;
+      const pressed = heldKeys.get(id);
+      if (!pressed) return;
+      heldKeys.delete(id);
+      this.send({ ...message, ...pressed });
+    },
+
+    isHeld(button) {
+      return heldButtons.has(button);
+    },
+
+    /** Lifts everything this page holds, then tells the host to release everything too. */
+    releaseAll() {
+      heldButtons.forEach((b) => this.send({ t: 'up', b }));
+      heldKeys.forEach((pressed) => this.send({ t: 'ku', ...pressed }));
+      heldButtons.clear();
+      heldKeys.clear();
+      this.send({ t: 'release' });
+      emit('released');
+    },
+
+    disconnect() {
+      if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'bye' }));
+      setState('ended', 'You disconnected. Scan the QR code on the host to connect again.');
+    },
+
+    start() {
+      start().catch((err) => fail(`Could not start the connection: ${err.message}`));
+    },
+  };
+
+  function setState(next, message, retryable = false) {
+    if (session.state && !ACTIVE_STATES.has(session.state)) return; // end states are final
+    if (!ACTIVE_STATES.has(next)) teardown();
+    session.state = next;
+    session.message = message || MESSAGES[next];
+    session.retryable = retryable;
+    emit('state', session);
+  }
+
+  const fail = (message) => setState('error', message);
+
+  function teardown() {
+    clearTimeout(lostTimer);
+    clearInterval(heartbeat);
+    if (session.state === 'live') session.releaseAll();
+    heldButtons.clear();
+    heldKeys.clear();
+    if (session.ws) {
+      session.ws.onclose = null;
+      session.ws.close();
+    }
+    if (session.pc) session.pc.close();
+  }
+
+  function setPermissions(permissions) {
+    session.permissions = new Set(Array.isArray(permissions) ? permissions : []);
+    if (!session.can('control')) {
+      heldButtons.clear();
+      heldKeys.clear();
+    }
+    emit('permissions', session);
+  }
+
+  // ---------------------------------------------------------------- pairing and negotiation
+
+  function parseLink() {
+    const path = location.pathname.match(/^\/p\/([A-Za-z0-9_-]+)\/?$/);
+    const params = new URLSearchParams(location.hash.slice(1));
+    const secret = params.get('k');
+    const fp = params.get('fp');
+    const fpBytes = fp && util.base64urlDecode(fp);
+    if (!path || !secret || !fpBytes || fpBytes.length !== 32) return null;
+    return { session: path[1], secret, fp, fpHex: util.toFingerprintHex(fpBytes) };
+  }
+
+  function preferH264(transceiver) {
+    if (!window.RTCRtpReceiver?.getCapabilities || !transceiver.setCodecPreferences) return;
+    const codecs = RTCRtpReceiver.getCapabilities('video')?.codecs || [];
+    const isH264 = (codec) => codec.mimeType.toLowerCase() === 'video/h264';
+    if (!codecs.some(isH264)) return;
+    try {
+      transceiver.setCodecPreferences([...codecs.filter(isH264), ...codecs.filter((c) => !isH264(c))]);
+    } catch (err) {
+      console.warn('Proxim: keeping default codec order', err);
+    }
+  }
+
+  function waitForIceGathering(pc, timeoutMs) {
+    if (pc.iceGatheringState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        pc.removeEventListener('icegatheringstatechange', check);
+        resolve();
+      };
+      const check = () => pc.iceGatheringState === 'complete' && done();
+      const timer = setTimeout(done, timeoutMs);
+      pc.addEventListener('icegatheringstatechange', check);
+    });
+  }
+
+  async function start() {
+    if (location.pathname === '/' && !location.hash) {
+      setState('idle'); // opened from the home screen: there is nothing to pair with yet
+      return;
+    }
+    setState('connecting');
+    const link = parseLink();
+    if (!link) {
+      fail('This link is incomplete. Scan the QR code on the host again.');
+      return;
+    }
+    if (!window.RTCPeerConnection) {
+      fail('This browser cannot show remote screens (it has no WebRTC). Open the link in a current browser.');
+      return;
+    }
+
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    session.pc = pc;
+    preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
+    const dc = pc.createDataChannel('control');
+    session.dc = dc;
+    dc.onmessage = onControlMessage;
+    pc.ontrack = (event) => emit('track', event.streams[0] || new MediaStream([event.track]));
+    pc.onconnectionstatechange = () => {
+      clearTimeout(lostTimer);
+      if (pc.connectionState === 'failed') setState('lost');
+      if (pc.connectionState === 'disconnected') lostTimer = setTimeout(() => setState('lost'), DISCONNECT_GRACE_MS);
+    };
+
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitForIceGathering(pc, GATHER_TIMEOUT_MS);
+    if (session.state !== 'connecting') return; // the user disconnected meanwhile
+
+    const offer = pc.localDescription.sdp;
+    const clientHex = util.sha256Fingerprints(offer)[0];
+    if (!clientHex) {
+      fail("This browser's connection has no SHA-256 fingerprint; it cannot pair.");
+      return;
+    }
+    session.code = util.verificationCode(link.fpHex, clientHex);
+    openSignaling(link, offer);
+  }
+
+  function openSignaling(link, offer) {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    let opened = false;
+    const ws = new WebSocket(`${scheme}://${location.host}/ws`);
+    session.ws = ws;
+    ws.onopen = () => {
+      opened = true;
+      const device = { name: util.deviceName() };
+      ws.send(JSON.stringify({ type: 'hello', v: 1, session: link.session, secret: link.secret, device, offer }));
+    };
+    ws.onmessage = (event) => {
+      const message = util.parseJson(event.data);
+      if (!message) return;
+      onSignalingMessage(message, link).catch((err) => fail(`The host's answer could not be used: ${err.message}`));
+    };
+    ws.onclose = () => {
+      if (opened) setState('lost');
+      else {
+        setState('lost', 'Could not reach the host. Check that this device is on the same network, then try again.',
+          true);
+      }
+    };
+  }
+
+  async function onSignalingMessage(message, link) {
+    switch (message.type) {
+      case 'pending':
+        session.hostCode = String(message.code ?? '');
+        session.approvalDeadline = performance.now() + (Number(message.timeout) || 0) * 1000;
+        setState('pending', `Waiting for approval on the host. Check that it shows code ${util.formatCode(session.code)}.`);
+        break;
+      case 'approved':
+        setPermissions(message.permissions);
+        setState('connecting', 'Approved. Connecting to the screen…');
+        break;
+      case 'answer':
+        await acceptAnswer(message.sdp, link.fp);
+        break;
+      case 'rejected':
+        setState(message.reason === 'timeout' ? 'timeout' : 'rejected');
+        break;
+      case 'ended':
+        setState('ended', ENDED_MESSAGES[message.reason] || MESSAGES.ended);
+        break;
+      case 'error':
+        if (message.code === 'busy') setState('busy');
+        else if (message.code === 'unknown_session') setState('expired');
+        else fail(message.message || `The host reported an error (${message.code}).`);
+        break;
+      default:
+        console.warn('Proxim: ignoring signaling message', message.type);
+    }
+  }
+
+  async function acceptAnswer(sdp, expectedFp) {
+    const fingerprints = typeof sdp === 'string' ? util.sha256Fingerprints(sdp) : [];
+    const genuine = fingerprints.length > 0 && fingerprints.every(
+      (hex) => FINGERPRINT_RE.test(hex) && util.base64urlEncode(util.fromFingerprintHex(hex)) === expectedFp,
+    );
+    if (!genuine) {
+      fail('Stopped: host identity mismatch. The answer did not come from the computer that showed the QR code.');
+      return;
+    }
+    // Drop the other hash algorithms so the browser can only accept the certificate we just checked.
+    const checkedSdp = sdp.replace(/^a=fingerprint:(?!sha-256[ \t])[^\r\n]*(\r?\n|$)/gim, '');
+    await session.pc.setRemoteDescription({ type: 'answer', sdp: checkedSdp });
+  }
+
+  /** The first decoded frame is on screen: the session is live. */
+  session.videoPlaying = () => {
+    if (session.state !== 'connecting') return;
+    setState('live');
+    clearInterval(heartbeat);
+    heartbeat = setInterval(() => session.send({ t: 'hb' }), HEARTBEAT_MS);
+  };
+
+  // ---------------------------------------------------------------- host -> page control messages
+
+  function onControlMessage(event) {
+    const message = util.parseJson(event.data);
+    switch (message?.t) {
+      case 'hello':
+        session.hello = message;
+        setPermissions(message.permissions);
+        emit('hello', session);
+        break;
+      case 'perm':
+        setPermissions(message.permissions);
+        break;
+      case 'paused':
+        session.paused = { reason: message.reason, seconds: Number(message.seconds) || 0 };
+        heldButtons.clear(); // the host released everything when it paused
+        heldKeys.clear();
+        emit('paused', session);
+        break;
+      case 'resumed':
+        session.paused = null;
+        emit('paused', session);
+        break;
+      case 'clip':
+        emit('clip', String(message.text ?? ''));
+        break;
+      case 'error':
+        emit('refused', message);
+        if (!warnedCodes.has(message.code)) console.warn('Proxim: the host refused a message:', message.code, message.message);
+        warnedCodes.add(message.code);
+        break;
+      default:
+        break;
+    }
+  }
+
+  window.Proxim.session = session;
+})();
