@@ -88,7 +88,8 @@ class SessionManager:
         self._expiry: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
-        self.failures = FailureLimiter()
+        # loop time, not wall time: it is monotonic, and tests can fast-forward it
+        self.failures = FailureLimiter(clock=lambda: asyncio.get_running_loop().time())
 
     @property
     def state(self) -> SessionState:
@@ -264,6 +265,10 @@ class SessionManager:
             backend = self.app.input_backend()
         except BackendUnavailable as exc:
             logger.error("remote input disabled: %s", exc)
+            geometry = session.capture.geometry()
+            screen = {"w": geometry.width, "h": geometry.height}
+            view_only = {"t": "hello", "v": protocol.VERSION, "screen": screen, "permissions": ["view"]}
+            channel.send(json.dumps(view_only | {"commands": [], "capabilities": []}))
             channel.send(json.dumps({"t": "error", "code": "input_unavailable", "message": str(exc)}))
             return
         geometry = session.capture.geometry()

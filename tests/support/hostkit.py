@@ -1,0 +1,128 @@
+"""Running a host inside the test process: a real App and real plugins, with a recording plugin to decide approvals."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from aiortc import RTCConfiguration, RTCPeerConnection
+
+from proxim_tray import ApprovalRequest, CaptureSource, Pairing, ScreenGeometry, Session, hookimpl
+from proxim_tray.app import App
+from proxim_tray.config import HostConfig
+from proxim_tray.plugins import PluginHost
+
+
+class SolidColourSource(CaptureSource):
+    """A small screen of one colour: enough for the session machinery, which does not care about pixels."""
+
+    name = "solid"
+
+    def geometry(self) -> ScreenGeometry:
+        return ScreenGeometry(0, 0, 320, 240)
+
+    def grab(self) -> npt.NDArray[np.uint8]:
+        frame = np.zeros((240, 320, 4), dtype=np.uint8)
+        frame[:, :, 2] = 255
+        return frame
+
+
+@dataclass
+class Recorder:
+    """A plugin that records what the host announces and hands approval requests to the test."""
+
+    requests: asyncio.Queue[ApprovalRequest] = field(default_factory=asyncio.Queue)
+    shown: list[Pairing] = field(default_factory=list)
+    hidden: list[Pairing] = field(default_factory=list)
+    started: list[Session] = field(default_factory=list)
+    ended: asyncio.Queue[tuple[Session, str]] = field(default_factory=asyncio.Queue)
+    new_link: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @hookimpl
+    def proxim_register_capture_sources(self, register: Callable[..., None]) -> None:
+        register("solid", lambda config: SolidColourSource())
+
+    @hookimpl
+    def proxim_show_pairing(self, app: App, pairing: Pairing) -> None:
+        self.shown.append(pairing)
+        self.new_link.set()
+
+    @hookimpl
+    def proxim_hide_pairing(self, app: App, pairing: Pairing) -> None:
+        self.hidden.append(pairing)
+
+    @hookimpl
+    def proxim_request_approval(self, app: App, request: ApprovalRequest) -> None:
+        self.requests.put_nowait(request)
+
+    @hookimpl
+    def proxim_session_started(self, app: App, session: Session) -> None:
+        self.started.append(session)
+
+    @hookimpl
+    def proxim_session_ended(self, app: App, session: Session, reason: str) -> None:
+        self.ended.put_nowait((session, reason))
+
+    async def next_link(self) -> Pairing:
+        await self.new_link.wait()
+        self.new_link.clear()
+        return self.shown[-1]
+
+
+class MemoryLink:
+    """A client connection held in memory: what the host sends is kept in ``sent``."""
+
+    def __init__(
+        self, address: str = "192.0.2.50", user_agent: str = "Mozilla/5.0 (Linux; Android 14) Chrome/156.0"
+    ) -> None:
+        self.address = address
+        self.user_agent = user_agent
+        self.sent: list[dict[str, Any]] = []
+        self.closed = False
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+
+    async def close(self) -> None:
+        self.closed = True
+
+    def types(self) -> list[str]:
+        return [message["type"] for message in self.sent]
+
+
+def hello(pairing: Pairing, offer: str, secret: str | None = None, name: str = "Test phone") -> str:
+    return json.dumps(
+        {
+            "type": "hello",
+            "v": 1,
+            "session": pairing.session_id,
+            "secret": pairing.secret if secret is None else secret,
+            "device": {"name": name},
+            "offer": offer,
+        }
+    )
+
+
+async def make_offer() -> str:
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTransceiver("video", direction="recvonly")
+    pc.createDataChannel("control")
+    await pc.setLocalDescription(await pc.createOffer())
+    sdp = str(pc.localDescription.sdp)
+    await pc.close()
+    return sdp
+
+
+def make_app(recorder: Recorder, *, extra_plugins: tuple[ModuleType, ...] = (), **settings: Any) -> App:
+    plugins = PluginHost()
+    for module in extra_plugins:
+        plugins.register(module, module.__name__, "tests")
+    plugins.register(recorder, "recorder", "tests")
+    config = HostConfig(bind="127.0.0.1", port=0, advertise_addr="127.0.0.1", tray=False, capture="solid", **settings)
+    return App(config, plugins)

@@ -1,0 +1,193 @@
+"""The session state machine, every transition and timeout, on loop time that tests fast-forward (looptime)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from proxim_tray.app import App
+from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+from proxim_tray.session import SessionState
+from tests.support.hostkit import MemoryLink, Recorder, hello, make_app, make_offer
+
+pytestmark = pytest.mark.looptime
+
+
+@pytest.fixture(scope="module")
+def offer() -> str:
+    return asyncio.run(make_offer())
+
+
+@pytest.fixture
+async def host() -> AsyncIterator[tuple[App, Recorder]]:
+    recorder = Recorder()
+    app = make_app(recorder, approve_timeout=40.0, link_ttl=300.0)
+    app.base_url = "http://127.0.0.1:47600"
+    # the first link is made by each test: looptime starts the loop's clock when the test body starts
+    yield app, recorder
+    await app.sessions.close()
+
+
+async def test_waiting_link_is_renewed_when_it_expires(host: tuple[App, Recorder], offer: str) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    assert app.sessions.state is SessionState.WAITING
+    await asyncio.sleep(299)
+    assert app.sessions.pairing is first
+    await asyncio.sleep(2)
+    second = app.sessions.pairing
+    assert second is not None and second is not first
+    assert recorder.hidden == [first] and recorder.shown[-1] is second
+    link = MemoryLink()
+    await app.sessions.handle_message(link, hello(first, offer))
+    assert link.sent[-1]["code"] == "unknown_session" and link.closed
+
+
+async def test_pending_times_out_after_the_approval_timeout(host: tuple[App, Recorder], offer: str) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    link = MemoryLink()
+    await app.sessions.handle_message(link, hello(first, offer))
+    request = await asyncio.wait_for(recorder.requests.get(), 5)
+    assert app.sessions.state is SessionState.PENDING
+    assert link.sent[0] == {"type": "pending", "timeout": 40.0, "code": request.code}
+    assert first in recorder.hidden  # a used link stops being displayed at once
+    await asyncio.sleep(39.5)
+    assert app.sessions.state is SessionState.PENDING
+    session, reason = await asyncio.wait_for(recorder.ended.get(), 1.0)
+    assert reason == "timeout" and session.state is SessionState.ENDED
+    assert {"type": "rejected", "reason": "timeout"} in link.sent and link.closed
+    assert (await recorder.next_link()) is not first
+    assert app.sessions.state is SessionState.WAITING
+
+
+async def test_rejection_ends_the_session_and_burns_the_link(host: tuple[App, Recorder], offer: str) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    link = MemoryLink()
+    await app.sessions.handle_message(link, hello(first, offer))
+    (await asyncio.wait_for(recorder.requests.get(), 5)).reject(by="test")
+    assert (await recorder.ended.get())[1] == "rejected"
+    assert link.types() == ["pending", "rejected"] and link.sent[1]["reason"] == "rejected"
+    await recorder.next_link()
+    again = MemoryLink()
+    await app.sessions.handle_message(again, hello(first, offer))
+    assert again.sent == [again.sent[0]] and again.sent[0]["code"] == "unknown_session"
+
+
+async def test_approval_leads_to_connecting_with_the_granted_permissions(
+    host: tuple[App, Recorder], offer: str
+) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    link = MemoryLink()
+    await app.sessions.handle_message(link, hello(first, offer))
+    (await asyncio.wait_for(recorder.requests.get(), 5)).approve(VIEW_ONLY, by="test")
+    while app.sessions.state is not SessionState.CONNECTING:
+        await asyncio.sleep(0.01)
+    assert link.types() == ["pending", "approved", "answer"]
+    assert link.sent[1]["permissions"] == ["view"]
+    assert "a=fingerprint:sha-256" in link.sent[2]["sdp"]
+    assert app.sessions.set_permissions(FULL_CONTROL)
+    assert app.sessions.session is not None and app.sessions.session.permissions == FULL_CONTROL
+    assert await app.sessions.stop_session()
+    assert (await recorder.ended.get())[1] == "host_stopped"
+    assert link.sent[-1] == {"type": "ended", "reason": "host_stopped"} and link.closed
+    assert app.sessions.state is SessionState.WAITING and not await app.sessions.stop_session()
+
+
+async def test_other_clients_are_busy_while_a_request_is_pending(host: tuple[App, Recorder], offer: str) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    link = MemoryLink()
+    await app.sessions.handle_message(link, hello(first, offer))
+    await asyncio.wait_for(recorder.requests.get(), 5)
+    intruder = MemoryLink(address="192.0.2.66")
+    await app.sessions.handle_message(intruder, hello(first, offer))
+    assert intruder.sent[0]["code"] == "busy" and intruder.closed
+    assert app.sessions.state is SessionState.PENDING and not link.closed
+
+
+async def test_a_client_leaving_while_pending_withdraws_the_request(host: tuple[App, Recorder], offer: str) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    link = MemoryLink()
+    await app.sessions.handle_message(link, hello(first, offer))
+    request = await asyncio.wait_for(recorder.requests.get(), 5)
+    await app.sessions.link_closed(link)
+    assert (await recorder.ended.get())[1] == "client_left"
+    with pytest.raises(asyncio.CancelledError):
+        await request.decided()
+    assert not request.approve(by="too late")
+    assert (await recorder.next_link()) is not first
+
+
+async def test_a_wrong_secret_leaves_the_link_usable(host: tuple[App, Recorder], offer: str) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    guesser = MemoryLink()
+    await app.sessions.handle_message(guesser, hello(first, offer, secret="A" * 22))
+    assert guesser.sent[0]["code"] == "bad_secret" and guesser.closed
+    assert app.sessions.pairing is first and app.sessions.state is SessionState.WAITING
+    owner = MemoryLink(address="192.0.2.51")
+    await app.sessions.handle_message(owner, hello(first, offer))
+    await asyncio.wait_for(recorder.requests.get(), 5)
+    assert owner.types() == ["pending"]
+
+
+async def test_failed_attempts_are_rate_limited_per_address_then_forgiven(
+    host: tuple[App, Recorder], offer: str
+) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    for _ in range(5):
+        await app.sessions.handle_message(MemoryLink(), hello(first, offer, secret="wrong"))
+    blocked = MemoryLink()
+    await app.sessions.handle_message(blocked, hello(first, offer))
+    assert blocked.sent[0]["code"] == "rate_limited" and "try again in" in blocked.sent[0]["message"]
+    assert app.sessions.pairing is first
+    await asyncio.sleep(61)
+    allowed = MemoryLink()
+    await app.sessions.handle_message(allowed, hello(first, offer))
+    await asyncio.wait_for(recorder.requests.get(), 5)
+    assert allowed.types() == ["pending"]
+
+
+async def test_bad_messages_get_an_error_and_change_nothing(host: tuple[App, Recorder], offer: str) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    link = MemoryLink()
+    for raw in ("{", "[]", '{"type": "hello", "v": 1}', '{"type": "launch"}', '{"type": "hello", "v": 9}'):
+        await app.sessions.handle_message(link, raw)
+    assert [m["code"] for m in link.sent] == [
+        "bad_message",
+        "bad_message",
+        "bad_message",
+        "bad_message",
+        "unsupported_version",
+    ]
+    assert not link.closed and app.sessions.pairing is first and app.sessions.state is SessionState.WAITING
+
+
+async def test_host_shutdown_tells_the_client(host: tuple[App, Recorder], offer: str) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    link = MemoryLink()
+    await app.sessions.handle_message(link, hello(first, offer))
+    await asyncio.wait_for(recorder.requests.get(), 5)
+    await app.sessions.close()
+    assert link.sent[-1] == {"type": "ended", "reason": "host_shutdown"} and link.closed
+    assert (await recorder.ended.get())[1] == "host_shutdown"
+    assert app.sessions.pairing is None

@@ -1,0 +1,229 @@
+"""The signaling server over real WebSockets: an in-process host with the real aiohttp plugin, real aiortc peers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import proxim_audit
+import proxim_signaling
+import proxim_webclient
+import pytest
+
+from proxim_tray.app import App
+from proxim_tray.client import ProximClient
+from proxim_tray.session import SessionState
+from tests.support.hostkit import Recorder, make_app
+
+SUPPORT = Path(__file__).parent / "support"
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[tuple[App, Recorder]]:
+    recorder = Recorder()
+    app = make_app(
+        recorder, extra_plugins=(proxim_signaling, proxim_webclient, proxim_audit), approve_timeout=5.0, link_ttl=60.0
+    )
+    app.config.plugin_settings["audit_log"] = tmp_path / "audit.jsonl"
+    task = asyncio.create_task(app.run())
+    await asyncio.wait_for(recorder.new_link.wait(), 10)
+    try:
+        yield app, recorder
+    finally:
+        app.request_stop()
+        assert await asyncio.wait_for(task, 10) == 0
+
+
+def link_of(app: App) -> str:
+    assert app.sessions.pairing is not None
+    return app.sessions.pairing.url
+
+
+async def test_the_pairing_page_is_served_without_the_secret(running: tuple[App, Recorder]) -> None:
+    app, _ = running
+    url = link_of(app)
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        assert response.status == 200
+        assert "Proxim" in await response.text()
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "#" not in str(response.url.raw_path_qs)
+
+
+async def test_a_full_session_connects_then_the_host_stops_it(running: tuple[App, Recorder]) -> None:
+    app, recorder = running
+    first = link_of(app)
+    client = ProximClient(first)
+    await client.start()
+    try:
+        pending = await client.expect("pending")
+        request = await asyncio.wait_for(recorder.requests.get(), 5)
+        assert pending["code"] == request.code and request.device.address == "127.0.0.1"
+        request.approve(by="test")
+        assert (await client.expect("approved"))["permissions"] == ["control", "view"]
+        await client.expect("answer")
+        await client.wait_connected()
+        assert (await asyncio.wait_for(client.control_messages.get(), 5))["t"] == "hello"
+        assert app.sessions.state is SessionState.CONNECTED and recorder.started
+        recorder.new_link.clear()
+        await app.sessions.stop_session()
+        assert await client.expect("ended") == {"type": "ended", "reason": "host_stopped"}
+        assert (await client.next_message())["type"] == "closed"
+        await asyncio.wait_for(recorder.new_link.wait(), 5)
+    finally:
+        await client.close()
+    # the used link is refused for good
+    replay = ProximClient(first)
+    await replay.start()
+    try:
+        assert (await replay.expect("error"))["code"] == "unknown_session"
+    finally:
+        await replay.close()
+    events = [json.loads(line) for line in app.config.plugin_settings["audit_log"].read_text().splitlines()]
+    assert [e["event"] for e in events] == ["pairing_attempt", "decision", "session_end", "pairing_attempt"]
+    assert events[0]["outcome"] == "accepted" and events[1]["approved"] and events[2]["reason"] == "host_stopped"
+    assert events[3]["outcome"] == "unknown_session"
+
+
+async def test_a_second_client_is_busy_while_pending_and_while_connected(running: tuple[App, Recorder]) -> None:
+    app, recorder = running
+    url = link_of(app)
+    first = ProximClient(url)
+    await first.start()
+    try:
+        await first.expect("pending")
+        request = await asyncio.wait_for(recorder.requests.get(), 5)
+        for stage in ("pending", "connected"):
+            second = ProximClient(url)
+            await second.start()
+            error = await second.expect("error")
+            assert error["code"] == "busy", stage
+            assert (await second.next_message())["type"] == "closed"
+            await second.close()
+            if stage == "pending":
+                request.approve(by="test")
+                await first.expect("approved")
+                await first.expect("answer")
+                await first.wait_connected()
+    finally:
+        await first.close()
+
+
+async def test_wrong_secrets_are_refused_then_rate_limited(running: tuple[App, Recorder]) -> None:
+    app, _ = running
+    url = link_of(app)
+    forged = url.replace("#k=", "#k=x")
+    codes = []
+    for _ in range(7):
+        client = ProximClient(forged)
+        await client.start()
+        codes.append((await client.expect("error"))["code"])
+        await client.close()
+    assert codes == ["bad_secret"] * 5 + ["rate_limited"] * 2
+    honest = ProximClient(url)
+    await honest.start()
+    try:
+        limited = await honest.expect("error")
+        assert limited["code"] == "rate_limited" and "try again in" in limited["message"]
+    finally:
+        await honest.close()
+    assert app.sessions.pairing is not None and app.sessions.pairing.url == url
+
+
+async def test_an_expired_link_is_refused_and_replaced(running: tuple[App, Recorder]) -> None:
+    app, recorder = running
+    app.config.link_ttl = 0.3
+    old = (await app.sessions.new_pairing()).url
+    recorder.new_link.clear()
+    await asyncio.wait_for(recorder.new_link.wait(), 5)
+    assert link_of(app) != old
+    client = ProximClient(old)
+    await client.start()
+    try:
+        assert (await client.expect("error"))["code"] == "unknown_session"
+    finally:
+        await client.close()
+
+
+async def test_oversized_frames_and_foreign_origins(running: tuple[App, Recorder]) -> None:
+    app, _ = running
+    ws_url = app.base_url.replace("http", "ws") + "/ws"
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(ws_url) as ws:
+            await ws.send_str(json.dumps({"type": "hello", "pad": "x" * 100_000}))
+            error = await ws.receive_json(timeout=5)
+            assert error["code"] == "too_large"
+            await ws.send_str("{}")
+            assert (await ws.receive_json(timeout=5))["code"] == "bad_message"  # still open, still answering
+        async with http.ws_connect(ws_url) as ws:
+            await ws.send_str("x" * 2_000_000)
+            closing = await ws.receive(timeout=5)
+            assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+            assert ws.close_code == 1009
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(ws_url, headers={"Origin": "http://evil.example"})
+        assert refused.value.status == 403
+        async with http.ws_connect(ws_url, headers={"Origin": app.base_url}) as ws:
+            await ws.send_str("{}")
+            assert (await ws.receive_json(timeout=5))["code"] == "bad_message"
+    assert app.sessions.state is SessionState.WAITING
+
+
+async def test_a_client_that_vanishes_while_pending_ends_the_request(running: tuple[App, Recorder]) -> None:
+    app, recorder = running
+    client = ProximClient(link_of(app))
+    await client.start()
+    await client.expect("pending")
+    request = await asyncio.wait_for(recorder.requests.get(), 5)
+    await client.close()
+    assert (await asyncio.wait_for(recorder.ended.get(), 5))[1] == "client_left"
+    assert not request.approve(by="too late")  # withdrawn: nothing left to approve
+
+
+def test_a_frozen_client_is_dropped_within_five_seconds(display_env: dict[str, str], tmp_path: Path) -> None:
+    """SIGSTOP freezes a connected client: its sockets stay open but it answers nothing, like a phone that lost Wi-Fi."""
+    from tests.support.processes import LineProcess, free_port
+
+    port = free_port()
+    host = LineProcess(
+        [
+            sys.executable,
+            "-m",
+            "proxim_tray",
+            "host",
+            "--no-tray",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--advertise-addr",
+            "127.0.0.1",
+            "-v",
+        ],
+        env=display_env,
+        stderr_path=tmp_path / "host.log",
+    )
+    try:
+        link = host.wait_for(r"^\s+(http://\S+)$").group(1)
+        client = LineProcess([sys.executable, str(SUPPORT / "client_process.py"), link], env=display_env)
+        host.wait_for(r"Approve connection from")
+        host.send("y")
+        client.wait_for("connected")
+        host.wait_for("Connected: ")
+        os.kill(client.proc.pid, signal.SIGSTOP)
+        frozen_at = time.monotonic()
+        host.wait_for("ended: client left", timeout=8)
+        assert time.monotonic() - frozen_at <= 5.0
+        os.kill(client.proc.pid, signal.SIGCONT)
+        client.stop()
+        host.wait_for(r"^\s+(http://\S+)$")
+    finally:
+        host.stop()
+    assert host.proc.returncode == 0
