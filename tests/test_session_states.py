@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from proxim_tray import ApprovalRequest, Pairing
 from proxim_tray.app import App
 from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
 from proxim_tray.session import SessionState
@@ -30,6 +31,15 @@ async def host() -> AsyncIterator[tuple[App, Recorder]]:
     await app.sessions.close()
 
 
+async def ask(app: App, recorder: Recorder, offer: str) -> tuple[Pairing, MemoryLink, ApprovalRequest]:
+    """Show a fresh link and present it from a client; return the link, the client and the host's request."""
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    link = MemoryLink()
+    await app.sessions.handle_message(link, hello(first, offer))
+    return first, link, await asyncio.wait_for(recorder.requests.get(), 5)
+
+
 async def test_waiting_link_is_renewed_when_it_expires(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
     first = await app.sessions.new_pairing()
@@ -48,11 +58,7 @@ async def test_waiting_link_is_renewed_when_it_expires(host: tuple[App, Recorder
 
 async def test_pending_times_out_after_the_approval_timeout(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
-    recorder.new_link.clear()
-    link = MemoryLink()
-    await app.sessions.handle_message(link, hello(first, offer))
-    request = await asyncio.wait_for(recorder.requests.get(), 5)
+    first, link, request = await ask(app, recorder, offer)
     assert app.sessions.state is SessionState.PENDING
     assert link.sent[0] == {"type": "pending", "timeout": 40.0, "code": request.code}
     assert first in recorder.hidden  # a used link stops being displayed at once
@@ -67,11 +73,8 @@ async def test_pending_times_out_after_the_approval_timeout(host: tuple[App, Rec
 
 async def test_rejection_ends_the_session_and_burns_the_link(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
-    recorder.new_link.clear()
-    link = MemoryLink()
-    await app.sessions.handle_message(link, hello(first, offer))
-    (await asyncio.wait_for(recorder.requests.get(), 5)).reject(by="test")
+    first, link, request = await ask(app, recorder, offer)
+    request.reject(by="test")
     assert (await recorder.ended.get())[1] == "rejected"
     assert link.types() == ["pending", "rejected"] and link.sent[1]["reason"] == "rejected"
     await recorder.next_link()
@@ -84,13 +87,10 @@ async def test_approval_leads_to_connecting_with_the_granted_permissions(
     host: tuple[App, Recorder], offer: str
 ) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
-    recorder.new_link.clear()
-    link = MemoryLink()
-    await app.sessions.handle_message(link, hello(first, offer))
-    (await asyncio.wait_for(recorder.requests.get(), 5)).approve(VIEW_ONLY, by="test")
-    while app.sessions.state is not SessionState.CONNECTING:
-        await asyncio.sleep(0.01)
+    _, link, request = await ask(app, recorder, offer)
+    request.approve(VIEW_ONLY, by="test")
+    await link.wait_for("answer")
+    assert app.sessions.state is SessionState.CONNECTING
     assert link.types() == ["pending", "approved", "answer"]
     assert link.sent[1]["permissions"] == ["view"]
     assert "a=fingerprint:sha-256" in link.sent[2]["sdp"]
@@ -104,11 +104,7 @@ async def test_approval_leads_to_connecting_with_the_granted_permissions(
 
 async def test_other_clients_are_busy_while_a_request_is_pending(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
-    recorder.new_link.clear()
-    link = MemoryLink()
-    await app.sessions.handle_message(link, hello(first, offer))
-    await asyncio.wait_for(recorder.requests.get(), 5)
+    first, link, _ = await ask(app, recorder, offer)
     intruder = MemoryLink(address="192.0.2.66")
     await app.sessions.handle_message(intruder, hello(first, offer))
     assert intruder.sent[0]["code"] == "busy" and intruder.closed
@@ -117,11 +113,7 @@ async def test_other_clients_are_busy_while_a_request_is_pending(host: tuple[App
 
 async def test_a_client_leaving_while_pending_withdraws_the_request(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
-    recorder.new_link.clear()
-    link = MemoryLink()
-    await app.sessions.handle_message(link, hello(first, offer))
-    request = await asyncio.wait_for(recorder.requests.get(), 5)
+    first, link, request = await ask(app, recorder, offer)
     await app.sessions.link_closed(link)
     assert (await recorder.ended.get())[1] == "client_left"
     with pytest.raises(asyncio.CancelledError):
@@ -182,11 +174,7 @@ async def test_bad_messages_get_an_error_and_change_nothing(host: tuple[App, Rec
 
 async def test_host_shutdown_tells_the_client(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
-    recorder.new_link.clear()
-    link = MemoryLink()
-    await app.sessions.handle_message(link, hello(first, offer))
-    await asyncio.wait_for(recorder.requests.get(), 5)
+    _, link, _ = await ask(app, recorder, offer)
     await app.sessions.close()
     assert link.sent[-1] == {"type": "ended", "reason": "host_shutdown"} and link.closed
     assert (await recorder.ended.get())[1] == "host_shutdown"

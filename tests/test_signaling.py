@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -22,6 +21,7 @@ from proxim_tray.app import App
 from proxim_tray.client import ProximClient
 from proxim_tray.session import SessionState
 from tests.support.hostkit import Recorder, make_app
+from tests.support.processes import LineProcess, free_port, host_command
 
 SUPPORT = Path(__file__).parent / "support"
 
@@ -188,28 +188,8 @@ async def test_a_client_that_vanishes_while_pending_ends_the_request(running: tu
 
 
 def test_a_frozen_client_is_dropped_within_five_seconds(display_env: dict[str, str], tmp_path: Path) -> None:
-    """SIGSTOP freezes a connected client: its sockets stay open but it answers nothing, like a phone that lost Wi-Fi."""
-    from tests.support.processes import LineProcess, free_port
-
-    port = free_port()
-    host = LineProcess(
-        [
-            sys.executable,
-            "-m",
-            "proxim_tray",
-            "host",
-            "--no-tray",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--advertise-addr",
-            "127.0.0.1",
-            "-v",
-        ],
-        env=display_env,
-        stderr_path=tmp_path / "host.log",
-    )
+    """SIGSTOP freezes a connected client: its sockets stay open but it answers nothing (a phone that lost Wi-Fi)."""
+    host = LineProcess(host_command(free_port(), tmp_path / "qr.png"), env=display_env, stderr_path=tmp_path / "log")
     try:
         link = host.wait_for(r"^\s+(http://\S+)$").group(1)
         client = LineProcess([sys.executable, str(SUPPORT / "client_process.py"), link], env=display_env)

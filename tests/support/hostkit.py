@@ -85,9 +85,24 @@ class MemoryLink:
         self.user_agent = user_agent
         self.sent: list[dict[str, Any]] = []
         self.closed = False
+        self._arrived = asyncio.Condition()
 
     async def send(self, message: dict[str, Any]) -> None:
-        self.sent.append(message)
+        async with self._arrived:
+            self.sent.append(message)
+            self._arrived.notify_all()
+
+    async def wait_for(self, kind: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The first message of type ``kind`` the host sent, waiting for it if needed."""
+
+        def found() -> dict[str, Any] | None:
+            return next((m for m in self.sent if m["type"] == kind), None)
+
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(lambda: found() is not None), timeout)
+        message = found()
+        assert message is not None
+        return message
 
     async def close(self) -> None:
         self.closed = True
