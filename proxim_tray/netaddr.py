@@ -34,12 +34,18 @@ class Candidate:
     rank: int
 
 
+# home and office networks; Python's is_private would also admit documentation and reserved ranges
+_LAN_NETWORKS = tuple(
+    ipaddress.ip_network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
+
+
 def _rank(interface: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> int | None:
     if ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
         return None
     if interface.lower().startswith(_VIRTUAL_PREFIXES):
         return None
-    rank = 0 if ip.is_private else 10
+    rank = 0 if any(ip in net for net in _LAN_NETWORKS) else 10
     if ip.version == 6:
         rank += 1
     return rank
