@@ -9,6 +9,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from proxim_tray.backends import BackendRegistry, CaptureSource, InputBackend
+from proxim_tray.commands import CommandRegistry
 from proxim_tray.config import HostConfig
 from proxim_tray.plugins import PluginHost
 from proxim_tray.session import SessionManager
@@ -27,6 +28,8 @@ class App:
         self.input_backends: BackendRegistry[InputBackend] = BackendRegistry("input")
         plugins.call_sync("proxim_register_capture_sources", register=self.capture_sources.register)
         plugins.call_sync("proxim_register_input_backends", register=self.input_backends.register)
+        self.commands = CommandRegistry()
+        plugins.call_sync("proxim_register_commands", register=self.commands.register)
         self.sessions = SessionManager(self)
         self.tray: Tray | None = None
         # set by the signaling plugin once it listens: scheme, advertised address and port

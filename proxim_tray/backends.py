@@ -63,7 +63,11 @@ class InputBackend(Backend):
 
     @abc.abstractmethod
     def button(self, button: str, down: bool) -> None:
-        """Press or release ``left``, ``middle`` or ``right``."""
+        """Press or release ``left``, ``middle``, ``right``, ``back`` or ``forward``."""
+
+    def move_relative(self, dx: int, dy: int) -> None:
+        """Move the pointer by whole pixels (trackpad mode). Optional: clients are told whether it is there."""
+        raise NotImplementedError(f"the {self.name} input backend cannot move the pointer relatively")
 
     @abc.abstractmethod
     def scroll(self, dx: int, dy: int) -> None:
@@ -76,6 +80,12 @@ class InputBackend(Backend):
     @abc.abstractmethod
     def type_text(self, text: str) -> None:
         """Type a whole string exactly."""
+
+    def watch_local_input(self, on_local_input: Callable[[], None]) -> Callable[[], None] | None:
+        """Call ``on_local_input`` (from any thread) whenever the local user moves the pointer, clicks or types, not
+        for what this backend injected. Return a function that stops watching (it may block), or None when this
+        backend cannot tell local input from its own; remote input then never yields to the local user."""
+        return None
 
 
 B = TypeVar("B", bound=Backend)

@@ -58,6 +58,13 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", default="pynput", metavar="NAME", help="input backend (default: pynput)")
     parser.add_argument("--monitor", type=int, default=1, help="monitor to share, from 1 (default: 1)")
     parser.add_argument("--fps", type=int, default=30, help="frame-rate cap (default: 30)")
+    parser.add_argument(
+        "--local-priority",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="pause remote input for SECONDS after local mouse or keyboard use; 0 never pauses (default: 2)",
+    )
     parser.add_argument("--stun", action="append", default=[], metavar="URL", help="STUN server (default: none)")
 
 
@@ -101,6 +108,7 @@ def _config_from(args: argparse.Namespace) -> HostConfig:
         input=args.input,
         monitor=args.monitor,
         fps=args.fps,
+        local_priority=args.local_priority,
         stun_servers=list(args.stun),
         disabled_plugins=list(args.disable_plugin),
         plugins_dir=args.plugins_dir,

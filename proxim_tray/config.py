@@ -24,6 +24,8 @@ class HostConfig:
     input: str = "pynput"
     monitor: int = 1
     fps: int = 30
+    # remote input pauses for this many seconds after the local user moves the mouse or types (0: never)
+    local_priority: float = 2.0
     stun_servers: list[str] = field(default_factory=list)
     disabled_plugins: list[str] = field(default_factory=list)
     plugins_dir: Path | None = None

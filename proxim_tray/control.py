@@ -1,30 +1,60 @@
-"""Remote input for one session: validate, check the grant, inject in order, and remember what is held."""
+"""Remote input for one session: validate, check the grant, inject in order, and never leave anything pressed.
+
+Everything a session pressed is released when the session ends, the channel closes, the client says it lost focus
+(``release``), the client falls silent for ``HEARTBEAT_TIMEOUT``, the grant is withdrawn, or the local user takes over.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from proxim_tray import protocol
 from proxim_tray.approval import Permission
 from proxim_tray.backends import InputBackend, ScreenGeometry
+from proxim_tray.commands import CLIPBOARD_COMMANDS, CLIPBOARD_GET, CLIPBOARD_SET, Command, CommandContext
 from proxim_tray.errors import ProtocolError
+from proxim_tray.injection import InjectionQueue
 
 logger = logging.getLogger(__name__)
 
 WHEEL_STEP_PIXELS = 100.0
+HEARTBEAT_TIMEOUT = 1.0
+HEARTBEAT_CHECK_INTERVAL = 0.05
+DEFAULT_LOCAL_PRIORITY = 2.0
+# a local event is reported to the loop at most this often; the pause lasts from the last one
+LOCAL_INPUT_SIGNAL_INTERVAL = 0.05
+MESSAGES_PER_SECOND = 2000.0
+MESSAGE_BURST = 500.0
+ERRORS_PER_SECOND = 20.0
+MAX_HELD_KEYS = 32  # more than any keyboard's rollover; also bounds the releases that may exceed the queue's limit
+
+
+class TokenBucket:
+    """``rate`` tokens a second, at most ``burst`` saved up."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = burst
+        self._stamp = clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True
 
 
 class RemoteControl:
-    """Turns control messages into backend calls on one worker thread, so events keep their order.
-
-    Every key and button pressed through this object is tracked and released by :meth:`release_all`, which the
-    session calls when it ends: nothing stays pressed after a client leaves.
-    """
+    """Turns control messages into backend calls on one worker thread, so events keep their order."""
 
     def __init__(
         self,
@@ -32,104 +62,279 @@ class RemoteControl:
         geometry: ScreenGeometry,
         permissions: frozenset[Permission],
         reply: Callable[[dict[str, Any]], None],
+        commands: list[Command] | None = None,
+        local_priority: float = DEFAULT_LOCAL_PRIORITY,
     ) -> None:
+        self._loop = asyncio.get_running_loop()
         self._backend = backend
         self._geometry = geometry
         self.permissions = permissions
         self.paused = False
         self._reply = reply
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proxim-input")
+        self._commands = {command.name: command for command in commands or ()}
+        self.queue = InjectionQueue()
+        self._messages = TokenBucket(MESSAGES_PER_SECOND, MESSAGE_BURST)
+        self._errors = TokenBucket(ERRORS_PER_SECOND, ERRORS_PER_SECOND)
         self._buttons_down: set[str] = set()
         self._keys_down: dict[str, tuple[str, str]] = {}
         self._wheel_rest = [0.0, 0.0]
+        self._move_rest = [0.0, 0.0]
+        self._last_message = self._loop.time()
+        self._watchdog = self._loop.call_later(HEARTBEAT_CHECK_INTERVAL, self._check_heartbeat)
+        self._local_priority = local_priority
+        self._local_until: float | None = None
+        self._local_timer: asyncio.TimerHandle | None = None
+        self._last_local_signal = 0.0
+        self._stop_watching = backend.watch_local_input(self._local_input_seen) if local_priority > 0 else None
+        self._closed = False
+
+    # -- what the client is told -------------------------------------------------------------------------------------
+
+    def capabilities(self) -> list[str]:
+        found = ["pointer", "wheel", "keys", "text"]
+        if type(self._backend).move_relative is not InputBackend.move_relative:
+            found.append("relative_pointer")
+        if self._stop_watching is not None:
+            found.append("local_priority")
+        if all(name in self._commands for name in CLIPBOARD_COMMANDS):
+            found.append("clipboard")
+        return found
+
+    def hello(self) -> dict[str, Any]:
+        return {
+            "t": "hello",
+            "v": protocol.VERSION,
+            "screen": {"w": self._geometry.width, "h": self._geometry.height},
+            "permissions": sorted(self.permissions),
+            "commands": [
+                {"name": command.name, "label": command.label}
+                for command in self._commands.values()
+                if command.name not in CLIPBOARD_COMMANDS
+            ],
+            "capabilities": self.capabilities(),
+        }
+
+    def _refuse(self, code: str, message: str) -> None:
+        # an error answers each refused message, but a flood of bad messages must not become a flood of replies
+        if self._errors.take():
+            self._reply({"t": "error", "code": code, "message": message})
+        else:
+            logger.debug("not reporting %s to the client: too many errors", code)
+
+    # -- incoming messages -------------------------------------------------------------------------------------------
 
     def handle(self, raw: str | bytes) -> None:
+        if self._closed:
+            return
+        self._last_message = self._loop.time()
+        if not self._messages.take():
+            self._refuse("rate_limited", f"more than {MESSAGES_PER_SECOND:g} control messages a second; slow down")
+            return
         try:
             message = protocol.parse_control(raw)
         except ProtocolError as exc:
-            self._reply({"t": "error", "code": exc.code, "message": exc.message})
+            self._refuse(exc.code, exc.message)
+            return
+        if isinstance(message, protocol.Heartbeat):
             return
         if isinstance(message, protocol.ReleaseAll):
             self.release_all()
             return
-        if Permission.CONTROL not in self.permissions:
-            self._reply({"t": "error", "code": "not_permitted", "message": "this session is view only"})
+        try:
+            command = self._command_for(message)
+        except ProtocolError as exc:
+            self._refuse(exc.code, exc.message)
             return
-        if self.paused:
-            self._reply({"t": "error", "code": "paused", "message": "the host paused sharing; input is ignored"})
+        needed = command.permission if command is not None else Permission.CONTROL
+        if needed not in self.permissions:
+            self._refuse("not_permitted", _NOT_PERMITTED[needed])
             return
-        self._dispatch(message)
+        if self.paused or self._local_until is not None:
+            return  # the client was told ``paused``; what it sends meanwhile is dropped
+        if command is not None:
+            self._run_command(command, message)
+        else:
+            self._dispatch(message)
+
+    def _command_for(self, message: protocol.ControlMessage) -> Command | None:
+        match message:
+            case protocol.RunCommand(name) if name not in CLIPBOARD_COMMANDS and name in self._commands:
+                return self._commands[name]
+            case protocol.RunCommand(name):
+                raise ProtocolError("unknown_command", f"this host offers no command {name!r}")
+            case protocol.ClipboardGet():
+                name = CLIPBOARD_GET
+            case protocol.ClipboardSet():
+                name = CLIPBOARD_SET
+            case _:
+                return None
+        if name not in self._commands:
+            raise ProtocolError("unknown_command", "this host cannot share its clipboard")
+        return self._commands[name]
+
+    def _run_command(self, command: Command, message: protocol.ControlMessage) -> None:
+        text = message.text if isinstance(message, protocol.ClipboardSet) else ""
+        context = CommandContext(self._backend, text)
+
+        def run() -> None:
+            try:
+                result = command.run(context)
+            except Exception as exc:
+                logger.exception("command %s failed", command.name)
+                self._reply_threadsafe({"t": "error", "code": "command_failed", "message": f"{command.label}: {exc}"})
+                return
+            if command.name == CLIPBOARD_GET:
+                self._reply_threadsafe({"t": "clip", "text": result or ""})
+
+        if not self.queue.put(run):
+            self._refuse("rate_limited", "the host is still busy with earlier input; try again")
+
+    def _reply_threadsafe(self, message: dict[str, Any]) -> None:
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._reply, message)
 
     def _dispatch(self, message: protocol.ControlMessage) -> None:
-        backend = self._backend
+        backend, queued = self._backend, True
         match message:
             case protocol.PointerMove(x, y):
-                self._submit(backend.move, *self._geometry.to_pixels(x, y))
-            case protocol.PointerButton(button, down, x, y):
-                if x is not None and y is not None:
-                    self._submit(backend.move, *self._geometry.to_pixels(x, y))
-                if down:
-                    self._buttons_down.add(button)
-                elif button not in self._buttons_down:
-                    return
-                else:
-                    self._buttons_down.discard(button)
-                self._submit(backend.button, button, down)
-            case protocol.Wheel(dx, dy):
-                steps = self._wheel_steps(dx, dy)
+                queued = self.queue.put(backend.move, *self._geometry.to_pixels(x, y), coalesce=True)
+            case protocol.PointerRelative(dx, dy):
+                steps = _whole_steps(self._move_rest, dx, dy, 1.0)
                 if steps != (0, 0):
-                    self._submit(backend.scroll, *steps)
-            case protocol.Key(key, code, down):
-                held_as = code or key
-                if down:
-                    self._keys_down[held_as] = (key, code)
-                elif held_as in self._keys_down:
-                    # release exactly what was pressed, even if the modifiers changed the reported key since
-                    key, code = self._keys_down.pop(held_as)
-                else:
-                    return
-                self._submit(backend.key, key, code, down)
+                    queued = self.queue.put(backend.move_relative, *steps)
+            case protocol.PointerButton(button, down, x, y):
+                queued = self._button(button, down, x, y)
+            case protocol.Wheel(dx, dy):
+                steps = _whole_steps(self._wheel_rest, dx, dy, WHEEL_STEP_PIXELS)
+                if steps != (0, 0):
+                    queued = self.queue.put(backend.scroll, *steps)
+            case protocol.Key(key, code, down, mods):
+                if mods is not None:
+                    self._release_modifiers_not_in(mods, held_as=code or key)
+                queued = self._key(key, code, down)
             case protocol.Text(text):
-                self._submit(backend.type_text, text)
+                queued = self.queue.put(backend.type_text, text)
+        if not queued:
+            self._refuse("rate_limited", "the host is still busy with earlier input; this event was dropped")
 
-    def _wheel_steps(self, dx: float, dy: float) -> tuple[int, int]:
-        self._wheel_rest[0] += dx / WHEEL_STEP_PIXELS
-        self._wheel_rest[1] += dy / WHEEL_STEP_PIXELS
-        steps = (int(self._wheel_rest[0]), int(self._wheel_rest[1]))
-        self._wheel_rest[0] -= steps[0]
-        self._wheel_rest[1] -= steps[1]
-        return steps
+    def _button(self, button: str, down: bool, x: float | None, y: float | None) -> bool:
+        if x is not None and y is not None and not self.queue.put(self._backend.move, *self._geometry.to_pixels(x, y)):
+            return False
+        if down:
+            if button in self._buttons_down:
+                return True
+            if not self.queue.put(self._backend.button, button, True):
+                return False
+            self._buttons_down.add(button)
+            return True
+        if button in self._buttons_down:
+            self._buttons_down.discard(button)
+            self.queue.put(self._backend.button, button, False, urgent=True)
+        return True
 
-    def _submit(self, function: Callable[..., None], *args: Any) -> None:
-        future = self._executor.submit(function, *args)
-        future.add_done_callback(_log_failure)
+    def _key(self, key: str, code: str, down: bool) -> bool:
+        held_as = code or key
+        if down:
+            if held_as not in self._keys_down and len(self._keys_down) >= MAX_HELD_KEYS:
+                self._refuse("bad_message", f"more than {MAX_HELD_KEYS} keys held at once; release some first")
+                return True
+            if not self.queue.put(self._backend.key, key, code, True):
+                return False
+            self._keys_down.setdefault(held_as, (key, code))
+            return True
+        if held_as in self._keys_down:
+            # release exactly what was pressed, even if the modifiers changed the reported key since
+            key, code = self._keys_down.pop(held_as)
+            self.queue.put(self._backend.key, key, code, False, urgent=True)
+        return True
+
+    def _release_modifiers_not_in(self, mods: frozenset[str], held_as: str) -> None:
+        """A modifier the client no longer reports as held lost its key-up (a focus change): release it now."""
+        for pressed, (key, _) in list(self._keys_down.items()):
+            if key in protocol.MODIFIERS and key not in mods and pressed != held_as:
+                self._key(key, pressed, False)
+
+    # -- releasing ---------------------------------------------------------------------------------------------------
 
     def release_all(self) -> None:
-        for key, code in self._keys_down.values():
-            self._submit(self._backend.key, key, code, False)
+        for key, code in reversed(list(self._keys_down.values())):
+            self.queue.put(self._backend.key, key, code, False, urgent=True)
         for button in self._buttons_down:
-            self._submit(self._backend.button, button, False)
+            self.queue.put(self._backend.button, button, False, urgent=True)
         self._keys_down.clear()
         self._buttons_down.clear()
 
+    def holds_anything(self) -> bool:
+        return bool(self._keys_down or self._buttons_down)
+
+    def _check_heartbeat(self) -> None:
+        silence = self._loop.time() - self._last_message
+        if silence > HEARTBEAT_TIMEOUT and self.holds_anything():
+            logger.warning("no message from the client for %.1f s: releasing the keys and buttons it held", silence)
+            self.release_all()
+        self._watchdog = self._loop.call_later(HEARTBEAT_CHECK_INTERVAL, self._check_heartbeat)
+
+    # -- local priority ----------------------------------------------------------------------------------------------
+
+    def _local_input_seen(self) -> None:
+        """Called by the backend's watcher thread for every local event."""
+        now = time.monotonic()
+        if now - self._last_local_signal < LOCAL_INPUT_SIGNAL_INTERVAL or self._loop.is_closed():
+            return
+        self._last_local_signal = now
+        self._loop.call_soon_threadsafe(self._local_input)
+
+    def _local_input(self) -> None:
+        if self._closed:
+            return
+        first = self._local_until is None
+        self._local_until = self._loop.time() + self._local_priority
+        if first:
+            logger.info("the local user is active: remote input paused for %g s", self._local_priority)
+            self.release_all()
+            self._reply({"t": "paused", "reason": "local_input", "seconds": self._local_priority})
+            self._local_timer = self._loop.call_later(self._local_priority, self._end_local_pause)
+
+    def _end_local_pause(self) -> None:
+        if self._local_until is None:
+            return
+        left = self._local_until - self._loop.time()
+        if left > 0:
+            self._local_timer = self._loop.call_later(left, self._end_local_pause)
+            return
+        self._local_until = None
+        logger.info("the local user is idle: remote input resumed")
+        self._reply({"t": "resumed", "reason": "local_input"})
+
+    # -- the end -----------------------------------------------------------------------------------------------------
+
     async def close(self) -> None:
         """Release everything held, wait until the backend has done it, then stop the worker."""
+        if self._closed:
+            return
+        self._closed = True
+        self._watchdog.cancel()
+        if self._local_timer is not None:
+            self._local_timer.cancel()
         self.release_all()
-        await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown, True)
+        stop_watching = self._stop_watching
+        await self._loop.run_in_executor(None, self.queue.close)
+        if stop_watching is not None:
+            await self._loop.run_in_executor(None, stop_watching)
 
 
-def _log_failure(future: Any) -> None:
-    exc = future.exception()
-    if exc is not None:
-        logger.error("input injection failed: %s", exc, exc_info=exc)
+_NOT_PERMITTED = {
+    Permission.CONTROL: "this session is view only: the host's user has not granted control",
+    Permission.COMMANDS: "the host's user has not granted system commands and the clipboard to this session",
+    Permission.VIEW: "this session may not view the screen",
+}
 
 
-def hello_message(geometry: ScreenGeometry, permissions: frozenset[Permission]) -> str:
-    return json.dumps(
-        {
-            "t": "hello",
-            "v": protocol.VERSION,
-            "screen": {"w": geometry.width, "h": geometry.height},
-            "permissions": sorted(permissions),
-        }
-    )
+def _whole_steps(rest: list[float], dx: float, dy: float, step: float) -> tuple[int, int]:
+    """Add ``dx``, ``dy`` to the fractions kept in ``rest`` and take out the whole steps."""
+    rest[0] += dx / step
+    rest[1] += dy / step
+    steps = (int(rest[0]), int(rest[1]))
+    rest[0] -= steps[0]
+    rest[1] -= steps[1]
+    return steps

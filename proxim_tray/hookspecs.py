@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from proxim_tray.app import App
     from proxim_tray.approval import ApprovalRequest, Decision, PairingAttempt
     from proxim_tray.backends import CaptureSource, InputBackend
+    from proxim_tray.commands import Command
     from proxim_tray.config import HostConfig
     from proxim_tray.pairing import Pairing
     from proxim_tray.session import Session
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
     RegisterCapture = Callable[[str, Callable[[HostConfig], CaptureSource]], None]
     RegisterInput = Callable[[str, Callable[[HostConfig], InputBackend]], None]
+    RegisterCommand = Callable[[Command], None]
 
 PROJECT_NAME = "proxim"
 
@@ -71,6 +73,12 @@ def proxim_register_capture_sources(register: RegisterCapture) -> None:
 def proxim_register_input_backends(register: RegisterInput) -> None:
     """Register input-injection backends: ``register(name, factory)``; ``factory(config)`` builds one.
     The configuration picks one by name."""
+
+
+@hookspec
+def proxim_register_commands(register: RegisterCommand) -> None:
+    """Register system commands: ``register(Command(...))``. A session is offered those whose ``available()``
+    is true when its control channel opens, and may run them if granted the command's permission."""
 
 
 # -- pairing and approval ----------------------------------------------------------------------------------------

@@ -11,11 +11,16 @@ from proxim_tray.errors import ProtocolError
 
 VERSION = 1
 MAX_SIGNALING_BYTES = 64 * 1024
-MAX_CONTROL_BYTES = 4 * 1024
+MAX_CONTROL_BYTES = 64 * 1024  # clipboard text; every other control message is at most MAX_INPUT_BYTES
+MAX_INPUT_BYTES = 4 * 1024
 MAX_DEVICE_NAME = 64
 MAX_TEXT = 1000
 MAX_KEY_FIELD = 32
-BUTTONS = ("left", "middle", "right")
+MAX_COMMAND_NAME = 64
+MAX_RELATIVE_MOVE = 2000
+MAX_WHEEL = 10_000
+BUTTONS = ("left", "middle", "right", "back", "forward")
+MODIFIERS = ("Shift", "Control", "Alt", "AltGraph", "Meta")
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,12 @@ class PointerMove:
 
 
 @dataclass(frozen=True)
+class PointerRelative:
+    dx: float
+    dy: float
+
+
+@dataclass(frozen=True)
 class PointerButton:
     button: str
     down: bool
@@ -59,6 +70,7 @@ class Key:
     key: str
     code: str
     down: bool
+    mods: frozenset[str] | None = None  # None when the client did not say
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,39 @@ class ReleaseAll:
     pass
 
 
-ControlMessage = PointerMove | PointerButton | Wheel | Key | Text | ReleaseAll
+@dataclass(frozen=True)
+class Heartbeat:
+    pass
+
+
+@dataclass(frozen=True)
+class RunCommand:
+    name: str
+
+
+@dataclass(frozen=True)
+class ClipboardGet:
+    pass
+
+
+@dataclass(frozen=True)
+class ClipboardSet:
+    text: str
+
+
+ControlMessage = (
+    PointerMove
+    | PointerRelative
+    | PointerButton
+    | Wheel
+    | Key
+    | Text
+    | ReleaseAll
+    | Heartbeat
+    | RunCommand
+    | ClipboardGet
+    | ClipboardSet
+)
 
 
 def _load(raw: str | bytes, limit: int, type_field: str) -> tuple[str, dict[str, Any]]:
@@ -129,8 +173,15 @@ def parse_signaling(raw: str | bytes) -> SignalingMessage:
 
 def parse_control(raw: str | bytes) -> ControlMessage:
     kind, data = _load(raw, MAX_CONTROL_BYTES, "t")
+    if kind == "clip_set":
+        return ClipboardSet(_str(data, "text", MAX_CONTROL_BYTES))
+    if len(raw) > MAX_INPUT_BYTES:
+        raise ProtocolError("too_large", f"a {kind!r} message is limited to {MAX_INPUT_BYTES} bytes")
     if kind == "move":
         return PointerMove(_number(data, "x", 0, 1), _number(data, "y", 0, 1))
+    if kind == "rmove":
+        limit = MAX_RELATIVE_MOVE
+        return PointerRelative(_number(data, "dx", -limit, limit), _number(data, "dy", -limit, limit))
     if kind in ("down", "up"):
         button = data.get("b")
         if button not in BUTTONS:
@@ -140,15 +191,31 @@ def parse_control(raw: str | bytes) -> ControlMessage:
         y = _number(data, "y", 0, 1) if has_point else None
         return PointerButton(button, kind == "down", x, y)
     if kind == "wheel":
-        return Wheel(_number(data, "dx", -10_000, 10_000), _number(data, "dy", -10_000, 10_000))
+        return Wheel(_number(data, "dx", -MAX_WHEEL, MAX_WHEEL), _number(data, "dy", -MAX_WHEEL, MAX_WHEEL))
     if kind in ("kd", "ku"):
         return Key(
             _str(data, "key", MAX_KEY_FIELD),
             _str(data, "code", MAX_KEY_FIELD, allow_empty=True),
             kind == "kd",
+            _modifiers(data),
         )
     if kind == "text":
         return Text(_str(data, "text", MAX_TEXT))
     if kind == "release":
         return ReleaseAll()
+    if kind == "hb":
+        return Heartbeat()
+    if kind == "cmd":
+        return RunCommand(_str(data, "name", MAX_COMMAND_NAME))
+    if kind == "clip_get":
+        return ClipboardGet()
     raise ProtocolError("bad_message", f"unknown control message {kind!r}")
+
+
+def _modifiers(data: dict[str, Any]) -> frozenset[str] | None:
+    if "mods" not in data:
+        return None
+    mods = data["mods"]
+    if not isinstance(mods, list) or not all(isinstance(mod, str) and mod in MODIFIERS for mod in mods):
+        raise ProtocolError("bad_message", f"'mods' must be a list of {', '.join(MODIFIERS)}")
+    return frozenset(mods)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from proxim_tray import protocol
 from proxim_tray.approval import ApprovalRequest, Decision, DeviceInfo, PairingAttempt, Permission
-from proxim_tray.control import RemoteControl, hello_message
+from proxim_tray.control import RemoteControl
 from proxim_tray.errors import BackendUnavailable, ProtocolError
 from proxim_tray.media import ScreenVideoTrack
 from proxim_tray.pairing import Pairing, verification_code
@@ -278,10 +278,12 @@ class SessionManager:
                 channel.send(json.dumps(message))
 
         session.channel = channel
-        session.control = RemoteControl(backend, geometry, session.permissions, reply)
+        commands = self.app.commands.available()
+        local_priority = self.app.config.local_priority
+        session.control = RemoteControl(backend, geometry, session.permissions, reply, commands, local_priority)
         channel.on("message", session.control.handle)
         channel.on("close", session.control.release_all)
-        channel.send(hello_message(geometry, session.permissions))
+        channel.send(json.dumps(session.control.hello()))
 
     def _tell_client(self, session: Session, message: dict[str, Any]) -> None:
         channel = session.channel

@@ -1,4 +1,4 @@
-"""Input injection on X11 with pynput and XTEST keysyms (never synthetic key events)."""
+"""Input injection on X11: XTEST keysyms (never synthetic key events), and local input seen with RECORD."""
 
 from __future__ import annotations
 

@@ -1,89 +1,139 @@
-"""The pynput input backend: pointer through pynput, keys as keysyms through XTEST."""
+"""The X11 input backend: every event is real XTEST input, keys are injected as keysyms, never as synthetic events.
+
+pynput's own key typing sends synthetic events that many clients ignore, so this backend talks XTEST through
+python-xlib (which pynput itself uses) and keeps one display connection, used only from the session's input thread.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
+from proxim_input_pynput.keymap import SHIFT_LEVEL, Keymap
 from proxim_input_pynput.keysyms import char_keysym, code_fallback, keysym_name_for
+from proxim_input_pynput.local_input import InjectedEvents, LocalInputWatcher
 from proxim_tray import InputBackend
 from proxim_tray.errors import BackendUnavailable
 
-SHIFT_LEVEL = 1
+logger = logging.getLogger(__name__)
+
+BUTTONS = {"left": 1, "middle": 2, "right": 3, "back": 8, "forward": 9}
+# X core buttons 4-7 scroll up, down, left, right
+SCROLL_UP, SCROLL_DOWN, SCROLL_LEFT, SCROLL_RIGHT = 4, 5, 6, 7
+IGNORED_KEYS = ("Dead", "Process", "Compose")  # the character they compose arrives as its own key or text
 
 
 class PynputInputBackend(InputBackend):
     name = "pynput"
 
     def __init__(self) -> None:
-        self._mouse: Any = None
         self._display: Any = None
-        self._buttons: dict[str, Any] = {}
-        self._borrowed: dict[int, int] = {}  # keysym -> keycode lent to it
+        self._keymap: Keymap | None = None
+        self._injected = InjectedEvents()
         self._shift_down: set[int] = set()  # Shift keycodes the client holds down
         self._tapped: set[str] = set()  # keys typed whole at key-down, whose key-up is a no-op
         self._lock = threading.Lock()
 
     def unavailable_reason(self) -> str | None:
-        if sys.platform == "linux":
-            if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
-                return "Wayland does not let programs inject input through X11; log in with an Xorg session"
-            if not os.environ.get("DISPLAY"):
-                return "no X display (DISPLAY is not set); run Proxim inside a desktop session"
+        if sys.platform != "linux":
+            return "this backend drives X11; use an input backend made for this operating system"
+        if not os.environ.get("DISPLAY"):
+            if os.environ.get("WAYLAND_DISPLAY"):
+                return "Wayland without XWayland input: remote control needs an Xorg session (log in with 'Xorg')"
+            return "no X display (DISPLAY is not set); run Proxim inside a desktop session"
         try:
             self._open()
         except BackendUnavailable as exc:
             return str(exc)
+        if os.environ.get("WAYLAND_DISPLAY"):
+            return (
+                "this is a Wayland session: XWayland ignores injected input for native Wayland windows; "
+                "log in with an Xorg session to control this desktop"
+            )
         return None
 
-    def _open(self) -> None:
+    def _open(self) -> Any:
         with self._lock:
-            if self._mouse is not None:
-                return
+            if self._display is not None:
+                return self._display
             try:
-                from pynput import mouse
                 from Xlib import display as xdisplay
-            except Exception as exc:  # pynput raises ImportError, Xlib its own errors, without a display
-                raise BackendUnavailable(f"cannot open the display for input: {exc}") from exc
-            self._display = xdisplay.Display()
-            if not self._display.has_extension("XTEST"):
+                from Xlib.error import DisplayError
+            except ImportError as exc:
+                raise BackendUnavailable(f"python-xlib is missing ({exc}); reinstall Proxim") from exc
+            try:
+                opened = xdisplay.Display()
+            except (DisplayError, OSError) as exc:
+                raise BackendUnavailable(f"cannot open the X display {os.environ.get('DISPLAY')!r}: {exc}") from exc
+            if not opened.has_extension("XTEST"):
+                opened.close()
                 raise BackendUnavailable("the X server lacks the XTEST extension needed to inject input")
-            self._mouse = mouse.Controller()
-            self._buttons = {
-                "left": mouse.Button.left,
-                "middle": mouse.Button.middle,
-                "right": mouse.Button.right,
-            }
+            self._display = opened
+            self._keymap = Keymap(opened)
+            return opened
+
+    def _fake(self, event_type: int, detail: int = 0, x: int = 0, y: int = 0) -> None:
+        from Xlib import X
+        from Xlib.ext import xtest
+
+        self._injected.expect(event_type, (x, y) if event_type == X.MotionNotify else detail)
+        xtest.fake_input(self._display, event_type, detail, x=x, y=y)
 
     # -- pointer -----------------------------------------------------------------------------------------------------
 
     def move(self, x: int, y: int) -> None:
+        from Xlib import X
+
         self._open()
-        self._mouse.position = (x, y)
+        self._fake(X.MotionNotify, x=x, y=y)
+        self._display.sync()
+
+    def move_relative(self, dx: int, dy: int) -> None:
+        display = self._open()
+        screen = display.screen()
+        where = screen.root.query_pointer()
+        x = min(max(where.root_x + dx, 0), screen.width_in_pixels - 1)
+        y = min(max(where.root_y + dy, 0), screen.height_in_pixels - 1)
+        self.move(x, y)
 
     def button(self, button: str, down: bool) -> None:
+        from Xlib import X
+
         self._open()
-        if down:
-            self._mouse.press(self._buttons[button])
-        else:
-            self._mouse.release(self._buttons[button])
+        self._fake(X.ButtonPress if down else X.ButtonRelease, BUTTONS[button])
+        self._display.sync()
 
     def scroll(self, dx: int, dy: int) -> None:
+        from Xlib import X
+
         self._open()
-        self._mouse.scroll(dx, -dy)  # pynput scrolls up for positive dy
+        for count, button in (
+            (abs(dy), SCROLL_DOWN if dy > 0 else SCROLL_UP),
+            (abs(dx), SCROLL_RIGHT if dx > 0 else SCROLL_LEFT),
+        ):
+            for _ in range(count):
+                self._fake(X.ButtonPress, button)
+                self._fake(X.ButtonRelease, button)
+        self._display.sync()
 
     # -- keyboard ----------------------------------------------------------------------------------------------------
 
     def key(self, key: str, code: str, down: bool) -> None:
+        if key in IGNORED_KEYS:
+            return
         self._open()
+        keymap = self._require_keymap()
         held_as = code or key
         keysym = self._keysym(key, code)
         if not keysym:
+            logger.info("no X keysym for key %r (code %r); ignored", key, code)
             return
-        keycode, level = self._keycode(keysym)
-        if keysym in self._shift_keysyms():
+        keycode, level = keymap.keycode(keysym)
+        if keysym in keymap.shift_keysyms:
             self._shift_down.discard(keycode)
             if down:
                 self._shift_down.add(keycode)
@@ -98,21 +148,27 @@ class PynputInputBackend(InputBackend):
             self._tapped.discard(held_as)
             return
         self._fake_key(keycode, down)
+        self._display.sync()
 
     def type_text(self, text: str) -> None:
         self._open()
+        keymap = self._require_keymap()
         for char in text:
-            keysym = self._name_to_keysym("Return") if char == "\n" else char_keysym(char)
-            self._tap(*self._keycode(keysym))
+            keysym = keymap.keysym("Return") if char == "\n" else char_keysym(char)
+            self._tap(*keymap.keycode(keysym))
+        self._display.sync()
 
-    def _shift_keysyms(self) -> tuple[int, int]:
-        return self._name_to_keysym("Shift_L"), self._name_to_keysym("Shift_R")
+    def _require_keymap(self) -> Keymap:
+        assert self._keymap is not None
+        self._keymap.follow_changes()
+        return self._keymap
 
     def _tap(self, keycode: int, level: int) -> None:
         """Press and release ``keycode`` with Shift set as ``level`` needs, restoring the held Shift keys after."""
+        keymap = self._require_keymap()
         need_shift = level == SHIFT_LEVEL
         held = set(self._shift_down)
-        temporary = self._keycode(self._name_to_keysym("Shift_L"))[0] if need_shift and not held else 0
+        temporary = keymap.keycode(keymap.keysym("Shift_L"))[0] if need_shift and not held else 0
         for shift in held if not need_shift else ():
             self._fake_key(shift, False)
         if temporary:
@@ -123,62 +179,42 @@ class PynputInputBackend(InputBackend):
             self._fake_key(temporary, False)
         for shift in held if not need_shift else ():
             self._fake_key(shift, True)
+        # a borrowed keycode may be lent to another character next: the server must have handled this one first
+        self._display.sync()
 
     def _keysym(self, key: str, code: str) -> int:
+        keymap = self._require_keymap()
         name = keysym_name_for(key, code)
         if name is not None:
-            return self._name_to_keysym(name)
+            return keymap.keysym(name)
         if len(key) == 1:
             return char_keysym(key)
-        fallback = code_fallback(code)
+        fallback = code_fallback(code) if key == "Unidentified" else None
         if fallback is None:
             return 0
-        return char_keysym(fallback) if len(fallback) == 1 else self._name_to_keysym(fallback)
-
-    @staticmethod
-    def _name_to_keysym(name: str) -> int:
-        from Xlib import XK
-
-        return int(XK.string_to_keysym(name))
-
-    def _keycode(self, keysym: int) -> tuple[int, int]:
-        """The keycode and shift level that produce ``keysym``, lending a spare keycode when the layout lacks it."""
-        if keysym in self._borrowed:
-            return self._borrowed[keysym], 0
-        found = sorted(self._display.keysym_to_keycodes(keysym), key=lambda pair: pair[1])
-        if found and found[0][1] <= SHIFT_LEVEL:
-            return int(found[0][0]), int(found[0][1])
-        return self._borrow(keysym), 0
-
-    def _borrow(self, keysym: int) -> int:
-        display = self._display
-        first = display.display.info.min_keycode
-        count = display.display.info.max_keycode - first + 1
-        mapping = display.get_keyboard_mapping(first, count)
-        lent = set(self._borrowed.values())
-        for offset in range(count - 1, -1, -1):
-            keycode = first + offset
-            if keycode not in lent and not any(mapping[offset]):
-                display.change_keyboard_mapping(keycode, [(keysym, keysym)])
-                display.sync()
-                self._borrowed[keysym] = keycode
-                return int(keycode)
-        raise BackendUnavailable("no spare keycode left to type this character")
+        return char_keysym(fallback) if len(fallback) == 1 else keymap.keysym(fallback)
 
     def _fake_key(self, keycode: int, down: bool) -> None:
         from Xlib import X
-        from Xlib.ext import xtest
 
-        xtest.fake_input(self._display, X.KeyPress if down else X.KeyRelease, keycode)
-        self._display.sync()
+        self._fake(X.KeyPress if down else X.KeyRelease, keycode)
+
+    # -- local input -------------------------------------------------------------------------------------------------
+
+    def watch_local_input(self, on_local_input: Callable[[], None]) -> Callable[[], None] | None:
+        self._open()
+        try:
+            watcher = LocalInputWatcher(self._injected, on_local_input)
+        except Exception as exc:
+            logger.warning("cannot watch local input (%s): remote input will not yield to the local user", exc)
+            return None
+        return watcher.stop
 
     def close(self) -> None:
         with self._lock:
-            display, self._display, self._mouse = self._display, None, None
-        if display is None:
-            return
-        for keycode in self._borrowed.values():
-            display.change_keyboard_mapping(keycode, [(0, 0)])
-        self._borrowed.clear()
-        display.sync()
-        display.close()
+            display, self._display = self._display, None
+            keymap, self._keymap = self._keymap, None
+        if keymap is not None:
+            keymap.restore()
+        if display is not None:
+            display.close()

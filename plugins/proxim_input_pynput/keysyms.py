@@ -29,6 +29,13 @@ NAMED = {
     "Alt": "Alt_L",
     "Meta": "Super_L",
     "OS": "Super_L",
+    "MediaPlayPause": "XF86AudioPlay",
+    "MediaTrackNext": "XF86AudioNext",
+    "MediaTrackPrevious": "XF86AudioPrev",
+    "MediaStop": "XF86AudioStop",
+    "AudioVolumeUp": "XF86AudioRaiseVolume",
+    "AudioVolumeDown": "XF86AudioLowerVolume",
+    "AudioVolumeMute": "XF86AudioMute",
     **{f"F{n}": f"F{n}" for n in range(1, 25)},
 }
 

@@ -80,8 +80,11 @@ def main() -> None:
                     x=event.root_x,
                     y=event.root_y,
                 )
+            elif event.type == X.MappingNotify:
+                d.refresh_keyboard_mapping(event)  # keycodes lent to characters the layout lacks
             elif event.type in (X.KeyPress, X.KeyRelease):
-                level = 1 if event.state & X.ShiftMask else 0
+                # core map columns: 0-1 levels 1-2, 4-5 levels 3-4 (AltGr, which sets Mod5)
+                level = (1 if event.state & X.ShiftMask else 0) + (4 if event.state & X.Mod5Mask else 0)
                 keysym = d.keycode_to_keysym(event.detail, level) or d.keycode_to_keysym(event.detail, 0)
                 emit(
                     event="key_press" if event.type == X.KeyPress else "key_release",

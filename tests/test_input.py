@@ -1,0 +1,284 @@
+"""Remote control on a real X server: a real aiortc client drives an in-process host; X clients report what arrives."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, Permission
+from proxim_tray.control import MAX_HELD_KEYS
+from proxim_tray.injection import MAX_PENDING
+from tests.support.control_host import XState, connected_host, until
+from tests.support.keyboard_layout import keyboard_layout
+from tests.support.processes import XWitness, child_env
+
+BUTTON_NUMBERS = {"left": 1, "middle": 2, "right": 3, "back": 8, "forward": 9}
+SCROLL_DOWN, SCROLL_RIGHT = 5, 7
+RETURN_KEYSYM = 0xFF0D
+# the queue's limit, plus the releases of what a client may hold, which are never refused
+HIGHEST_QUEUE = MAX_PENDING + MAX_HELD_KEYS + len(BUTTON_NUMBERS)
+
+
+@pytest.fixture
+def host_display(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The in-process host injects into and captures the test X server."""
+    monkeypatch.setenv("DISPLAY", xvfb)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    return xvfb
+
+
+@pytest.fixture
+def x_state(host_display: str) -> Iterator[XState]:
+    state = XState(host_display)
+    yield state
+    state.close()
+
+
+async def next_event(witness: XWitness, kind: str) -> dict[str, Any]:
+    return await asyncio.to_thread(witness.next_event, kind)
+
+
+async def test_every_event_type_reaches_x(host_display: str, witness: XWitness, x_state: XState) -> None:
+    async with connected_host(FULL_CONTROL) as host:
+        assert host.hello["screen"] == {"w": witness.width, "h": witness.height}
+        assert host.hello["permissions"] == ["control", "view"]
+        assert {"pointer", "relative_pointer", "wheel", "keys", "text", "local_priority"} <= set(
+            host.hello["capabilities"]
+        )
+
+        host.send("move", x=0.25, y=0.5)
+        target = (round(0.25 * (witness.width - 1)), round(0.5 * (witness.height - 1)))
+        await until(lambda: x_state.pointer() == target, 5, f"the pointer at {target}")
+        host.send("rmove", dx=30.6, dy=-10)
+        host.send("rmove", dx=0.6, dy=0)  # fractions add up: 31 pixels in all
+        moved = (target[0] + 31, target[1] - 10)
+        await until(lambda: x_state.pointer() == moved, 5, f"the pointer moved relatively to {moved}")
+
+        for button, number in BUTTON_NUMBERS.items():
+            host.send("down", b=button, x=0.75, y=0.25)
+            host.send("up", b=button)
+            press = await next_event(witness, "button_press")
+            assert press["button"] == number
+            assert (press["x"], press["y"]) == (round(0.75 * (witness.width - 1)), round(0.25 * (witness.height - 1)))
+            assert (await next_event(witness, "button_release"))["button"] == number
+
+        host.send("wheel", dx=0, dy=60)
+        host.send("wheel", dx=0, dy=60)  # 120 px: one step, 20 px kept for the next
+        host.send("wheel", dx=100, dy=0)
+        assert (await next_event(witness, "button_press"))["button"] == SCROLL_DOWN
+        assert (await next_event(witness, "button_press"))["button"] == SCROLL_RIGHT
+
+        await asyncio.to_thread(witness.focus)
+        for key, code in (("h", "KeyH"), ("I", "KeyI"), ("Enter", "Enter")):
+            host.send("kd", key=key, code=code, mods=[])
+            host.send("ku", key=key, code=code, mods=[])
+        assert await asyncio.to_thread(witness.typed_text, 2) == "hI"  # "I" with the Shift it needs
+        assert (await next_event(witness, "key_press"))["keysym"] == RETURN_KEYSYM
+        host.send("text", text="Grüße, 世界!\n")
+        assert await asyncio.to_thread(witness.typed_text, len("Grüße, 世界!")) == "Grüße, 世界!"
+        await until(lambda: not x_state.pressed_keycodes() and not x_state.button_mask() & 0xFF00, 5, "all released")
+
+
+async def test_german_layout_types_exactly(host_display: str, witness: XWitness) -> None:
+    text = "Zürich äöüß @€ 😀"
+    with keyboard_layout(host_display, "de"):
+        async with connected_host(FULL_CONTROL) as host:
+            await asyncio.to_thread(witness.focus)
+            host.send("text", text=text)
+            assert await asyncio.to_thread(witness.typed_text, len(text)) == text
+
+            # a German keyboard in the browser: AltGr+Q is "@", and a dead accent followed by "e" composes "é"
+            events = [
+                ("kd", "AltGraph", "AltRight", ["AltGraph"]),
+                ("kd", "@", "KeyQ", ["AltGraph"]),
+                ("ku", "@", "KeyQ", ["AltGraph"]),
+                ("ku", "AltGraph", "AltRight", []),
+                ("kd", "Dead", "Equal", []),
+                ("ku", "Dead", "Equal", []),
+                ("kd", "é", "KeyE", []),
+                ("ku", "é", "KeyE", []),
+                ("kd", "Z", "KeyY", ["Shift"]),
+                ("ku", "Z", "KeyY", ["Shift"]),
+            ]
+            for t, key, code, mods in events:
+                host.send(t, key=key, code=code, mods=mods)
+            assert await asyncio.to_thread(witness.typed_text, 3) == "@éZ"
+
+
+async def test_client_that_falls_silent_is_released_after_one_second(
+    host_display: str, witness: XWitness, x_state: XState
+) -> None:
+    async with connected_host(FULL_CONTROL) as host:
+        shift = x_state.keycode("Shift_L")
+        host.send("kd", key="Shift", code="ShiftLeft", mods=["Shift"])
+        host.send("down", b="left", x=0.5, y=0.5)
+        last_message = time.monotonic()
+        await until(lambda: shift in x_state.pressed_keycodes(), 5, "Shift held on the X server")
+        await until(lambda: x_state.button_mask() & 0x100, 5, "the left button held on the X server")
+        # the client now sends nothing, not even heartbeats, as a phone that lost its network
+        await until(
+            lambda: shift not in x_state.pressed_keycodes() and not x_state.button_mask() & 0x100,
+            3,
+            "Shift and the left button released",
+        )
+        silence = time.monotonic() - last_message
+        assert 1.0 <= silence < 1.5, f"released after {silence:.2f} s of silence"
+        assert (await next_event(witness, "button_release"))["button"] == 1
+
+
+async def test_heartbeats_keep_held_keys_held(host_display: str, x_state: XState) -> None:
+    async with connected_host(FULL_CONTROL) as host:
+        shift = x_state.keycode("Shift_L")
+        host.send("kd", key="Shift", code="ShiftLeft", mods=["Shift"])
+        await until(lambda: shift in x_state.pressed_keycodes(), 5, "Shift held on the X server")
+        for _ in range(8):  # 2 s of heartbeats every 250 ms
+            host.send("hb")
+            await asyncio.sleep(0.25)
+            assert shift in x_state.pressed_keycodes(), "released although the client kept sending heartbeats"
+        host.send("release")  # the page lost focus
+        await until(lambda: shift not in x_state.pressed_keycodes(), 1, "Shift released on 'release'")
+
+
+async def test_closing_the_connection_releases_at_once(host_display: str, x_state: XState) -> None:
+    async with connected_host(FULL_CONTROL) as host:
+        control_l = x_state.keycode("Control_L")
+        host.send("kd", key="Control", code="ControlLeft", mods=["Control"])
+        host.send("down", b="right", x=0.5, y=0.5)
+        await until(lambda: control_l in x_state.pressed_keycodes(), 5, "Control held on the X server")
+        await until(lambda: x_state.button_mask() & 0x400, 5, "the right button held")
+        closed = time.monotonic()
+        await host.client.pc.close()
+        await until(
+            lambda: control_l not in x_state.pressed_keycodes() and not x_state.button_mask() & 0x400,
+            1,
+            "everything released when the client left",
+        )
+        assert time.monotonic() - closed < 1.0
+
+
+async def test_view_only_is_enforced(host_display: str, witness: XWitness, x_state: XState) -> None:
+    async with connected_host(VIEW_ONLY) as host:
+        assert host.hello["permissions"] == ["view"]
+        start = x_state.pointer()
+        attempts: list[dict[str, Any]] = [
+            {"t": "move", "x": 0.9, "y": 0.9},
+            {"t": "rmove", "dx": 50, "dy": 50},
+            {"t": "down", "b": "left"},
+            {"t": "kd", "key": "a", "code": "KeyA"},
+            {"t": "text", "text": "nope"},
+            {"t": "cmd", "name": "volume_up"},
+            {"t": "clip_set", "text": "nope"},
+        ]
+        for message in attempts:
+            host.client.control(message)
+            refusal = await host.next_control("error")
+            assert refusal["code"] == "not_permitted", (message, refusal)
+        assert x_state.pointer() == start
+        assert not x_state.pressed_keycodes()
+
+        # the host's user grants control: now input works, and the first thing X sees is what came after
+        assert host.app.sessions.set_permissions(frozenset({Permission.CONTROL}))
+        assert (await host.next_control("perm"))["permissions"] == ["control", "view"]
+        await asyncio.to_thread(witness.focus)
+        host.send("kd", key="x", code="KeyX")
+        host.send("ku", key="x", code="KeyX")
+        assert (await next_event(witness, "key_press"))["text"] == "x"
+
+        # and withdraws it again
+        host.app.sessions.set_permissions(frozenset())
+        assert (await host.next_control("perm"))["permissions"] == ["view"]
+        host.send("kd", key="y", code="KeyY")
+        assert (await host.next_control("error"))["code"] == "not_permitted"
+
+
+async def test_local_user_takes_priority(host_display: str, witness: XWitness, x_state: XState) -> None:
+    async with connected_host(FULL_CONTROL, local_priority=1.0) as host:
+        host.send("move", x=0.5, y=0.5)
+        host.send("down", b="left")
+        host.send("up", b="left")
+        assert (await next_event(witness, "button_press"))["button"] == 1
+        host.send("bogus")  # its error reply marks the point by which a wrong "paused" would have come
+        assert (await host.next_control("error"))["code"] == "bad_message"
+        assert all(message["t"] != "paused" for message in drain(host.client.control_messages))
+
+        await asyncio.to_thread(xdotool, host_display, "mousemove", "10", "10")
+        paused = await host.next_control("paused")
+        assert paused == {"t": "paused", "reason": "local_input", "seconds": 1.0}
+        host.send("down", b="middle", x=0.9, y=0.9)
+        host.send("up", b="middle")
+        assert x_state.pointer() == (10, 10)
+
+        resumed = await host.next_control("resumed", timeout=3)
+        assert resumed == {"t": "resumed", "reason": "local_input"}
+        host.send("down", b="right", x=0.3, y=0.3)
+        host.send("up", b="right")
+        press = await next_event(witness, "button_press")
+        assert press["button"] == 3, "input sent during the pause must have been dropped"
+
+
+async def test_malformed_input_is_refused_and_changes_nothing(host_display: str, x_state: XState) -> None:
+    async with connected_host(FULL_CONTROL) as host:
+        start = x_state.pointer()
+        bad: list[tuple[str, str]] = [
+            ("not json", "bad_message"),
+            ("[1, 2]", "bad_message"),
+            ('{"t": "move", "x": 2, "y": 0.5}', "bad_message"),
+            ('{"t": "move", "x": "0.5", "y": 0.5}', "bad_message"),
+            ('{"t": "move", "x": NaN, "y": 0.5}', "bad_message"),
+            ('{"t": "down", "b": "thumb"}', "bad_message"),
+            ('{"t": "kd", "key": "a", "code": "KeyA", "mods": ["Hyper"]}', "bad_message"),
+            ('{"t": "rmove", "dx": 99999, "dy": 0}', "bad_message"),
+            ('{"t": "text", "text": "' + "x" * 5000 + '"}', "too_large"),
+            ('{"t": "cmd", "name": "format_disk"}', "unknown_command"),
+            ('{"t": "launch"}', "bad_message"),
+        ]
+        for raw, code in bad:
+            host.client.channel.send(raw)
+            refusal = await host.next_control("error")
+            assert refusal["code"] == code, (raw, refusal)
+            assert refusal["message"]
+        assert x_state.pointer() == start
+        assert not x_state.pressed_keycodes()
+
+
+async def test_a_flood_does_not_grow_queues(host_display: str, witness: XWitness, x_state: XState) -> None:
+    async with connected_host(FULL_CONTROL) as host:
+        control = host.session.control
+        assert control is not None
+        # over the data channel: aiortc delivers a few thousand messages a second, and the queue stays bounded
+        for index in range(1000):
+            host.send("move", x=(index % 100) / 100, y=0.5)
+            host.send("kd", key="Shift", code="ShiftLeft")
+            host.send("ku", key="Shift", code="ShiftLeft")
+        await asyncio.to_thread(witness.focus)
+        host.send("kd", key="k", code="KeyK")
+        host.send("ku", key="k", code="KeyK")
+        assert await asyncio.to_thread(witness.typed_text, 1, 20) == "k"
+        assert control.queue.high_water <= HIGHEST_QUEUE
+
+        # faster than any network delivers: the same burst handed to the host at once is cut off by the rate limit
+        for index in range(5000):
+            control.handle(f'{{"t": "move", "x": {(index % 100) / 100}, "y": 0.25}}')
+        assert (await host.next_control("error"))["code"] == "rate_limited"
+        await until(lambda: not control.queue.pending(), 10, "the input queue drained")
+        assert control.queue.high_water <= HIGHEST_QUEUE
+        errors = [m for m in drain(host.client.control_messages) if m["t"] == "error"]
+        assert len(errors) < 40, f"{len(errors)} error replies: refusals must not become a flood of their own"
+        await until(lambda: not x_state.pressed_keycodes(), 5, "nothing left pressed")
+
+
+def drain(queue: asyncio.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
+def xdotool(display_name: str, *args: str) -> None:
+    """The local user at the keyboard and mouse (xdotool injects through XTEST as Proxim does, from another client)."""
+    subprocess.run(["xdotool", *args], env=child_env(DISPLAY=display_name), check=True)
