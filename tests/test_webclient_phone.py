@@ -18,7 +18,7 @@ KEYSYMS = {"Escape": 0xFF1B, "Tab": 0xFF09, "Left": 0xFF51, "F5": 0xFFC2, "Contr
 
 @pytest.fixture
 def phone(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(**PHONE)
+    context = chromium.new_context(**PHONE, color_scheme="dark")
     try:
         yield context.new_page()
     finally:
@@ -81,6 +81,7 @@ def key_press(witness: XWitness, keysym: int) -> dict[str, Any]:
 def test_touch_gestures_in_both_modes(start_host: Any, phone: Any, witness: XWitness, artifacts: Path) -> None:
     open_live_session(start_host(), phone)
     phone.screenshot(path=str(artifacts / "phone-live.png"))
+    assert phone.evaluate("getComputedStyle(document.querySelector('#toolbar')).backgroundColor") == "rgb(27, 31, 38)"
     fingers = Fingers(phone)
     box = video_box(phone)
     assert box["width"] == pytest.approx(390, abs=1), "the picture fits the phone's width"
@@ -163,6 +164,13 @@ def test_touch_gestures_in_both_modes(start_host: Any, phone: Any, witness: XWit
     travelled = sum(m["dx"] for m in moves)
     assert travelled == pytest.approx(60 * 1.6 * 1280 / box["width"], rel=0.02)
     assert release["x"] - press["x"] == pytest.approx(travelled, abs=8), "the host moved the pointer while held"
+
+    # turned to landscape: the picture fills the height, aspect ratio kept
+    phone.set_viewport_size({"width": 844, "height": 390})
+    stage_height = phone.evaluate("document.querySelector('#stage').clientHeight")
+    box = video_box(phone)
+    assert box["height"] == pytest.approx(stage_height, abs=1)
+    assert box["width"] == pytest.approx(stage_height * 1280 / 720, abs=2)
 
 
 def test_phone_keyboard_and_key_bar(start_host: Any, phone: Any, witness: XWitness, artifacts: Path) -> None:

@@ -64,12 +64,9 @@
   });
 
   video.addEventListener('pointerup', (event) => {
-    if (isMouse(event) && event.isPrimary) releaseButton(event);
-  });
-
-  // Browsers navigate on the back and forward buttons' mouseup unless told not to.
-  video.addEventListener('mouseup', (event) => {
-    if (event.button >= 3) event.preventDefault();
+    if (!isMouse(event) || !event.isPrimary) return;
+    event.preventDefault(); // browsers navigate on the back and forward buttons' release unless told not to
+    releaseButton(event);
   });
 
   video.addEventListener('wheel', (event) => {

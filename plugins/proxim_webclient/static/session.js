@@ -275,7 +275,7 @@
       case 'pending':
         session.hostCode = String(message.code ?? '');
         session.approvalDeadline = performance.now() + (Number(message.timeout) || 0) * 1000;
-        setState('pending', `Waiting for approval on the host. Check that it shows code ${util.formatCode(session.code)}.`);
+        setState('pending', `Accept the request on the host if it shows the code ${util.formatCode(session.code)}.`);
         break;
       case 'approved':
         setPermissions(message.permissions);

@@ -8,7 +8,12 @@
   const ui = {
     status: $('status'), code: $('code'), hostCode: $('host-code'), codeWarning: $('code-warning'),
     countdown: $('countdown'), retry: $('retry'), video: $('screen'), hint: $('kbd-hint'),
-    viewOnly: $('view-only'), paused: $('paused'), disconnect: $('disconnect'), controls: $('live-controls'),
+    headline: $('headline'), viewOnly: $('view-only'), paused: $('paused'), disconnect: $('disconnect'), controls: $('live-controls'),
+  };
+  const HEADLINES = {
+    idle: 'Ready to connect', connecting: 'Connecting', pending: 'Waiting for approval', live: 'Connected',
+    rejected: 'Declined', timeout: 'No answer', busy: 'Host busy', expired: 'Link expired', ended: 'Session ended',
+    lost: 'Connection lost', error: 'Cannot connect',
   };
   let countdownTimer = 0;
   let wakeLock = null;
@@ -17,7 +22,9 @@
     const { state } = session;
     document.body.dataset.state = state;
     document.body.className = `state-${state}`;
+    ui.headline.textContent = HEADLINES[state] || '';
     ui.status.textContent = session.message;
+    ui.disconnect.textContent = state === 'live' ? 'Disconnect' : 'Cancel';
     ui.retry.hidden = !session.retryable;
     clearInterval(countdownTimer);
     if (state === 'pending') showPairing();

@@ -1,0 +1,79 @@
+"""The web client in a desktop browser against a real host on Xvfb: mouse, wheel, keys and letting go, checked in X."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.support.processes import XWitness
+from tests.support.webclient import open_live_session, page_point, sent_messages, video_box, wait_for_text
+
+X_BUTTON_RIGHT, X_WHEEL_DOWN, X_BUTTON_BACK = 3, 5, 8
+SHIFT_L = 0xFFE1
+CONTROL_L = 0xFFE3
+
+
+def test_mouse_wheel_and_keys_reach_the_host(start_host: Any, page: Any, witness: XWitness, artifacts: Path) -> None:
+    open_live_session(start_host(), page)
+    box = video_box(page)
+    x, y = page_point(box, 0.3, 0.6)
+
+    page.mouse.click(x, y, button="right")
+    press = witness.next_event("button_press")
+    assert press["button"] == X_BUTTON_RIGHT
+    assert abs(press["x"] - 0.3 * (witness.width - 1)) <= 3 and abs(press["y"] - 0.6 * (witness.height - 1)) <= 3
+    assert page.evaluate("document.activeElement.id") == "screen", "a click gives the video the keyboard"
+    assert page.is_visible("#kbd-hint"), "the way out is on screen while input is captured"
+
+    page.mouse.wheel(0, 300)
+    assert witness.next_event("button_press")["button"] == X_WHEEL_DOWN
+
+    cdp = page.context.new_cdp_session(page)
+    for kind in ("mousePressed", "mouseReleased"):
+        cdp.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "back", "clickCount": 1})
+    while (press := witness.next_event("button_press"))["button"] == X_WHEEL_DOWN:
+        pass
+    assert press["button"] == X_BUTTON_BACK
+    assert page.evaluate("location.pathname").startswith("/p/"), "the back button did not leave the page"
+
+    witness.focus()
+    sent_messages(page)
+    page.keyboard.press("Shift+KeyA")
+    while (key := witness.next_event("key_press"))["keysym"] == SHIFT_L:
+        pass
+    assert key["text"] == "A"
+    down = [m for m in sent_messages(page) if m["t"] == "kd"]
+    assert down[-1] == {"t": "kd", "key": "A", "code": "KeyA", "mods": ["Shift"]}, "both code and key are sent"
+
+    # a key held when the page loses focus is released on the host
+    page.keyboard.down("Control")
+    while witness.next_event("key_press")["keysym"] != CONTROL_L:
+        pass
+    page.mouse.click(5, box["y"] + box["height"] + 20)  # the toolbar, outside the video
+    while witness.next_event("key_release")["keysym"] != CONTROL_L:
+        pass
+    page.keyboard.up("Control")
+    assert not page.is_visible("#kbd-hint")
+
+    # Ctrl+Alt+Shift is the way out of keyboard capture
+    page.mouse.click(x, y)
+    assert page.evaluate("document.activeElement.id") == "screen"
+    page.keyboard.down("Control")
+    page.keyboard.down("Alt")
+    page.keyboard.down("Shift")
+    for name in ("Shift", "Alt", "Control"):
+        page.keyboard.up(name)
+    assert page.evaluate("document.activeElement.id") != "screen"
+    assert not page.is_visible("#kbd-hint")
+
+    # the menu's stats overlay shows what the connection does
+    page.click("#menu-toggle")
+    offered = page.evaluate("window.proxim.hello.commands.length")
+    assert page.is_hidden("#commands-section") and page.is_hidden("#clipboard-section"), (
+        f"the host offers {offered} commands, but this session was not granted them"
+    )
+    page.check("#stats-toggle")
+    wait_for_text(page, "#stats", "H264")
+    stats = wait_for_text(page, "#stats", f"{witness.width}×{witness.height}")
+    assert "Mbit/s" in stats and " ms" in stats
+    page.screenshot(path=str(artifacts / "desktop-stats.png"))
