@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import json
 import logging
 import signal
@@ -12,8 +13,9 @@ import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from proxim_tray import __version__, doctor
+from proxim_tray import __version__, configfile, doctor, instance
 from proxim_tray.app import App
 from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_PORT, HostConfig
 from proxim_tray.errors import ProximError
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 def _add_plugin_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, metavar="PATH", help="configuration file (default: see the README)")
     parser.add_argument("--plugins-dir", type=Path, metavar="DIR", help="also load plugin modules from DIR")
     parser.add_argument(
         "--disable-plugin",
@@ -68,7 +71,7 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stun", action="append", default=[], metavar="URL", help="STUN server (default: none)")
 
 
-def build_parser(plugins: PluginHost | None = None) -> argparse.ArgumentParser:
+def build_parser(plugins: PluginHost | None = None, defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="proxim", description="Share this desktop with a phone or another computer.")
     parser.add_argument("--version", action="version", version=f"proxim {__version__}")
     _add_plugin_options(parser)
@@ -80,6 +83,11 @@ def build_parser(plugins: PluginHost | None = None) -> argparse.ArgumentParser:
     if plugins is not None:
         for host_parser in (parser, host):
             plugins.call_sync("proxim_add_options", parser=host_parser)
+    for host_parser in (parser, host):
+        host_parser.set_defaults(**copy.deepcopy(defaults or {}))
+    for name, text in (("show", "show the running host's pairing QR code"), ("stop", "stop sharing (keep running)")):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("--port", type=int, default=(defaults or {}).get("port", DEFAULT_PORT))
     listing = sub.add_parser("plugins", help="list loaded plugins and those that failed")
     _add_plugin_options(listing)
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -88,9 +96,10 @@ def build_parser(plugins: PluginHost | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _early_plugin_args(argv: Sequence[str]) -> argparse.Namespace:
+def _early_plugin_args(argv: Sequence[str], defaults: dict[str, Any] | None = None) -> argparse.Namespace:
     early = argparse.ArgumentParser(add_help=False)
     _add_plugin_options(early)
+    early.set_defaults(**copy.deepcopy(defaults or {}))
     known, _ = early.parse_known_args(argv)
     return known
 
@@ -112,6 +121,7 @@ def _config_from(args: argparse.Namespace) -> HostConfig:
         stun_servers=list(args.stun),
         disabled_plugins=list(args.disable_plugin),
         plugins_dir=args.plugins_dir,
+        config_file=args.config,
     )
 
 
@@ -123,11 +133,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
+        defaults = configfile.load(early.config or configfile.default_path())
+        early = _early_plugin_args(argv, defaults)
         plugins = load_plugin_host(early.disable_plugin, early.plugins_dir)
     except ProximError as exc:
         print(f"proxim: {exc}", file=sys.stderr)
         return 2
-    args = build_parser(plugins).parse_args(argv)
+    args = build_parser(plugins, defaults).parse_args(argv)
+    if args.command in ("show", "stop"):
+        return _tell_running_host(args.port, args.command)
     if args.command == "plugins":
         return print_plugins(plugins, as_json=args.json)
     if args.command == "doctor":
@@ -160,6 +174,10 @@ def print_plugins(plugins: PluginHost, as_json: bool) -> int:
 
 
 def run_host(config: HostConfig, plugins: PluginHost) -> int:
+    reply = instance.send_command(config.port, "show")
+    if reply is not None:
+        print(f"Proxim is already running on port {config.port}: {reply.removeprefix('ok: ')}", flush=True)
+        return 0 if reply.startswith("ok") else 1
     app = App(config, plugins)
     tray = plugins.call_first_sync("proxim_make_tray", app=app) if config.tray else None
     if config.tray:
@@ -178,7 +196,21 @@ async def _run_console(app: App) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, app.request_stop)
-    return await app.run()
+    return await _serve(app)
+
+
+async def _serve(app: App) -> int:
+    async with instance.InstanceServer(app):
+        return await app.run()
+
+
+def _tell_running_host(port: int, command: str) -> int:
+    reply = instance.send_command(port, command)
+    if reply is None:
+        print(f"proxim: no Proxim host is running on port {port}; start one with `proxim`", file=sys.stderr)
+        return 1
+    print(reply.removeprefix("ok: "))
+    return 0 if reply.startswith("ok") else 1
 
 
 def _run_with_tray(app: App) -> int:
@@ -189,7 +221,7 @@ def _run_with_tray(app: App) -> int:
 
     def loop_thread() -> None:
         try:
-            status[0] = asyncio.run(app.run())
+            status[0] = asyncio.run(_serve(app))
         finally:
             tray.stop()
 

@@ -29,6 +29,8 @@ class HostConfig:
     stun_servers: list[str] = field(default_factory=list)
     disabled_plugins: list[str] = field(default_factory=list)
     plugins_dir: Path | None = None
+    # the configuration file in use (None: the default location)
+    config_file: Path | None = None
     # set when no tray runs: the terminal is the approval surface
     console: bool = False
     # plugins keep their own settings here, by key (see the proxim_configure hook)

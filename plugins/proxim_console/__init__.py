@@ -1,20 +1,32 @@
-"""Console approval: ``Approve connection from <device>? [y/N]`` on the terminal, answered on standard input."""
+"""Console mode: ``Approve connection from <device>? [y/N]`` on the terminal, and commands while the host runs."""
 
 from __future__ import annotations
 
+import asyncio
+
+from proxim_console.commands import run_command
 from proxim_console.prompt import ConsolePrompt
 from proxim_tray import ApprovalRequest, Session, hookimpl
 from proxim_tray.app import App
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _prompts: dict[int, ConsolePrompt] = {}
+_running: set[asyncio.Task[None]] = set()
 
 
 @hookimpl
 def proxim_startup(app: App) -> None:
-    if app.config.console:
-        _prompts[id(app)] = ConsolePrompt.start()
+    if not app.config.console:
+        return
+
+    def on_command(line: str) -> None:
+        task = asyncio.get_running_loop().create_task(run_command(app, line))
+        _running.add(task)
+        task.add_done_callback(_running.discard)
+
+    _prompts[id(app)] = ConsolePrompt.start(on_command)
+    print("Type help for the commands (disconnect, pause, view only, new link, quit...).", flush=True)
 
 
 @hookimpl
@@ -33,7 +45,9 @@ def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
 def proxim_session_started(app: App, session: Session) -> None:
     if app.config.console:
         access = "full control" if "control" in session.permissions else "view only"
-        print(f"Connected: {session.device.describe()} ({access}). Press Ctrl+C to stop.", flush=True)
+        print(
+            f"Connected: {session.device.describe()} ({access}). Type disconnect or press Ctrl+C to stop.", flush=True
+        )
 
 
 @hookimpl

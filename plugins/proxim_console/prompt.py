@@ -1,4 +1,4 @@
-"""Reading decisions from standard input without blocking the event loop."""
+"""Reading standard input without blocking the event loop: answers to approval requests, otherwise commands."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import sys
 import threading
+from collections.abc import Callable
 
 from proxim_tray import ApprovalRequest
 from proxim_tray.approval import FULL_CONTROL
@@ -15,23 +16,32 @@ NON_TTY_REMINDER_EVERY = 10
 
 
 class ConsolePrompt:
-    """Lines from standard input, read by a daemon thread and queued on the loop."""
+    """Lines from standard input, read by a daemon thread and handled on the loop, one at a time.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    While a request waits for its answer a line answers it; otherwise it goes to ``on_command``."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_command: Callable[[str], None]) -> None:
         self._loop = loop
-        self._lines: asyncio.Queue[str] = asyncio.Queue()
+        self._on_command = on_command
+        self._answer: asyncio.Future[str] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
-    def start(cls) -> ConsolePrompt:
-        prompt = cls(asyncio.get_running_loop())
+    def start(cls, on_command: Callable[[str], None]) -> ConsolePrompt:
+        prompt = cls(asyncio.get_running_loop(), on_command)
         threading.Thread(target=prompt._read_stdin, name="proxim-stdin", daemon=True).start()
         return prompt
 
     def _read_stdin(self) -> None:
         for line in sys.stdin:
             with contextlib.suppress(RuntimeError):  # the loop is closed: the host is exiting
-                self._loop.call_soon_threadsafe(self._lines.put_nowait, line.strip())
+                self._loop.call_soon_threadsafe(self._take_line, line.strip())
+
+    def _take_line(self, line: str) -> None:
+        if self._answer is not None and not self._answer.done():
+            self._answer.set_result(line)
+        elif line:
+            self._on_command(line)
 
     def ask(self, request: ApprovalRequest) -> None:
         task = self._loop.create_task(self._ask(request))
@@ -39,10 +49,8 @@ class ConsolePrompt:
         task.add_done_callback(self._tasks.discard)
 
     async def _ask(self, request: ApprovalRequest) -> None:
-        while not self._lines.empty():  # what was typed before the question is not an answer to it
-            self._lines.get_nowait()
         device = request.device
-        print(f"\nConnection request from {device.name} ({device.details()})", flush=True)
+        print(f"\nConnection request from {device.name} at {device.address}", flush=True)
         print(
             f"Verification code: {request.code[:3]} {request.code[3:]} (the device shows the same digits)",
             flush=True,
@@ -51,7 +59,7 @@ class ConsolePrompt:
         question = f"Approve connection from {device.name}? [y/N]"
         if not tty:
             print(f"{question} ({round(request.seconds_left())} s to decide)", flush=True)
-        answer_task = asyncio.ensure_future(self._lines.get())
+        answer_task = self._answer = self._loop.create_future()
         decided_task = asyncio.ensure_future(request.decided())
         try:
             while True:
@@ -81,5 +89,6 @@ class ConsolePrompt:
                         )
                     return
         finally:
+            self._answer = None
             answer_task.cancel()
             decided_task.cancel()

@@ -2,45 +2,57 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
+from proxim_tray import doctor
+from proxim_tray.errors import BackendUnavailable
 from proxim_tray.tray import MenuItem, Tray
+from proxim_tray_pystray.drawing import draw_icon
+from proxim_tray_pystray.menu import settings_items, show_pairing, status_items
+from proxim_tray_pystray.states import DESCRIPTIONS, TrayState, tray_state
 
 if TYPE_CHECKING:
     from proxim_tray.app import App
 
 logger = logging.getLogger(__name__)
 
-STATE_COLOURS = {
-    "waiting": (46, 125, 50),  # ready: green
-    "pending": (249, 168, 37),  # someone asks: amber
-    "approved": (21, 101, 192),
-    "connecting": (21, 101, 192),
-    "connected": (198, 40, 40),  # someone is connected: red, unmistakable
-    "ended": (96, 96, 96),
-}
+# pystray's GTK backends reset SIGINT to the default (killing the host uncleanly) once their loop starts
+GTK_BACKENDS = ("gtk", "appindicator")
 
 
-def draw_icon(state: str, size: int = 64) -> Image.Image:
-    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    colour = STATE_COLOURS.get(state, (96, 96, 96))
-    draw.rounded_rectangle((2, 8, size - 2, size - 14), radius=6, fill=colour)
-    draw.rectangle((size // 2 - 4, size - 14, size // 2 + 4, size - 6), fill=colour)
-    draw.rectangle((size // 4, size - 6, size - size // 4, size - 2), fill=colour)
-    return image
+@functools.cache
+def icon_image(state: TrayState) -> Image.Image:
+    return draw_icon(state)
+
+
+def sharing_problem(app: App) -> str | None:
+    """Why the screen cannot be shared here (Wayland, no display, no capture backend), or None."""
+    kind, advice = doctor.display_server()
+    if advice:
+        return f"{kind}: {advice}"
+    try:
+        capture = app.capture_sources.create(app.config.capture, app.config)
+    except BackendUnavailable as exc:
+        return str(exc)
+    try:
+        return capture.unavailable_reason()
+    finally:
+        capture.close()
 
 
 class PystrayTray(Tray):
     def __init__(self, app: App) -> None:
         self._app = app
         self._icon: Any = None
+        self._problem: str | None = None
 
     def unavailable_reason(self) -> str | None:
         if sys.platform == "linux" and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -51,25 +63,56 @@ class PystrayTray(Tray):
             return f"pystray cannot start: {exc}"
         return None
 
+    @property
+    def backend(self) -> str:
+        """pystray's backend module: ``_gtk``, ``_appindicator``, ``_xorg``, ``_darwin`` or ``_win32``."""
+        import pystray
+
+        return str(pystray.Icon.__module__).rsplit(".", 1)[-1].lstrip("_")
+
     def run(self, on_ready: Callable[[], None]) -> None:
         import pystray
 
-        state = self._app.sessions.state.value
-        self._icon = pystray.Icon("proxim", draw_icon(state), f"Proxim: {state}", menu=pystray.Menu(self._menu))
+        self._problem = sharing_problem(self._app)
+        if self._problem:
+            logger.warning("sharing cannot work here: %s", self._problem)
+        state = self._state()
+        self._icon = pystray.Icon("proxim", icon_image(state), self._title(state), menu=pystray.Menu(self._menu))
+        if not pystray.Icon.HAS_MENU:
+            logger.info("this tray (%s) has no menus: click the icon for the pairing QR code", self.backend)
+            _listen_for_clicks(self._icon)
+
+        sigint_handler = signal.getsignal(signal.SIGINT)
 
         def setup(icon: Any) -> None:
             icon.visible = True
+            if self.backend in GTK_BACKENDS:
+                _on_gtk_thread(lambda: signal.signal(signal.SIGINT, sigint_handler))
             on_ready()
 
         self._icon.run(setup=setup)
 
+    def _state(self) -> TrayState:
+        return tray_state(self._app, unavailable=self._problem is not None)
+
+    @staticmethod
+    def _title(state: TrayState) -> str:
+        return f"Proxim: {DESCRIPTIONS[state]}"
+
     def _menu(self) -> Any:
         import pystray
 
-        items = [
-            item for group in self._app.plugins.call_sync("proxim_tray_menu_items", app=self._app) for item in group
+        groups = [status_items(self._app, self._state(), self._problem)]
+        groups += [group for group in self._app.plugins.call_sync("proxim_tray_menu_items", app=self._app) if group]
+        groups.append(settings_items(self._app))
+        entries: list[Any] = [
+            pystray.MenuItem("Show pairing QR code", lambda: show_pairing(self._app), default=True, visible=False)
         ]
-        return [self._to_pystray(pystray, item) for item in items]
+        for group in groups:
+            if len(entries) > 1:
+                entries.append(pystray.Menu.SEPARATOR)
+            entries += [self._to_pystray(pystray, item) for item in group]
+        return entries
 
     @staticmethod
     def _to_pystray(pystray: Any, item: MenuItem) -> Any:
@@ -86,11 +129,53 @@ class PystrayTray(Tray):
         icon = self._icon
         if icon is None:
             return
-        state = self._app.sessions.state.value
-        icon.icon = draw_icon(state)
-        icon.title = f"Proxim: {state}"
+        state = self._state()
+        icon.icon = icon_image(state)
+        icon.title = self._title(state)
         icon.update_menu()
 
     def stop(self) -> None:
-        if self._icon is not None:
-            self._icon.stop()
+        icon = self._icon
+        if icon is None:
+            return
+        if self.backend == "xorg":
+            _destroy_xorg_window(icon)
+            return
+        try:
+            icon.stop()
+        except Exception:  # GTK raises here when no notification daemon answers; the loop has stopped anyway
+            logger.debug("the tray icon raised while stopping", exc_info=True)
+
+
+def _on_gtk_thread(action: Callable[[], object]) -> None:
+    """Run ``action`` once on the thread of GTK's main loop (the main thread)."""
+    from gi.repository import GLib
+
+    def once() -> bool:
+        action()
+        return False
+
+    GLib.idle_add(once)
+
+
+def _listen_for_clicks(icon: Any) -> None:
+    """pystray's X11 icon never asks for button events, so clicks are lost (pystray#151): ask for them."""
+    import Xlib.X
+
+    window = getattr(icon, "_window", None)
+    if window is not None:
+        window.change_attributes(event_mask=Xlib.X.ExposureMask | Xlib.X.StructureNotifyMask | Xlib.X.ButtonPressMask)
+        icon._display.flush()
+
+
+def _destroy_xorg_window(icon: Any) -> None:
+    """End the X11 icon's loop from any thread: destroy its window through a connection of our own, since the
+    icon's connection belongs to the main thread (stopping through it from another thread can hang)."""
+    import Xlib.display
+
+    display = Xlib.display.Display()
+    try:
+        display.create_resource_object("window", icon._window.id).destroy()
+        display.flush()
+    finally:
+        display.close()

@@ -1,0 +1,56 @@
+"""Commands typed in the terminal while the host runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+
+if TYPE_CHECKING:
+    from proxim_tray.app import App
+
+HELP = (
+    "Commands: disconnect, pause, resume, view only, control, new link, quit, help "
+    "(while a device asks to connect, y approves and anything else rejects)."
+)
+
+
+async def run_command(app: App, line: str) -> None:
+    """Run one typed command and say what happened; a mistyped one changes nothing."""
+    command = " ".join(line.lower().split())
+    sessions = app.sessions
+    if command in ("help", "?"):
+        print(HELP, flush=True)
+    elif command == "quit":
+        print("Quitting.", flush=True)
+        app.request_stop()
+    elif command == "new link":
+        if sessions.session is not None and sessions.session.is_live:
+            print("A device is connected: disconnect it first, then ask for a new link.", flush=True)
+        else:
+            await sessions.new_pairing()
+    elif command == "disconnect":
+        if not await sessions.stop_session():
+            print("Nobody is connected.", flush=True)
+    elif command in ("pause", "resume"):
+        session = sessions.session
+        if session is None or not session.is_live:
+            print("Nobody is connected.", flush=True)
+        elif not sessions.set_paused(command == "pause"):
+            print(f"Sharing is already {command}d.", flush=True)
+        elif command == "pause":
+            print("Sharing paused: the picture is frozen and remote input is refused.", flush=True)
+        else:
+            print("Sharing resumed.", flush=True)
+    elif command in ("view only", "control"):
+        if sessions.set_permissions(VIEW_ONLY if command == "view only" else FULL_CONTROL):
+            print(
+                "View only: remote input is refused."
+                if command == "view only"
+                else "Full control: the device may use mouse and keyboard.",
+                flush=True,
+            )
+        else:
+            print("Nobody is connected.", flush=True)
+    else:
+        print(f"Unknown command {line!r}. {HELP}", flush=True)

@@ -1,0 +1,90 @@
+"""Desktop notifications: each connection request with Approve / View only / Reject buttons; sessions starting and
+ending. Where buttons are impossible the notification points to the tray or the QR window."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from proxim_notify.notifier import Action, Notifier
+from proxim_tray import ApprovalRequest, Permission, Session, hookimpl
+from proxim_tray.app import App
+from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+
+__version__ = "0.1.0"
+
+_notifiers: dict[int, Notifier] = {}
+_pending: set[asyncio.Task[None]] = set()
+
+ENDINGS = {
+    "rejected": "you rejected it",
+    "timeout": "nobody answered in time",
+    "client_left": "the device disconnected",
+    "host_stopped": "you stopped sharing",
+    "host_shutdown": "Proxim is quitting",
+    "error": "an error happened; see the log",
+}
+
+
+@hookimpl
+async def proxim_startup(app: App) -> None:
+    notifier = Notifier()
+    await notifier.start()
+    _notifiers[id(app)] = notifier
+
+
+@hookimpl
+def proxim_shutdown(app: App) -> None:
+    _notifiers.pop(id(app), None)
+    for task in list(_pending):
+        task.cancel()
+
+
+@hookimpl
+def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
+    notifier = _notifiers.get(id(app))
+    if notifier is not None and notifier.available:
+        task = asyncio.get_running_loop().create_task(_ask(notifier, request))
+        _pending.add(task)
+        task.add_done_callback(_pending.discard)
+
+
+async def _ask(notifier: Notifier, request: ApprovalRequest) -> None:
+    device = request.device
+    code = f"{request.code[:3]} {request.code[3:]}"
+    title = f"{device.name} asks to control this desktop"
+    message = f"From {device.address}. Verification code {code}: check that the device shows the same digits."
+    if notifier.has_buttons:
+        actions = [
+            Action("Approve", lambda: request.approve(FULL_CONTROL, by="notification")),
+            Action("View only", lambda: request.approve(VIEW_ONLY, by="notification")),
+            Action("Reject", lambda: request.reject(by="notification")),
+        ]
+    else:
+        actions = []
+        message += " Approve or reject from the Proxim tray icon."
+    identifier = await notifier.send(title, message, actions, urgent=True)
+    with contextlib.suppress(asyncio.CancelledError):  # withdrawn: the device left or the host stops
+        await request.decided()
+    if identifier is not None:
+        await notifier.clear(identifier)
+
+
+@hookimpl
+async def proxim_session_started(app: App, session: Session) -> None:
+    notifier = _notifiers.get(id(app))
+    if notifier is not None:
+        access = "sees and controls" if Permission.CONTROL in session.permissions else "sees"
+        await notifier.send(
+            f"{session.device.name} {access} this desktop",
+            f"Connected from {session.device.address}. Disconnect from the Proxim tray icon at any time.",
+        )
+
+
+@hookimpl
+async def proxim_session_ended(app: App, session: Session, reason: str) -> None:
+    notifier = _notifiers.get(id(app))
+    if notifier is not None and reason not in ("rejected", "host_shutdown"):
+        await notifier.send(
+            f"Session with {session.device.name} ended", ENDINGS.get(reason, reason.replace("_", " ")).capitalize()
+        )

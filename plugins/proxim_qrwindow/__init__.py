@@ -1,0 +1,148 @@
+"""The pairing window: a large QR code, the link, a countdown, and Approve / Reject while a device asks.
+
+With a GTK tray it shares the tray's GTK main loop; with another tray (the X11 fallback) it runs GTK on a thread of
+its own; in console mode it stays off, since the terminal shows the QR code. It opens when the person asks (the tray,
+a second launch, ``proxim show``), not at startup, and follows each renewed link while it is open."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from proxim_tray import ApprovalRequest, Pairing, hookimpl
+from proxim_tray.app import App
+from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+from proxim_tray.tray import MenuItem
+
+__version__ = "0.1.0"
+
+logger = logging.getLogger(__name__)
+
+GTK_TRAY_BACKENDS = ("gtk", "appindicator")
+
+
+class WindowHost:
+    """Owns the window and the thread it lives on; every call from the loop goes through :meth:`on_gtk`."""
+
+    def __init__(self, own_main_loop: bool) -> None:
+        from gi.repository import GLib
+
+        self._glib = GLib
+        self._window: Any = None
+        self._pairing: Pairing | None = None
+        self._main_loop: Any = None
+        if own_main_loop:
+            self._main_loop = GLib.MainLoop()
+            threading.Thread(target=self._main_loop.run, name="proxim-gtk", daemon=True).start()
+
+    def on_gtk(self, action: Callable[[Any], object]) -> None:
+        def once() -> bool:
+            try:
+                if self._window is None:
+                    from proxim_qrwindow.window import PairingWindow
+
+                    self._window = PairingWindow()
+                action(self._window)
+            except Exception:
+                logger.exception("the pairing window failed")
+            return False
+
+        self._glib.idle_add(once)
+
+    def show_pairing(self, pairing: Pairing) -> None:
+        asked_again = pairing is self._pairing
+        self._pairing = pairing
+        self.on_gtk(lambda window: window.show_link(pairing.url, pairing.expires_at, asked_again or window.visible))
+
+    def close(self) -> None:
+        def destroy(window: Any) -> None:
+            window.destroy()
+            if self._main_loop is not None:
+                self._main_loop.quit()
+
+        self.on_gtk(destroy)
+
+
+_hosts: dict[int, WindowHost] = {}
+
+
+def _gtk_mode(app: App) -> str | None:
+    """``shared`` (the tray runs GTK), ``own`` (GTK on our thread) or None (no window here)."""
+    if app.tray is None or sys.platform != "linux":
+        return None
+    return "shared" if getattr(app.tray, "backend", None) in GTK_TRAY_BACKENDS else "own"
+
+
+@hookimpl
+def proxim_startup(app: App) -> None:
+    mode = _gtk_mode(app)
+    if mode is None:
+        return
+    try:
+        _hosts[id(app)] = WindowHost(own_main_loop=mode == "own")
+    except Exception as exc:
+        logger.warning("no pairing window: GTK is unavailable (%s)", exc)
+
+
+@hookimpl
+def proxim_shutdown(app: App) -> None:
+    host = _hosts.pop(id(app), None)
+    if host is not None:
+        host.close()
+
+
+@hookimpl
+def proxim_show_pairing(app: App, pairing: Pairing) -> None:
+    host = _hosts.get(id(app))
+    if host is not None:
+        host.show_pairing(pairing)
+
+
+@hookimpl
+def proxim_hide_pairing(app: App, pairing: Pairing) -> None:
+    host = _hosts.get(id(app))
+    if host is not None:
+        host.on_gtk(lambda window: window.link_used())
+
+
+@hookimpl
+async def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
+    host = _hosts.get(id(app))
+    if host is None:
+        return
+    device = request.device
+    text = (
+        f"{device.name} at {device.address} asks to connect.\n"
+        f"Verification code {request.code[:3]} {request.code[3:]}: the device shows the same digits."
+    )
+    choices: list[tuple[str, Callable[[], object]]] = [
+        ("Approve", lambda: request.approve(FULL_CONTROL, by="window")),
+        ("View only", lambda: request.approve(VIEW_ONLY, by="window")),
+        ("Reject", lambda: request.reject(by="window")),
+    ]
+    host.on_gtk(lambda window: window.show_request(text, choices))
+    task = asyncio.get_running_loop().create_task(_clear_when_decided(host, request))
+    _waiting.add(task)
+    task.add_done_callback(_waiting.discard)
+
+
+_waiting: set[asyncio.Task[None]] = set()
+
+
+async def _clear_when_decided(host: WindowHost, request: ApprovalRequest) -> None:
+    with contextlib.suppress(asyncio.CancelledError):  # withdrawn: the device left or the host stops
+        await request.decided()
+    host.on_gtk(lambda window: window.clear_request())
+
+
+@hookimpl
+def proxim_tray_menu_items(app: App) -> list[MenuItem]:
+    host, pairing = _hosts.get(id(app)), app.sessions.pairing
+    if host is None or pairing is None:
+        return []
+    return [MenuItem("Show pairing QR code", lambda: host.show_pairing(pairing))]

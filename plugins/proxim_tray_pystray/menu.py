@@ -1,0 +1,94 @@
+"""The tray's own menu entries: the request to decide, the session to control, and the host's settings."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, ApprovalRequest, Permission
+from proxim_tray.session import SessionState
+from proxim_tray.tray import MenuItem
+from proxim_tray_pystray import autostart, desktop
+from proxim_tray_pystray.states import DESCRIPTIONS, TrayState
+
+if TYPE_CHECKING:
+    from proxim_tray.app import App
+
+logger = logging.getLogger(__name__)
+
+
+def status_items(app: App, state: TrayState, unavailable: str | None) -> list[MenuItem]:
+    items = [MenuItem(f"Proxim: {DESCRIPTIONS[state]}", enabled=False)]
+    if unavailable:
+        items.append(MenuItem(unavailable, enabled=False))
+    session = app.sessions.session
+    if session is not None and session.is_live and app.sessions.state is SessionState.PENDING:
+        request = session.approval
+        code = f"{session.code[:3]} {session.code[3:]}"
+        items.append(MenuItem(f"{session.device.describe()} asks to connect, code {code}", enabled=False))
+        if request is not None:
+            items += [
+                MenuItem("Approve (control)", lambda: _decide(request, FULL_CONTROL)),
+                MenuItem("Approve (view only)", lambda: _decide(request, VIEW_ONLY)),
+                MenuItem("Reject", lambda: _decide(request, None)),
+            ]
+    elif session is not None and session.is_live:
+        view_only = Permission.CONTROL not in session.permissions
+        items += [
+            MenuItem(f"Connected: {session.device.describe()}", enabled=False),
+            MenuItem("View only", lambda: _set_view_only(app, not view_only), checked=view_only),
+            MenuItem("Pause sharing", lambda: _set_paused(app, not session.paused), checked=session.paused),
+            MenuItem("Disconnect", lambda: app.call_soon(app.sessions.stop_session())),
+        ]
+    elif app.sessions.pairing is not None:
+        url = app.sessions.pairing.url
+        items.append(MenuItem("Copy pairing link", lambda: _copy(url)))
+    return items
+
+
+def settings_items(app: App) -> list[MenuItem]:
+    at_login = autostart.is_enabled()
+    return [
+        MenuItem("Start at login", lambda: autostart.set_enabled(not at_login), checked=at_login),
+        MenuItem("Open config file", lambda: desktop.open_config_file(app)),
+        MenuItem("Quit Proxim", app.request_stop),
+    ]
+
+
+def _decide(request: ApprovalRequest, permissions: frozenset[Permission] | None) -> None:
+    """Approve with ``permissions``, or reject with None (thread-safe; the first surface to decide wins)."""
+    if permissions is None:
+        request.reject(by="tray")
+    else:
+        request.approve(permissions, by="tray")
+
+
+def _copy(text: str) -> None:
+    desktop.copy_to_clipboard(text)
+
+
+def _set_view_only(app: App, view_only: bool) -> None:
+    permissions = VIEW_ONLY if view_only else FULL_CONTROL
+
+    async def apply() -> None:
+        app.sessions.set_permissions(permissions)
+
+    app.call_soon(apply())
+
+
+def _set_paused(app: App, paused: bool) -> None:
+    async def apply() -> None:
+        app.sessions.set_paused(paused)
+
+    app.call_soon(apply())
+
+
+def show_pairing(app: App) -> None:
+    """Ask the pairing displays (the QR window) to show the current link again."""
+
+    async def show() -> None:
+        pairing = app.sessions.pairing
+        if pairing is not None:
+            await app.plugins.call("proxim_show_pairing", app=app, pairing=pairing)
+
+    app.call_soon(show())

@@ -1,0 +1,47 @@
+"""What the person at the host should know at a glance: the host's state as the tray shows it."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from proxim_tray.approval import Permission
+from proxim_tray.session import SessionState
+
+if TYPE_CHECKING:
+    from proxim_tray.app import App
+
+
+class TrayState(enum.StrEnum):
+    READY = "ready"  # a pairing link is live, nobody is connected
+    PENDING = "pending"  # someone asks to connect
+    CONNECTING = "connecting"  # approved, the peer connection is being set up
+    VIEWED = "viewed"  # someone sees the screen
+    CONTROLLED = "controlled"  # someone sees the screen and drives mouse and keyboard
+    PAUSED = "paused"  # a session is live but sharing is paused
+    UNAVAILABLE = "unavailable"  # capture or input cannot work here (Wayland, no display)
+
+
+DESCRIPTIONS = {
+    TrayState.READY: "ready: scan the pairing QR code to connect",
+    TrayState.PENDING: "a device asks to connect",
+    TrayState.CONNECTING: "connecting",
+    TrayState.VIEWED: "your screen is being viewed",
+    TrayState.CONTROLLED: "your screen is being viewed AND controlled",
+    TrayState.PAUSED: "sharing is paused",
+    TrayState.UNAVAILABLE: "sharing cannot work here",
+}
+
+
+def tray_state(app: App, unavailable: bool = False) -> TrayState:
+    session = app.sessions.session
+    state = app.sessions.state
+    if state is SessionState.PENDING:
+        return TrayState.PENDING
+    if session is not None and session.is_live and state is not SessionState.WAITING:
+        if session.paused:
+            return TrayState.PAUSED
+        if state is SessionState.CONNECTED:
+            return TrayState.CONTROLLED if Permission.CONTROL in session.permissions else TrayState.VIEWED
+        return TrayState.CONNECTING
+    return TrayState.UNAVAILABLE if unavailable else TrayState.READY

@@ -1,0 +1,129 @@
+"""The configuration file: TOML in the user's config directory; its values become the command line's defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_PORT
+from proxim_tray.errors import ProximError
+
+CONFIG_ENV = "PROXIM_CONFIG"
+
+
+class ConfigFileError(ProximError):
+    """The configuration file cannot be read or holds a wrong value."""
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: type
+    default: Any
+    help: str
+    dest: str = ""
+    inverted: bool = False  # the flag says the opposite (``tray = false`` is ``--no-tray``)
+    is_list: bool = False
+
+    @property
+    def option(self) -> str:
+        return self.dest or self.name
+
+
+KEYS = [
+    Key("tray", bool, True, "show a tray icon; false runs in the terminal", dest="no_tray", inverted=True),
+    Key("bind", str, "0.0.0.0", "address to listen on"),
+    Key("port", int, DEFAULT_PORT, "port to listen on; one host runs per user and port"),
+    Key("advertise_addr", str, "", "address put in the pairing link; empty picks the LAN address"),
+    Key("approve_timeout", float, DEFAULT_APPROVE_TIMEOUT, "seconds to approve a request before it is rejected"),
+    Key("link_ttl", float, DEFAULT_LINK_TTL, "seconds before an unused pairing link is renewed"),
+    Key("qr_png", str, "", "also write the pairing QR code to this PNG file; empty: no file"),
+    Key("capture", str, "mss", "screen-capture backend"),
+    Key("input", str, "pynput", "input backend"),
+    Key("monitor", int, 1, "monitor to share, from 1"),
+    Key("fps", int, 30, "frame-rate cap"),
+    Key("stun", str, [], 'STUN servers, for example ["stun:stun.example.org:3478"]', is_list=True),
+    Key("disable_plugin", str, [], "plugins not to load, by name", is_list=True),
+    Key("plugins_dir", str, "", "also load plugin modules from this directory; empty: none"),
+]
+PATH_KEYS = {"qr_png", "plugins_dir"}
+OPTIONAL_KEYS = {"advertise_addr", "qr_png", "plugins_dir"}
+
+
+def default_path() -> Path:
+    """``$PROXIM_CONFIG``, or ``config.toml`` in the platform's user config directory."""
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_config_dir("proxim", appauthor=False)) / "config.toml"
+
+
+def load(path: Path) -> dict[str, Any]:
+    """The file's settings as argparse defaults (by destination); a missing file means no settings."""
+    try:
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigFileError(f"cannot read the configuration file {path}: {exc}") from exc
+    keys = {key.name: key for key in KEYS}
+    defaults: dict[str, Any] = {}
+    for name, value in data.items():
+        key = keys.get(name)
+        if key is None:
+            raise ConfigFileError(f"{path}: unknown key {name!r}; the keys are {', '.join(keys)}")
+        defaults[key.option] = _checked(path, key, value)
+    return defaults
+
+
+def _checked(path: Path, key: Key, value: Any) -> Any:
+    def fail(expected: str) -> ConfigFileError:
+        return ConfigFileError(f"{path}: {key.name} must be {expected}, not {value!r}")
+
+    if key.is_list:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise fail("a list of strings")
+        return list(value)
+    if key.kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, key.kind) or (key.kind is int and isinstance(value, bool)):
+        raise fail(f"a{'n' if key.kind is int else ''} {key.kind.__name__}")
+    if key.inverted:
+        return not value
+    if key.name in OPTIONAL_KEYS and value == "":
+        return None
+    return Path(str(value)).expanduser() if key.name in PATH_KEYS else value
+
+
+def template() -> str:
+    """A configuration file with every key commented out at its default."""
+    lines = ["# Proxim configuration. Uncomment a key to change it; command-line flags override this file.", ""]
+    for key in KEYS:
+        lines.append(f"# {key.help}")
+        lines.append(f"# {key.name} = {_toml(key.default)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def ensure_exists(path: Path) -> Path:
+    """Create the file from :func:`template` if it is missing, so there is something to edit."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(template(), encoding="utf-8")
+    return path

@@ -1,0 +1,223 @@
+"""A small real desktop for tray, notification and window tests: its own Xvfb, a private session D-Bus with a
+notification server, trayer as the system tray, and the host run with its tray as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import mss
+from PIL import Image
+from Xlib import X
+from Xlib import display as xdisplay
+from Xlib.error import XError
+
+from tests.support.processes import ROOT, LineProcess, child_env, free_port
+
+T = TypeVar("T")
+SCREEN = (1024, 600)
+TRAY_HEIGHT = 32
+
+
+def poll(condition: Callable[[], T | None], timeout: float, what: str, every: float = 0.05) -> T:
+    """``condition()``'s first truthy value, checked until ``timeout``; a clear failure otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(every)
+
+
+class NotificationServer(LineProcess):
+    def __init__(self, env: dict[str, str]) -> None:
+        super().__init__([sys.executable, str(Path(__file__).with_name("notification_server.py"))], env=env)
+        self.next("ready")
+
+    def next(self, event: str, timeout: float = 10.0) -> dict[str, Any]:
+        found: dict[str, Any] = json.loads(self.wait_for(rf'"event": "{event}"', timeout).string)
+        return found
+
+    def invoke(self, notification_id: int, action: str) -> None:
+        self.send(f"invoke {notification_id} {action}")
+        self.next("invoked")
+
+
+class Desktop:
+    """Xvfb + session bus + notification server + trayer, all started here and ended by PID."""
+
+    def __init__(self, workdir: Path, with_tray: bool = True) -> None:
+        self.workdir = workdir
+        self._procs: list[subprocess.Popen[Any]] = []
+        self.display = self._start_xvfb()
+        self.bus = self._start_bus()
+        home = workdir / "home"
+        self.env = child_env(
+            DISPLAY=self.display,
+            DBUS_SESSION_BUS_ADDRESS=self.bus,
+            XDG_CONFIG_HOME=str(home / "config"),
+            XDG_RUNTIME_DIR=str(home / "runtime"),
+            NO_AT_BRIDGE="1",
+            GDK_BACKEND="x11",
+        )
+        for name in ("WAYLAND_DISPLAY", "PROXIM_CONFIG"):
+            self.env.pop(name, None)
+        (home / "runtime").mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.notifications = NotificationServer(self.env)
+        self._x = xdisplay.Display(self.display)
+        if with_tray:
+            self._spawn(
+                [
+                    "trayer",
+                    "--edge",
+                    "top",
+                    "--align",
+                    "left",
+                    "--widthtype",
+                    "request",
+                    "--height",
+                    str(TRAY_HEIGHT),
+                    "--SetDockType",
+                    "false",
+                    "--transparent",
+                    "false",
+                    "--tint",
+                    "0xffffff",
+                ],
+                env=self.env,
+            )
+
+    def _spawn(self, argv: list[str], **kwargs: Any) -> subprocess.Popen[Any]:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+        self._procs.append(proc)
+        return proc
+
+    def _start_xvfb(self) -> str:
+        read_fd, write_fd = os.pipe()
+        argv = ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"]
+        self._spawn(argv, pass_fds=(write_fd,))
+        os.close(write_fd)
+        with os.fdopen(read_fd) as pipe:
+            return f":{pipe.readline().strip()}"
+
+    def _start_bus(self) -> str:
+        proc = self._spawn(
+            ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdout is not None
+        return proc.stdout.readline().strip()
+
+    def close(self) -> None:
+        self.notifications.stop()
+        self._x.close()
+        for proc in reversed(self._procs):
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    # -- looking at the screen ----------------------------------------------------------------------------------
+
+    def screenshot(self, box: tuple[int, int, int, int] | None = None) -> Image.Image:
+        left, top, width, height = box or (0, 0, *SCREEN)
+        with mss.MSS(display=self.display) as grabber:
+            shot = grabber.grab({"left": left, "top": top, "width": width, "height": height})
+        return Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
+
+    def tray_area(self) -> Image.Image:
+        return self.screenshot((0, 0, TRAY_HEIGHT, TRAY_HEIGHT))
+
+    def _windows(self) -> list[tuple[str, bool, tuple[int, int, int, int]]]:
+        """Mapped top-level windows: (title, override-redirect, (x, y, width, height)); windows that vanish while
+        being looked at are skipped."""
+        found = []
+        for window in self._x.screen().root.query_tree().children:
+            try:
+                attributes = window.get_attributes()
+                if attributes.map_state != X.IsViewable:
+                    continue
+                geometry = window.get_geometry()
+                title = str(window.get_wm_name() or "")
+            except XError:
+                continue
+            box = (geometry.x, geometry.y, geometry.width, geometry.height)
+            found.append((title, bool(attributes.override_redirect), box))
+        return found
+
+    def popups(self) -> list[tuple[int, int, int, int]]:
+        """Mapped override-redirect windows bigger than a tooltip's corner (menus, notifications)."""
+        return [box for _, override, box in self._windows() if override and box[2] > 20 and box[3] > 20]
+
+    def top_level_windows(self, name: str) -> list[tuple[int, int, int, int]]:
+        """Mapped top-level windows whose title contains ``name``."""
+        return [box for title, _, box in self._windows() if name in title]
+
+    # -- acting as the person at the host ----------------------------------------------------------------------
+
+    def xdotool(self, *args: str) -> None:
+        subprocess.run(["xdotool", *args], env=self.env, check=True, timeout=10)
+
+    def click(self, x: int, y: int, button: int = 1) -> None:
+        self.xdotool("mousemove", str(x), str(y), "click", str(button))
+
+    def choose_from_tray_menu(self, position: int) -> None:
+        """Right-click the tray icon, then pick the ``position``-th item that can be chosen (from 1), as a person
+        using the keyboard in the menu would: disabled items and separators are skipped."""
+        before = set(self.popups())
+        self.click(TRAY_HEIGHT // 2, TRAY_HEIGHT // 2, button=3)
+        poll(lambda: set(self.popups()) - before, 10, "the tray menu to open")
+        self.xdotool("key", *["Down"] * position, "Return")
+        poll(lambda: not (set(self.popups()) - before), 10, "the tray menu to close")
+
+
+class TrayHost(LineProcess):
+    """``proxim host`` with its tray, on the desktop's display and bus."""
+
+    def __init__(self, desktop: Desktop, *extra: str, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.qr_png = desktop.workdir / f"pairing-{self.port}.png"
+        argv = [
+            sys.executable,
+            "-m",
+            "proxim_tray",
+            "host",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--advertise-addr",
+            "127.0.0.1",
+            "--qr-png",
+            str(self.qr_png),
+            "-v",
+            *extra,
+        ]
+        self.log = desktop.workdir / f"host-{self.port}.log"
+        super().__init__(argv, env=desktop.env, stderr_path=self.log)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_in_log(self, text: str, timeout: float = 15.0) -> None:
+        poll(lambda: text in self.log_text(), timeout, f"{text!r} in the host's log")
+
+
+def proxim_command(desktop: Desktop, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "proxim_tray", *args],
+        env=desktop.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )

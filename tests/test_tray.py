@@ -1,0 +1,163 @@
+"""The tray as the person at the host sees it: GTK under Xvfb docked in trayer, driven with xdotool."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import zxingcpp
+from PIL import Image
+from proxim_tray_pystray.drawing import STATE_COLOURS
+from proxim_tray_pystray.states import TrayState
+
+from tests.support.desktop import Desktop, TrayHost, poll
+
+DOCS_IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
+# enabled menu entries, in order, as the keyboard walks them (disabled ones and separators are skipped)
+PENDING_MENU = ["Approve (control)", "Approve (view only)", "Reject", "Start at login", "Open config file", "Quit"]
+SESSION_MENU = ["View only", "Pause sharing", "Disconnect", "Start at login", "Open config file", "Quit"]
+READY_MENU = ["Copy pairing link", "Show pairing QR code", "Start at login", "Open config file", "Quit"]
+
+
+def menu_position(menu: list[str], entry: str) -> int:
+    return menu.index(entry) + 1
+
+
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    desktop = Desktop(tmp_path_factory.mktemp("tray-desktop"))
+    desktop.env["PYSTRAY_BACKEND"] = "gtk"
+    try:
+        yield desktop
+    finally:
+        desktop.close()
+
+
+@pytest.fixture
+def host(desktop: Desktop) -> Iterator[TrayHost]:
+    host = TrayHost(desktop)
+    try:
+        yield host
+    finally:
+        host.stop()
+
+
+def shows_colour(image: Image.Image, colour: tuple[int, int, int], share: float = 0.2, tolerance: int = 10) -> bool:
+    """At least ``share`` of the picture is ``colour``: the icon's body, not a stray pixel."""
+    pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
+    close = (np.abs(pixels - np.array(colour, dtype=np.int16)) <= tolerance).all(axis=2)
+    return bool(close.mean() >= share)
+
+
+def wait_for_icon(desktop: Desktop, state: TrayState, timeout: float = 15.0) -> None:
+    poll(lambda: shows_colour(desktop.tray_area(), STATE_COLOURS[state]), timeout, f"the {state} tray icon")
+
+
+def link_of(host: TrayHost, previous: str | None = None) -> str:
+    def decoded() -> str | None:
+        try:
+            results = zxingcpp.read_barcodes(Image.open(host.qr_png))
+        except OSError:
+            return None
+        text = str(results[0].text) if results else None
+        return text if text != previous else None
+
+    return poll(decoded, 15, "a pairing QR code")
+
+
+def ask_to_connect(host: TrayHost, page: Any, desktop: Desktop) -> None:
+    page.goto(link_of(host))
+    page.wait_for_selector("body[data-state=pending]", timeout=10_000)
+    wait_for_icon(desktop, TrayState.PENDING)
+
+
+def port_is_free(port: int) -> bool:
+    """A new host could listen on ``port`` (as servers do, it ignores connections lingering in TIME_WAIT)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_icon_follows_the_session_and_the_menu_drives_it(desktop: Desktop, host: TrayHost, page: Any) -> None:
+    wait_for_icon(desktop, TrayState.READY)
+    ask_to_connect(host, page, desktop)
+
+    desktop.click(16, 16, button=3)
+    menu = poll(lambda: desktop.popups(), 10, "the tray menu")[0]
+    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+    desktop.screenshot((0, 0, menu[0] + menu[2] + 8, menu[1] + menu[3] + 8)).save(DOCS_IMAGES / "tray-menu.png")
+    desktop.xdotool("key", "Escape")
+    poll(lambda: not desktop.popups(), 10, "the tray menu to close")
+
+    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Approve (control)"))
+    page.wait_for_selector("body[data-state=live]", timeout=20_000)
+    wait_for_icon(desktop, TrayState.CONTROLLED)
+
+    desktop.choose_from_tray_menu(menu_position(SESSION_MENU, "View only"))
+    wait_for_icon(desktop, TrayState.VIEWED)
+    page.wait_for_selector("#view-only", state="visible", timeout=10_000)
+
+    desktop.choose_from_tray_menu(menu_position(SESSION_MENU, "Pause sharing"))
+    wait_for_icon(desktop, TrayState.PAUSED)
+    page.wait_for_selector("#paused", state="visible", timeout=10_000)
+
+    desktop.choose_from_tray_menu(menu_position(SESSION_MENU, "Disconnect"))
+    page.wait_for_selector("body[data-state=ended]", timeout=10_000)
+    wait_for_icon(desktop, TrayState.READY)
+
+
+def test_reject_from_the_menu(desktop: Desktop, host: TrayHost, page: Any) -> None:
+    ask_to_connect(host, page, desktop)
+    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Reject"))
+    page.wait_for_selector("body[data-state=rejected]", timeout=10_000)
+    wait_for_icon(desktop, TrayState.READY)
+
+
+def test_approve_view_only_from_the_menu(desktop: Desktop, host: TrayHost, page: Any) -> None:
+    ask_to_connect(host, page, desktop)
+    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Approve (view only)"))
+    page.wait_for_selector("body[data-state=live]", timeout=20_000)
+    wait_for_icon(desktop, TrayState.VIEWED)
+    page.wait_for_selector("#view-only", state="visible", timeout=10_000)
+
+
+def test_quit_from_the_menu_tells_the_client_and_frees_the_port(desktop: Desktop, host: TrayHost, page: Any) -> None:
+    ask_to_connect(host, page, desktop)
+    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Approve (control)"))
+    page.wait_for_selector("body[data-state=live]", timeout=20_000)
+    started = time.monotonic()
+    desktop.choose_from_tray_menu(menu_position(SESSION_MENU, "Quit"))
+    assert host.proc.wait(5) == 0
+    assert time.monotonic() - started < 2.0
+    assert port_is_free(host.port)
+    page.wait_for_selector("body[data-state=ended]", timeout=5_000)
+    poll(lambda: not shows_colour(desktop.tray_area(), STATE_COLOURS[TrayState.CONTROLLED]), 5, "the icon to go")
+
+
+def test_ctrl_c_stops_the_tray_host_cleanly(desktop: Desktop, host: TrayHost) -> None:
+    wait_for_icon(desktop, TrayState.READY)
+    started = time.monotonic()
+    assert host.stop() == 0
+    assert time.monotonic() - started < 2.0
+    assert port_is_free(host.port)
+
+
+def test_start_at_login_toggles_an_autostart_entry(desktop: Desktop, host: TrayHost) -> None:
+    entry = Path(desktop.env["XDG_CONFIG_HOME"]) / "autostart" / "proxim.desktop"
+    entry.unlink(missing_ok=True)
+    link_of(host)  # the link is live: the menu has its ready entries
+    wait_for_icon(desktop, TrayState.READY)
+    desktop.choose_from_tray_menu(menu_position(READY_MENU, "Start at login"))
+    poll(entry.exists, 5, "the autostart entry")
+    assert "Exec=" in entry.read_text() and "-m proxim_tray" in entry.read_text()
+    desktop.choose_from_tray_menu(menu_position(READY_MENU, "Start at login"))
+    poll(lambda: not entry.exists(), 5, "the autostart entry to go")
