@@ -174,6 +174,7 @@ def test_touch_gestures_in_both_modes(start_host: Any, phone: Any, witness: XWit
 
 
 def test_phone_keyboard_and_key_bar(start_host: Any, phone: Any, witness: XWitness, artifacts: Path) -> None:
+    witness.paint("1565C0")
     open_live_session(start_host(), phone)
     witness.focus()
     phone.tap("#keys-toggle")
@@ -209,3 +210,12 @@ def test_phone_keyboard_and_key_bar(start_host: Any, phone: Any, witness: XWitne
     phone.tap("#keys [data-key=F5]")
     key_press(witness, KEYSYMS["F5"])
     assert phone.evaluate("document.activeElement.id") == "text-input", "the keyboard stayed open"
+
+    phone.tap("#keys-toggle")
+    phone.tap("#menu-toggle")
+    phone.wait_for_selector("#menu:not([hidden])")
+    phone.screenshot(path=str(artifacts / "phone-menu.png"))
+    phone.tap("#menu [value=trackpad]")
+    assert phone.evaluate("window.proxim.touch.mode") == "trackpad"
+    phone.tap("#menu-close")
+    assert phone.is_hidden("#menu")
