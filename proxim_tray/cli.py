@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from proxim_tray import __version__, configfile, doctor, instance
+from proxim_tray import media_options as options
 from proxim_tray.app import App
 from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_PORT, HostConfig
 from proxim_tray.errors import ProximError
+from proxim_tray.media_options import CODECS
 from proxim_tray.plugins import PluginHost, load_plugin_host
 
 logger = logging.getLogger(__name__)
@@ -60,7 +62,23 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--capture", default="mss", metavar="NAME", help="screen-capture backend (default: mss)")
     parser.add_argument("--input", default="pynput", metavar="NAME", help="input backend (default: pynput)")
     parser.add_argument("--monitor", type=int, default=1, help="monitor to share, from 1 (default: 1)")
-    parser.add_argument("--fps", type=int, default=30, help="frame-rate cap (default: 30)")
+    parser.add_argument("--fps", type=options.fps, default=30, help="frame-rate cap, 1 to 120 (default: 30)")
+    parser.add_argument(
+        "--codec", choices=CODECS, default="auto", help="video codec; auto prefers H264 when the client has it"
+    )
+    parser.add_argument(
+        "--bitrate",
+        type=options.bitrate_range,
+        default=(500, 8000),
+        metavar="MIN-MAX",
+        help="video bitrate range in kbit/s; it follows the client's estimate inside it (default: 500-8000)",
+    )
+    parser.add_argument(
+        "--max-size", type=options.max_size, metavar="PIXELS", help="scale the picture so its longer side fits PIXELS"
+    )
+    parser.add_argument(
+        "--region", type=options.region, metavar="X,Y,W,H", help="share only this rectangle of the monitor"
+    )
     parser.add_argument(
         "--local-priority",
         type=float,
@@ -117,6 +135,11 @@ def _config_from(args: argparse.Namespace) -> HostConfig:
         input=args.input,
         monitor=args.monitor,
         fps=args.fps,
+        codec=args.codec,
+        min_bitrate=args.bitrate[0] * 1000,
+        max_bitrate=args.bitrate[1] * 1000,
+        max_size=args.max_size,
+        region=args.region,
         local_priority=args.local_priority,
         stun_servers=list(args.stun),
         disabled_plugins=list(args.disable_plugin),

@@ -24,6 +24,12 @@ class HostConfig:
     input: str = "pynput"
     monitor: int = 1
     fps: int = 30
+    codec: str = "auto"
+    min_bitrate: int = 500_000
+    max_bitrate: int = 8_000_000
+    max_size: int | None = None
+    # x, y, width, height inside the monitor
+    region: tuple[int, int, int, int] | None = None
     # remote input pauses for this many seconds after the local user moves the mouse or types (0: never)
     local_priority: float = 2.0
     stun_servers: list[str] = field(default_factory=list)

@@ -1,38 +1,128 @@
-"""The screen as an aiortc video track: grab and convert off the loop, stamp frames with the wall clock."""
+"""The screen as an aiortc video track, captured when the screen changes.
+
+A frame is grabbed and converted (off the loop, on one capture thread) only when the capture source reports a change,
+the receiver asks for a keyframe, or, for sources that cannot report changes, when a cheap comparison with the last grab
+finds a difference. Frames are stamped with the wall-clock capture time, never faster than the frame-rate cap.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fractions
+import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import av
+import numpy as np
+import numpy.typing as npt
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from proxim_tray.backends import CaptureSource
+from proxim_tray.config import HostConfig
+from proxim_tray.encoding import COLOUR_MATRIX, EncoderSettings
+from proxim_tray.media_options import CODECS
+
+logger = logging.getLogger(__name__)
 
 VIDEO_CLOCK_RATE = 90_000
 VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_RATE)
+# An unchanged screen is re-sent this often (encoded as an almost empty frame): a receiver that sees no frame for
+# 3 s asks for a keyframe again and again, and a keyframe costs far more than these.
+HEARTBEAT_INTERVAL = 1.0
 
-# Chromium reads untagged H264 as BT.709 and VP8 as BT.601: convert with the matrix the decoder will assume.
-COLOUR_MATRIX = {"h264": "ITU709", "vp8": "ITU601"}
+
+@runtime_checkable
+class ChangeNotifier(Protocol):
+    """A capture source that can tell when the shared area may have changed (X DAMAGE, for example)."""
+
+    def watch_changes(self, on_change: Callable[[], None]) -> Callable[[], None] | None:
+        """Call ``on_change`` (from any thread) after each change; return a function that stops watching, or None
+        when changes cannot be watched here (the track then compares grabs instead)."""
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """How the screen is streamed: codec choice, encoder limits, and the largest picture sent."""
+
+    encoder: EncoderSettings = field(default_factory=EncoderSettings)
+    codec: str = "auto"
+    max_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.codec not in CODECS:
+            raise ValueError(f"unknown codec {self.codec!r}; choose one of {', '.join(CODECS)}")
+        if self.max_size is not None and self.max_size < 16:
+            raise ValueError("the maximum picture size must be at least 16 pixels")
+
+    @classmethod
+    def from_config(cls, config: HostConfig) -> StreamSettings:
+        encoder = EncoderSettings(
+            fps=config.fps,
+            min_bitrate=config.min_bitrate,
+            start_bitrate=min(max(EncoderSettings.start_bitrate, config.min_bitrate), config.max_bitrate),
+            max_bitrate=config.max_bitrate,
+        )
+        return cls(encoder=encoder, codec=config.codec, max_size=config.max_size)
+
+
+def scaled_size(width: int, height: int, max_size: int | None) -> tuple[int, int]:
+    """``width`` x ``height`` shrunk (keeping its shape) so that its longer side fits ``max_size``; both even."""
+    if max_size is not None and max(width, height) > max_size:
+        scale = max_size / max(width, height)
+        width, height = round(width * scale), round(height * scale)
+    return max(width & ~1, 2), max(height & ~1, 2)
+
+
+def to_video_frame(pixels: npt.NDArray[np.uint8], max_size: int | None) -> av.VideoFrame:
+    """A BGRA screen grab as a YUV 4:2:0 frame (BT.601, limited range), scaled to fit ``max_size``."""
+    height, width = pixels.shape[:2]
+    frame = av.VideoFrame(width, height, "bgra")
+    plane = frame.planes[0]
+    if plane.line_size == width * 4 and pixels.flags.c_contiguous:
+        plane.update(pixels)  # type: ignore[arg-type]  # any buffer works; a plain copy; from_ndarray is several times slower at 1080p
+    else:
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="bgra")
+    out_width, out_height = scaled_size(width, height, max_size)
+    return frame.reformat(
+        width=out_width,
+        height=out_height,
+        format="yuv420p",
+        dst_colorspace=COLOUR_MATRIX,
+        interpolation="AREA" if (out_width, out_height) != (width & ~1, height & ~1) else None,
+        threads=1,
+    )
 
 
 class ScreenVideoTrack(MediaStreamTrack):
     kind = "video"
 
-    def __init__(self, source: CaptureSource, fps: int) -> None:
+    def __init__(self, source: CaptureSource, settings: StreamSettings | None = None) -> None:
         super().__init__()
+        self.settings = settings or StreamSettings()
         self._source = source
-        self._interval = 1.0 / fps
+        self._interval = 1.0 / self.settings.encoder.fps
         # one thread, always the same: capture libraries keep per-thread display connections
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proxim-capture")
         self._epoch: float | None = None
-        self._next_tick = 0.0
-        self.codec = "vp8"
+        self._next_allowed = 0.0
+        self._last_frame_at = 0.0
+        self._last_frame: av.VideoFrame | None = None
+        self._last_grab: npt.NDArray[np.uint8] | None = None
+        self._wake = asyncio.Event()
+        self._changed = True
+        self._keyframe_wanted = False
+        self._stop_watching: Callable[[], None] | None = None
+        self._watching = False
         self._resumed = asyncio.Event()
         self._resumed.set()
+        self.codec = ""
+        self.frames_captured = 0
+        self.frames_sent = 0
 
     @property
     def paused(self) -> bool:
@@ -44,33 +134,90 @@ class ScreenVideoTrack(MediaStreamTrack):
         if paused:
             self._resumed.clear()
         else:
+            self._changed = True
             self._resumed.set()
 
-    async def recv(self) -> av.VideoFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        await self._resumed.wait()
+    @property
+    def change_driven(self) -> bool:
+        """True when the source reports changes; False when the track polls and compares grabs."""
+        return self._watching
+
+    def request_keyframe(self) -> None:
+        """The receiver lost the picture: send a frame now, even if the screen has not changed."""
+        self._keyframe_wanted = True
+        self._wake.set()
+
+    def _start_watching(self) -> None:
         loop = asyncio.get_running_loop()
-        now = loop.time()
+
+        def on_change() -> None:
+            loop.call_soon_threadsafe(self._mark_changed)
+
+        if isinstance(self._source, ChangeNotifier):
+            self._stop_watching = self._source.watch_changes(on_change)
+        self._watching = self._stop_watching is not None
+        logger.info("capture %s", "driven by change events" if self._watching else "polls and compares grabs")
+
+    def _mark_changed(self) -> None:
+        self._changed = True
+        self._wake.set()
+
+    async def recv(self) -> av.VideoFrame:
+        loop = asyncio.get_running_loop()
         if self._epoch is None:
             self._epoch = time.monotonic()
-            self._next_tick = now
-        else:
-            # never build a backlog: a late frame moves the schedule instead of bursting to catch up
-            self._next_tick = max(self._next_tick + self._interval, now)
-            await asyncio.sleep(self._next_tick - now)
-        captured_at, frame = await loop.run_in_executor(self._executor, self._capture)
-        frame.pts = int((captured_at - self._epoch) * VIDEO_CLOCK_RATE)
-        frame.time_base = VIDEO_TIME_BASE
-        return frame
+            self._start_watching()
+        while True:
+            if self.readyState != "live":
+                raise MediaStreamError
+            await self._resumed.wait()
+            await asyncio.sleep(self._next_allowed - loop.time())
+            if self._watching and not (self._changed or self._keyframe_wanted):
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._last_frame_at + HEARTBEAT_INTERVAL - loop.time())
+                if self.paused:
+                    continue
+            started = loop.time()
+            grab = self._changed or not self._watching or self._last_frame is None
+            send_anyway = self._keyframe_wanted or started - self._last_frame_at >= HEARTBEAT_INTERVAL
+            self._changed = self._keyframe_wanted = False
+            try:
+                captured = await loop.run_in_executor(self._executor, self._capture, grab, send_anyway)
+            except RuntimeError as exc:  # the executor shut down: the track stopped meanwhile
+                raise MediaStreamError from exc
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._next_allowed = started + self._interval
+            if captured is None:
+                continue  # polling found nothing new
+            captured_at, frame = captured
+            frame.pts = int((captured_at - self._epoch) * VIDEO_CLOCK_RATE)
+            frame.time_base = VIDEO_TIME_BASE
+            self._last_frame_at = started
+            self.frames_sent += 1
+            return frame
 
-    def _capture(self) -> tuple[float, av.VideoFrame]:
-        pixels = self._source.grab()
-        captured_at = time.monotonic()
-        height, width = pixels.shape[0] & ~1, pixels.shape[1] & ~1
-        frame = av.VideoFrame.from_ndarray(pixels[:height, :width], format="bgra")
-        return captured_at, frame.reformat(format="yuv420p", dst_colorspace=COLOUR_MATRIX.get(self.codec, "ITU601"))
+    def _capture(self, grab: bool, send_anyway: bool) -> tuple[float, av.VideoFrame] | None:
+        """Grab and convert when ``grab``, else resend the last frame; None when a polled grab shows no change."""
+        if grab or self._last_frame is None:
+            pixels = self._source.grab()
+            captured_at = time.monotonic()
+            if not self._watching:
+                unchanged = self._last_grab is not None and np.array_equal(pixels, self._last_grab)
+                if unchanged and self._last_frame is not None:
+                    return (captured_at, self._last_frame) if send_anyway else None
+                self._last_grab = pixels.copy()
+            self._last_frame = to_video_frame(pixels, self.settings.max_size)
+            self.frames_captured += 1
+            return captured_at, self._last_frame
+        return time.monotonic(), self._last_frame
 
     def stop(self) -> None:
         super().stop()
+        self._wake.set()
+        self._resumed.set()
+        if self._stop_watching is not None:
+            self._stop_watching()
+            self._stop_watching = None
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.codecs.base import Encoder
+from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 from aiortc.rtcrtpsender import RTCRtpSender
+from aiortc.stats import RTCRemoteInboundRtpStreamStats
 
-from proxim_tray.errors import ProtocolError
+from proxim_tray.encoding import BitrateController, create_encoder
+from proxim_tray.errors import ConfigError, ProtocolError
 from proxim_tray.media import ScreenVideoTrack
 
 logger = logging.getLogger(__name__)
 
 _FINGERPRINT = re.compile(r"^a=fingerprint:sha-256 ([0-9A-Fa-f:]{95})\s*$", re.MULTILINE)
 _MDNS_CANDIDATE = re.compile(r"^a=candidate:\S+ \d+ \S+ \d+ \S+\.local .*$\r?\n?", re.MULTILINE | re.IGNORECASE)
+_RTPMAP = re.compile(r"^a=rtpmap:\d+ ([^/\s]+)/90000", re.MULTILINE)
 _VIDEO_PAYLOADS = re.compile(r"^m=video \d+ \S+ (\d+)", re.MULTILINE)
 PREFERRED_CODECS = ("video/H264", "video/VP8")
+LOSS_REPORT_INTERVAL = 1.0
+
+
+def codec_preferences(codec: str) -> list[RTCRtpCodecCapability]:
+    """aiortc's video codecs, H264 first for ``auto``, else only ``codec`` (with retransmission)."""
+    capabilities = RTCRtpSender.getCapabilities("video").codecs
+    if codec != "auto":
+        return [c for c in capabilities if c.mimeType.lower() in (f"video/{codec}", "video/rtx")]
+    rank = {mime: index for index, mime in enumerate(PREFERRED_CODECS)}
+    return sorted(capabilities, key=lambda c: rank.get(c.mimeType, len(rank)))
+
+
+def install_encoder(sender: RTCRtpSender, encoder: Encoder) -> None:
+    """Make ``sender`` encode with ``encoder``.
+
+    RTCRtpSender creates its encoder with ``aiortc.codecs.get_encoder`` on the first frame, only when it has none; it
+    offers no public way to choose one. Setting its (name-mangled) encoder before the first frame touches this sender
+    only, unlike replacing ``get_encoder`` for the whole process.
+    """
+    sender._RTCRtpSender__encoder = encoder  # type: ignore[attr-defined]
 
 
 def sdp_fingerprint(sdp: str) -> str:
@@ -29,6 +55,11 @@ def sdp_fingerprint(sdp: str) -> str:
 def drop_mdns_candidates(sdp: str) -> str:
     """aioice blocks about a second resolving ``.local`` names; the peer-reflexive path connects without them."""
     return _MDNS_CANDIDATE.sub("", sdp)
+
+
+def offered_video_codecs(sdp: str) -> set[str]:
+    """The video codec names (lower case) an offer lists."""
+    return {name.lower() for name in _RTPMAP.findall(sdp)}
 
 
 def negotiated_video_codec(sdp: str) -> str:
@@ -45,6 +76,10 @@ class HostPeer:
         ice_servers = [RTCIceServer(urls=url) for url in stun_servers]
         # an empty list matters: aiortc's default STUN server stalls gathering by 5 s on a closed network
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
+        self.bitrate: BitrateController | None = None
+        self.encoder: Encoder | None = None
+        self.keyframe_requests = 0
+        self._loss_watch: asyncio.Task[None] | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -55,22 +90,51 @@ class HostPeer:
                 return str(fingerprint.value).upper()
         raise RuntimeError("aiortc certificate has no sha-256 fingerprint")
 
-    async def answer(self, offer_sdp: str, track: ScreenVideoTrack) -> str:
+    async def answer(self, offer_sdp: str, track: ScreenVideoTrack, *, tuned_encoder: bool = True) -> str:
+        """Answer ``offer_sdp`` with ``track``; ``tuned_encoder=False`` keeps aiortc's stock encoders (benchmarks)."""
+        wanted = ("h264", "vp8") if track.settings.codec == "auto" else (track.settings.codec,)
+        if not set(wanted) & offered_video_codecs(offer_sdp):
+            names = " or ".join(name.upper() for name in wanted)
+            raise ConfigError(f"the client cannot receive {names} video; use a current browser or --codec auto")
         transceiver = self.pc.addTransceiver(track, direction="sendonly")
-        capabilities = RTCRtpSender.getCapabilities("video").codecs
-        preferred = sorted(
-            capabilities,
-            key=lambda c: (
-                PREFERRED_CODECS.index(c.mimeType) if c.mimeType in PREFERRED_CODECS else len(PREFERRED_CODECS)
-            ),
-        )
-        transceiver.setCodecPreferences(preferred)
+        transceiver.setCodecPreferences(codec_preferences(track.settings.codec))
         await self.pc.setRemoteDescription(RTCSessionDescription(drop_mdns_candidates(offer_sdp), "offer"))
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         answer = self.pc.localDescription.sdp
         track.codec = negotiated_video_codec(answer)
         logger.info("negotiated video codec %s", track.codec)
+        sender = transceiver.sender
+        self._watch_keyframe_requests(sender, track)
+        if tuned_encoder:
+            self.bitrate = BitrateController(track.settings.encoder)
+            self.encoder = create_encoder(f"video/{track.codec}", track.settings.encoder, self.bitrate)
+            install_encoder(sender, self.encoder)
+            self._loss_watch = asyncio.get_running_loop().create_task(self._follow_losses(sender, self.bitrate))
         return answer
 
+    def _watch_keyframe_requests(self, sender: RTCRtpSender, track: ScreenVideoTrack) -> None:
+        """A PLI or FIR must produce a frame even while the screen is still: wake the track as aiortc flags it."""
+        flag_keyframe = sender._send_keyframe
+
+        def keyframe_requested() -> None:
+            logger.debug("receiver asked for a keyframe")
+            self.keyframe_requests += 1
+            flag_keyframe()
+            track.request_keyframe()
+
+        sender._send_keyframe = keyframe_requested  # type: ignore[method-assign]
+
+    @staticmethod
+    async def _follow_losses(sender: RTCRtpSender, bitrate: BitrateController) -> None:
+        """Feed the receiver's loss reports (RTCP receiver reports, as aiortc's stats keep them) to the bitrate."""
+        while True:
+            await asyncio.sleep(LOSS_REPORT_INTERVAL)
+            report = await sender.getStats()
+            for stats in report.values():
+                if isinstance(stats, RTCRemoteInboundRtpStreamStats) and stats.fractionLost is not None:
+                    bitrate.loss_report(stats.fractionLost / 256)
+
     async def close(self) -> None:
+        if self._loss_watch is not None:
+            self._loss_watch.cancel()
         await self.pc.close()

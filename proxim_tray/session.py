@@ -17,7 +17,7 @@ from proxim_tray import protocol
 from proxim_tray.approval import ApprovalRequest, Decision, DeviceInfo, PairingAttempt, Permission
 from proxim_tray.control import RemoteControl
 from proxim_tray.errors import BackendUnavailable, ProtocolError
-from proxim_tray.media import ScreenVideoTrack
+from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.pairing import Pairing, verification_code
 from proxim_tray.peer import HostPeer, sdp_fingerprint
 from proxim_tray.ratelimit import FailureLimiter
@@ -240,7 +240,7 @@ class SessionManager:
             await session.link.send({"type": "ended", "reason": "error", "message": str(exc)})
             await self.end_session(session, "error")
             return
-        session.track = ScreenVideoTrack(session.capture, self.app.config.fps)
+        session.track = ScreenVideoTrack(session.capture, StreamSettings.from_config(self.app.config))
         pc = session.peer.pc
         pc.on("datachannel", lambda channel: self._on_datachannel(session, channel))
         pc.on("connectionstatechange", lambda: self._on_connection_state(session))

@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from proxim_capture_mss.damage import DamageWatcher
 from proxim_tray import CaptureSource, ScreenGeometry
 from proxim_tray.errors import BackendUnavailable
+
+POINTER_POLL_INTERVAL = 1 / 60
 
 
 def _open_mss() -> Any:
@@ -21,11 +25,32 @@ def _open_mss() -> Any:
     return factory(with_cursor=True)
 
 
+def shared_area(
+    monitors: list[dict[str, int]], monitor: int, region: tuple[int, int, int, int] | None
+) -> ScreenGeometry:
+    """The monitor (0: all of them) or the ``region`` (x, y, width, height) inside it, in screen pixels."""
+    if not 0 <= monitor < len(monitors):
+        raise BackendUnavailable(
+            f"monitor {monitor} does not exist: this display has {len(monitors) - 1} (0 shares all of them)"
+        )
+    area = monitors[monitor]
+    if region is None:
+        return ScreenGeometry(area["left"], area["top"], area["width"], area["height"])
+    x, y, width, height = region
+    if x + width > area["width"] or y + height > area["height"]:
+        raise BackendUnavailable(
+            f"region {x},{y},{width},{height} does not fit monitor {monitor} "
+            f"({area['width']}x{area['height']}); give a rectangle inside it"
+        )
+    return ScreenGeometry(area["left"] + x, area["top"] + y, width, height)
+
+
 class MssCaptureSource(CaptureSource):
     name = "mss"
 
-    def __init__(self, monitor: int = 1) -> None:
+    def __init__(self, monitor: int = 1, region: tuple[int, int, int, int] | None = None) -> None:
         self._monitor = monitor
+        self._region = region
         self._local = threading.local()
         self._opened: list[Any] = []
         self._lock = threading.Lock()
@@ -38,6 +63,8 @@ class MssCaptureSource(CaptureSource):
                 return "no X display (DISPLAY is not set); run Proxim inside a desktop session"
         try:
             self.geometry()
+        except BackendUnavailable as exc:
+            return str(exc)
         except Exception as exc:
             return f"cannot open the display: {exc}"
         return None
@@ -48,26 +75,34 @@ class MssCaptureSource(CaptureSource):
             try:
                 grabber = _open_mss()
             except Exception as exc:
-                raise BackendUnavailable(f"cannot open the display for capture: {exc}") from exc
+                display = os.environ.get("DISPLAY", "")
+                raise BackendUnavailable(
+                    f"cannot open the display {display} for capture ({exc}); "
+                    "check that DISPLAY names a running X server"
+                ) from exc
             self._local.mss = grabber
             with self._lock:
                 self._opened.append(grabber)
         return grabber
 
-    def _area(self) -> dict[str, int]:
-        monitors = self._grabber().monitors
-        if not 0 <= self._monitor < len(monitors):
-            raise BackendUnavailable(f"monitor {self._monitor} does not exist (this display has {len(monitors) - 1})")
-        area: dict[str, int] = monitors[self._monitor]
-        return area
-
     def geometry(self) -> ScreenGeometry:
-        area = self._area()
-        return ScreenGeometry(area["left"], area["top"], area["width"], area["height"])
+        return shared_area(self._grabber().monitors, self._monitor, self._region)
 
     def grab(self) -> npt.NDArray[np.uint8]:
-        shot = self._grabber().grab(self._area())
+        area = self.geometry()
+        box = {"left": area.left, "top": area.top, "width": area.width, "height": area.height}
+        shot = self._grabber().grab(box)
         return np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
+
+    def watch_changes(self, on_change: Callable[[], None]) -> Callable[[], None] | None:
+        """X DAMAGE events where the display is X11; None elsewhere (the track then compares grabs)."""
+        if sys.platform != "linux" or not os.environ.get("DISPLAY"):
+            return None
+        watcher = DamageWatcher(self.geometry(), on_change, POINTER_POLL_INTERVAL)
+        if not watcher.start():
+            watcher.stop()
+            return None
+        return watcher.stop
 
     def close(self) -> None:
         with self._lock:

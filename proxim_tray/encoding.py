@@ -1,0 +1,226 @@
+"""Video encoders tuned for screen sharing, and the bitrate they aim at.
+
+aiortc's own encoders cap the frame rate at 30, use x264's slow default preset with a level too small for 1080p, leave
+the colours untagged and rebuild the encoder (a keyframe) whenever the target bitrate moves. These subclasses keep
+aiortc's RTP packetisation and replace only how frames are encoded.
+"""
+
+from __future__ import annotations
+
+import fractions
+import logging
+import os
+import threading
+from dataclasses import dataclass
+
+import av
+from aiortc.codecs.base import Encoder
+from aiortc.codecs.h264 import H264Encoder
+from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.mediastreams import VIDEO_TIME_BASE, convert_timebase
+from av.frame import Frame
+
+logger = logging.getLogger(__name__)
+
+# The matrix the frames are converted with, and the tags that tell the decoder so (Chromium reads untagged H264 as
+# BT.709, which shifts pure red to (255, 24, 0)).
+COLOUR_MATRIX = "ITU601"
+H264_COLOUR_TAGS = "colormatrix=smpte170m:colorprim=smpte170m:transfer=smpte170m"
+
+# H.264 levels (Table A-1): level_idc, max macroblocks per frame, max macroblocks per second
+_H264_LEVELS = (
+    (30, 1_620, 40_500),
+    (31, 3_600, 108_000),
+    (32, 5_120, 216_000),
+    (40, 8_192, 245_760),
+    (42, 8_704, 522_240),
+    (50, 22_080, 589_824),
+    (51, 36_864, 983_040),
+    (52, 36_864, 2_073_600),
+)
+KEYFRAME_INTERVAL = 3000  # frames; receivers ask for a keyframe (PLI) when they need one sooner
+
+
+def h264_level(width: int, height: int, fps: int) -> str:
+    """The smallest H.264 level that fits ``width`` x ``height`` at ``fps`` (as x264 spells it, e.g. ``"40"``)."""
+    macroblocks = ((width + 15) // 16) * ((height + 15) // 16)
+    for level, max_frame, max_rate in _H264_LEVELS:
+        if macroblocks <= max_frame and macroblocks * fps <= max_rate:
+            return str(level)
+    return str(_H264_LEVELS[-1][0])
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    """What the host asks of its encoder: a frame-rate cap and the bitrate range in bits per second."""
+
+    fps: int = 30
+    min_bitrate: int = 500_000
+    start_bitrate: int = 2_500_000
+    max_bitrate: int = 8_000_000
+
+    def __post_init__(self) -> None:
+        if self.fps < 1:
+            raise ValueError("the frame rate must be at least 1")
+        if not 0 < self.min_bitrate <= self.max_bitrate:
+            raise ValueError("the bitrate range must be positive, minimum first")
+
+
+class BitrateController:
+    """The target bitrate: the receiver's estimate (REMB), capped further while the receiver reports losses.
+
+    The loss rule is WebRTC's loss-based one: above 10 % loss back off by half the loss, below 2 % grow 8 % a report.
+    """
+
+    def __init__(self, settings: EncoderSettings) -> None:
+        self._settings = settings
+        self._estimate = settings.start_bitrate
+        self._loss_cap = settings.max_bitrate
+        self._lock = threading.Lock()  # REMB arrives on the loop, the encoder reads from its executor thread
+
+    @property
+    def target(self) -> int:
+        with self._lock:
+            wanted = min(self._estimate, self._loss_cap)
+        return max(self._settings.min_bitrate, min(wanted, self._settings.max_bitrate))
+
+    def receiver_estimate(self, bitrate: int) -> None:
+        with self._lock:
+            self._estimate = bitrate
+
+    def loss_report(self, fraction_lost: float) -> None:
+        with self._lock:
+            current = min(self._estimate, self._loss_cap, self._settings.max_bitrate)
+            if fraction_lost > 0.10:
+                self._loss_cap = int(current * (1 - fraction_lost / 2))
+            elif fraction_lost < 0.02:
+                self._loss_cap = min(int(self._loss_cap * 1.08), self._settings.max_bitrate)
+
+
+class _TunedEncoderMixin:
+    """Counts frames and keyframes, and routes aiortc's REMB updates to the bitrate controller."""
+
+    def __init__(self, settings: EncoderSettings, bitrate: BitrateController) -> None:
+        super().__init__()
+        self.settings = settings
+        self.bitrate = bitrate
+        self.frames_encoded = 0
+        self.keyframes_forced = 0
+
+    @property
+    def target_bitrate(self) -> int:
+        return self.bitrate.target
+
+    @target_bitrate.setter
+    def target_bitrate(self, bitrate: int) -> None:
+        # RTCRtpSender sets this from each REMB message
+        self.bitrate.receiver_estimate(bitrate)
+
+
+class ScreenH264Encoder(_TunedEncoderMixin, H264Encoder):
+    """libx264 ultrafast + zerolatency, a level that fits, BT.601 tags, bitrate changed in place (no keyframe)."""
+
+    def _open(self, frame: av.VideoFrame) -> av.video.codeccontext.VideoCodecContext:
+        codec = av.CodecContext.create("libx264", "w")
+        codec.width, codec.height = frame.width, frame.height
+        codec.pix_fmt = "yuv420p"
+        codec.bit_rate = self.bitrate.target
+        codec.framerate = fractions.Fraction(self.settings.fps, 1)
+        codec.time_base = VIDEO_TIME_BASE  # wall-clock pts, variable frame rate
+        codec.gop_size = KEYFRAME_INTERVAL
+        codec.thread_count = min(os.cpu_count() or 1, 4)
+        codec.profile = "Baseline"
+        codec.options = {
+            "preset": "ultrafast",
+            "tune": "zerolatency",
+            "level": h264_level(frame.width, frame.height, self.settings.fps),
+            # the rate stays under the top of the range over any second; the average follows the target
+            "maxrate": str(self.settings.max_bitrate),
+            "bufsize": str(self.settings.max_bitrate),
+            "x264-params": H264_COLOUR_TAGS,
+        }
+        logger.info(
+            "H264 encoder %dx%d level %s, %d kbit/s",
+            frame.width,
+            frame.height,
+            codec.options["level"],
+            codec.bit_rate // 1000,
+        )
+        return codec
+
+    def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
+        assert isinstance(frame, av.VideoFrame)
+        codec = self.codec
+        if codec is None or (frame.width, frame.height) != (codec.width, codec.height):
+            codec = self.codec = self._open(frame)
+        target = self.bitrate.target
+        if codec.bit_rate != target:
+            # FFmpeg's libx264 wrapper reconfigures x264 in place when this changes: no new encoder, no keyframe
+            codec.bit_rate = target
+        frame.pict_type = av.video.frame.PictureType.I if force_keyframe else av.video.frame.PictureType.NONE
+        self.keyframes_forced += force_keyframe
+        self.frames_encoded += 1
+        data = b"".join(bytes(packet) for packet in codec.encode(frame))
+        return self._packetize(self._split_bitstream(data)), _rtp_timestamp(frame)
+
+
+class ScreenVp8Encoder(_TunedEncoderMixin, Vp8Encoder):
+    """libvpx realtime as aiortc sets it up, with the host's bitrate range and up to 4 threads (aiortc uses one on
+    2 cores). libvpx cannot change its bitrate in place, so a move of more than 10 % reopens it (a keyframe)."""
+
+    def _open(self, frame: av.VideoFrame, target: int) -> av.video.codeccontext.VideoCodecContext:
+        codec = av.CodecContext.create("libvpx", "w")
+        codec.width, codec.height = frame.width, frame.height
+        codec.bit_rate = target
+        codec.pix_fmt = "yuv420p"
+        codec.framerate = fractions.Fraction(self.settings.fps, 1)
+        codec.time_base = VIDEO_TIME_BASE
+        codec.gop_size = KEYFRAME_INTERVAL
+        codec.qmin, codec.qmax = 2, 56
+        codec.thread_count = min(os.cpu_count() or 1, 4)
+        codec.options = {
+            "bufsize": str(target),
+            "cpu-used": "8",
+            "deadline": "realtime",
+            "lag-in-frames": "0",
+            "minrate": str(target),
+            "maxrate": str(target),
+            "overshoot-pct": "15",
+            "undershoot-pct": "100",
+            "static-thresh": "1",
+        }
+        logger.info("VP8 encoder %dx%d, %d kbit/s", frame.width, frame.height, target // 1000)
+        return codec
+
+    def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
+        assert isinstance(frame, av.VideoFrame)
+        codec = self.codec
+        target = self.bitrate.target
+        if (
+            codec is None
+            or (frame.width, frame.height) != (codec.width, codec.height)
+            or abs(target - (codec.bit_rate or target)) > (codec.bit_rate or target) / 10
+        ):
+            codec = self.codec = self._open(frame, target)
+        frame.pict_type = av.video.frame.PictureType.I if force_keyframe else av.video.frame.PictureType.NONE
+        self.keyframes_forced += force_keyframe
+        self.frames_encoded += 1
+        data = b"".join(bytes(packet) for packet in codec.encode(frame))
+        payloads = self._packetize(data, self.picture_id)
+        self.picture_id = (self.picture_id + 1) % (1 << 15)
+        return payloads, _rtp_timestamp(frame)
+
+
+def _rtp_timestamp(frame: av.VideoFrame) -> int:
+    assert frame.pts is not None and frame.time_base is not None, "the track stamps every frame"
+    return convert_timebase(frame.pts, frame.time_base, VIDEO_TIME_BASE)
+
+
+def create_encoder(mime_type: str, settings: EncoderSettings, bitrate: BitrateController) -> Encoder:
+    """The tuned encoder for a negotiated video codec (``video/H264`` or ``video/VP8``)."""
+    kind = mime_type.lower()
+    if kind == "video/h264":
+        return ScreenH264Encoder(settings, bitrate)
+    if kind == "video/vp8":
+        return ScreenVp8Encoder(settings, bitrate)
+    raise ValueError(f"no screen encoder for {mime_type}")
