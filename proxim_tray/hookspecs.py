@@ -1,8 +1,10 @@
 """The hooks a Proxim plugin can implement, grouped by phase.
 
 Every hook is called with keyword arguments. Unless a spec says ``firstresult``, every implementation is called and
-one that raises is logged and skipped, so a failing plugin cannot stop the others or the host. An implementation may
-return an awaitable; the host awaits it on its event loop. ``docs/plugin_hooks.md`` is the reference for each hook.
+one that raises is logged and skipped, so a failing plugin cannot stop the others or the host. Hooks called while the
+event loop runs (startup and shutdown, pairing, approval, session) may return an awaitable, which the host awaits;
+the others (options, configuration, registration, tray, web routes) are synchronous, and an async implementation of
+one is reported and not run. ``docs/plugin_hooks.md`` is the reference for each hook.
 """
 
 from __future__ import annotations

@@ -116,20 +116,23 @@ class PluginHost:
         return module
 
     def register(self, plugin: object, name: str, source: str, version: str | None = None) -> None:
-        unknown = [
-            attr
-            for attr in dir(plugin)
-            if attr.startswith("proxim_")
-            and self.pm.parse_hookimpl_opts(plugin, attr) is not None
-            and not hasattr(self.pm.hook, attr)
-        ]
+        # every @hookimpl, whatever its name: one naming no known hook (e.g. no ``proxim_`` prefix) would otherwise
+        # be registered and make ``check()`` raise for the whole host instead of skipping this plugin
+        unknown = []
+        for attr in dir(plugin):
+            opts = self.pm.parse_hookimpl_opts(plugin, attr)
+            if opts is not None and not hasattr(self.pm.hook, opts.get("specname") or attr):
+                unknown.append(attr)
         if unknown:
             self._fail(name, source, f"unknown hook(s) {', '.join(unknown)}: misspelt, or made for another version?")
             return
         try:
-            self.pm.register(plugin, name=name)
+            registered = self.pm.register(plugin, name=name)
         except Exception as exc:
             self._fail(name, source, f"registration failed: {type(exc).__name__}: {exc}")
+            return
+        if registered is None:  # pluggy refuses a blocked name without raising
+            logger.info("plugin %s is disabled", name)
             return
         hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
         self._info[name] = PluginInfo(name, version, source, hooks)
@@ -162,26 +165,30 @@ class PluginHost:
     def _call_one(self, impl: pluggy.HookImpl, kwargs: dict[str, Any]) -> Any:
         return impl.function(*(kwargs[arg] for arg in impl.argnames))
 
+    def _call_one_sync(self, impl: pluggy.HookImpl, hook_name: str, kwargs: dict[str, Any]) -> Any:
+        """Call one implementation of a synchronous hook; None if it failed (logged) or wrongly returned a coroutine."""
+        try:
+            result = self._call_one(impl, kwargs)
+        except Exception:
+            logger.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+            return None
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()
+            logger.error(
+                "plugin %s: %s is synchronous; its async implementation was not run", impl.plugin_name, hook_name
+            )
+            return None
+        return result
+
     def call_sync(self, hook_name: str, **kwargs: Any) -> list[Any]:
         """Call every implementation of a synchronous observer hook, isolating failures."""
-        results = []
-        for impl in self._impls(hook_name):
-            try:
-                result = self._call_one(impl, kwargs)
-            except Exception:
-                logger.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
-                continue
-            if result is not None:
-                results.append(result)
-        return results
+        results = (self._call_one_sync(impl, hook_name, kwargs) for impl in self._impls(hook_name))
+        return [result for result in results if result is not None]
 
     def call_first_sync(self, hook_name: str, **kwargs: Any) -> Any:
         for impl in self._impls(hook_name):
-            try:
-                result = self._call_one(impl, kwargs)
-            except Exception:
-                logger.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
-                continue
+            result = self._call_one_sync(impl, hook_name, kwargs)
             if result is not None:
                 return result
         return None

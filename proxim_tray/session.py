@@ -101,6 +101,8 @@ class SessionManager:
 
     async def new_pairing(self) -> Pairing:
         await self._retire_pairing()
+        if self._peer is not None:  # an unused link's peer; a used one belongs to its session
+            await self._peer.close()
         self._peer = HostPeer(self.app.config.stun_servers)
         self.pairing = Pairing(self.app.base_url, self._peer.fingerprint, self.app.config.link_ttl)
         self._expiry = asyncio.get_running_loop().call_later(self.app.config.link_ttl, self._on_expiry, self.pairing)
@@ -120,12 +122,7 @@ class SessionManager:
     def _on_expiry(self, pairing: Pairing) -> None:
         if self.pairing is pairing:
             logger.info("pairing link %s expired", pairing.session_id)
-            self._spawn(self._renew_unused())
-
-    async def _renew_unused(self) -> None:
-        if self._peer is not None:
-            await self._peer.close()
-        await self.new_pairing()
+            self._spawn(self.new_pairing())
 
     # -- signaling ---------------------------------------------------------------------------------------------------
 
@@ -206,7 +203,8 @@ class SessionManager:
         session.approval = request
         self._transition(session, SessionState.PENDING)
         await session.link.send({"type": "pending", "timeout": timeout, "code": session.code})
-        await self.app.plugins.call("proxim_request_approval", app=self.app, request=request)
+        # surfaces are told in the background: the timeout runs from the request, however long a plugin takes
+        self._spawn(self.app.plugins.call("proxim_request_approval", app=self.app, request=request))
         try:
             decision = await asyncio.wait_for(request.decided(), timeout)
         except TimeoutError:
