@@ -17,7 +17,9 @@ import proxim_signaling
 import proxim_webclient
 import pytest
 
+from proxim_tray import ApprovalRequest, Session, hookimpl
 from proxim_tray.app import App
+from proxim_tray.approval import Decision, PairingAttempt
 from proxim_tray.client import ProximClient
 from proxim_tray.session import SessionState
 from tests.support.hostkit import Recorder, make_app
@@ -207,3 +209,67 @@ def test_a_frozen_client_is_dropped_within_five_seconds(display_env: dict[str, s
     finally:
         host.stop()
     assert host.proc.returncode == 0
+
+
+class LifecycleLog:
+    """A third-party-style plugin that writes down every lifecycle event it hears, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self.started = asyncio.Event()
+
+    @hookimpl
+    async def proxim_startup(self, app: App) -> None:
+        await asyncio.sleep(0)  # an awaitable result is awaited
+        self.events.append(f"startup:{bool(app.base_url)}")
+
+    @hookimpl
+    def proxim_shutdown(self, app: App) -> None:
+        self.events.append("shutdown")
+
+    @hookimpl
+    def proxim_pairing_attempt(self, app: App, attempt: PairingAttempt) -> None:
+        self.events.append(f"attempt:{attempt.outcome}")
+
+    @hookimpl
+    def proxim_approval_decided(self, app: App, request: ApprovalRequest, decision: Decision) -> None:
+        self.events.append(f"decided:{decision.approved}:{decision.by}")
+
+    @hookimpl
+    def proxim_session_started(self, app: App, session: Session) -> None:
+        self.events.append(f"started:{session.device.name}")
+        self.started.set()
+
+    @hookimpl
+    def proxim_session_ended(self, app: App, session: Session, reason: str) -> None:
+        self.events.append(f"ended:{reason}")
+
+
+async def test_plugins_hear_every_lifecycle_event_in_order() -> None:
+    recorder, log = Recorder(), LifecycleLog()
+    app = make_app(recorder, extra_plugins=(proxim_signaling, proxim_webclient))
+    app.plugins.register(log, "lifecycle-log", "tests")
+    task = asyncio.create_task(app.run())
+    await asyncio.wait_for(recorder.new_link.wait(), 10)
+    client = ProximClient(link_of(app), device_name="Lifecycle phone")
+    await client.start()
+    try:
+        (await asyncio.wait_for(recorder.requests.get(), 5)).approve(by="tray")
+        await client.expect("pending")
+        await client.expect("approved")
+        await client.expect("answer")
+        await client.wait_connected()
+        await asyncio.wait_for(log.started.wait(), 10)
+    finally:
+        app.request_stop()
+        assert await asyncio.wait_for(task, 10) == 0
+        await client.close()
+    # startup runs first, shutdown last; the signaling server had its address when plugins started after it
+    assert log.events[0].startswith("startup:")
+    assert log.events[1:] == [
+        "attempt:accepted",
+        "decided:True:tray",
+        "started:Lifecycle phone",
+        "ended:host_shutdown",
+        "shutdown",
+    ]
