@@ -77,3 +77,47 @@ def test_mouse_wheel_and_keys_reach_the_host(start_host: Any, page: Any, witness
     stats = wait_for_text(page, "#stats", f"{witness.width}×{witness.height}")
     assert "Mbit/s" in stats and " ms" in stats
     page.screenshot(path=str(artifacts / "desktop-stats.png"))
+
+
+# An approval surface as a third party would write one: it grants everything, system commands included, which the
+# console prompt never does.
+GRANT_ALL_PLUGIN = """
+from proxim_tray import hookimpl
+from proxim_tray.approval import Permission
+
+
+@hookimpl
+def proxim_request_approval(app, request):
+    request.approve(frozenset(Permission), by="grant-all test plugin")
+"""
+XF86_AUDIO_PLAY = 0x1008FF14
+
+
+def test_commands_and_clipboard_menu(
+    start_host: Any, page: Any, witness: XWitness, artifacts: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "grant_all.py").write_text(GRANT_ALL_PLUGIN)
+    host = start_host("--plugins-dir", str(tmp_path))
+    page.goto(host.next_link())
+    page.wait_for_selector("body[data-state=live]", timeout=20_000)
+    page.wait_for_function("window.proxim.hello")
+    witness.focus()
+
+    page.click("#menu-toggle")
+    page.wait_for_selector("#commands-section:visible")
+    page.screenshot(path=str(artifacts / "desktop-menu-commands.png"))
+    offered = page.evaluate("window.proxim.hello.commands.map((c) => c.label)")
+    assert page.locator("#commands button").all_inner_texts() == offered
+    page.click("#commands button:text-is('Play / pause')")
+    while witness.next_event("key_press")["keysym"] != XF86_AUDIO_PLAY:
+        pass
+    assert page.is_hidden("#menu"), "running a command closes the menu"
+
+    page.click("#menu-toggle")
+    page.fill("#clip-text", "from the browser")
+    page.click("#clip-send")
+    wait_for_text(page, "#clip-status", "Sent")
+    page.fill("#clip-text", "")
+    page.click("#clip-get")
+    page.wait_for_function("document.querySelector('#clip-text').value === 'from the browser'")
+    wait_for_text(page, "#clip-status", "copy it from there")

@@ -163,5 +163,8 @@
     gesture = null;
   }, { passive: false });
 
+  // Safari zooms the whole page on a pinch unless its own gesture events are cancelled.
+  document.addEventListener('gesturestart', (event) => event.preventDefault());
+
   window.Proxim.touch = touch;
 })();

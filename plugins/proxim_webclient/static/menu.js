@@ -55,7 +55,7 @@
     if (!text) {
       clipStatus.textContent = 'Type or paste the text to send first.';
     } else if (session.send({ t: 'clip_set', text })) {
-      clipStatus.textContent = 'Sent: it is on the host\u2019s clipboard and pasted.';
+      clipStatus.textContent = 'Sent to the host, which puts it on its clipboard and pastes it.';
     }
   });
   $('clip-get').addEventListener('click', () => {

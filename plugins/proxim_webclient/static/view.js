@@ -74,6 +74,11 @@
 
   // Orientation changes and resizes: keep the zoomed picture inside the new stage.
   window.addEventListener('resize', () => view.apply());
+  // Safari does not shrink the layout for the on-screen keyboard: fit the page to what stays visible above it.
+  window.visualViewport?.addEventListener('resize', () => {
+    document.body.style.height = `${window.visualViewport.height}px`;
+    view.apply();
+  });
 
   window.Proxim.view = view;
 })();
