@@ -61,7 +61,7 @@ class Session:
     link: ClientLink = field(repr=False)
     peer: HostPeer = field(repr=False)
     offer: str = field(repr=False)
-    state: SessionState = SessionState.PENDING
+    state: SessionState = SessionState.WAITING
     permissions: frozenset[Permission] = frozenset()
     end_reason: str | None = None
     control: RemoteControl | None = field(default=None, repr=False)
