@@ -31,6 +31,7 @@ class PairingWindow:
     def __init__(self) -> None:
         self.window = Gtk.Window(title=TITLE)
         self.window.set_resizable(False)
+        self.window.set_position(Gtk.WindowPosition.CENTER)
         self.window.connect("delete-event", lambda *_: self.window.hide() or True)
         box = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=8, margin=16)
         self.window.add(box)
@@ -56,6 +57,7 @@ class PairingWindow:
         self._tick()
         if present:
             self.window.present()
+        self.link.select_region(0, 0)  # a focused selectable label selects all of itself otherwise
 
     def link_used(self) -> None:
         self.image.hide()

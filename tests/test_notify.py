@@ -1,0 +1,87 @@
+"""Actionable notifications through a notification server on a private session bus (a real D-Bus peer)."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.desktop import Desktop, TrayHost
+from tests.test_tray import link_of, port_is_free
+
+
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    desktop = Desktop(tmp_path_factory.mktemp("notify-desktop"))
+    desktop.env["PYSTRAY_BACKEND"] = "gtk"
+    try:
+        yield desktop
+    finally:
+        desktop.close()
+
+
+@pytest.fixture
+def host(desktop: Desktop) -> Iterator[TrayHost]:
+    host = TrayHost(desktop)
+    try:
+        yield host
+    finally:
+        host.stop()
+
+
+def request_notification(desktop: Desktop, host: TrayHost, page: Any) -> dict[str, Any]:
+    page.goto(link_of(host))
+    page.wait_for_selector("body[data-state=pending]", timeout=10_000)
+    notification = desktop.notifications.next("notify")
+    code = page.inner_text("#code").replace(" ", "")
+    assert notification["summary"].endswith("asks to control this desktop")
+    assert "From 127.0.0.1" in notification["body"]
+    assert f"{code[:3]} {code[3:]}" in notification["body"]
+    assert notification["urgency"] == 2
+    return notification
+
+
+def button(notification: dict[str, Any], title: str) -> str:
+    return next(key for key, text in notification["actions"].items() if text == title)
+
+
+def test_approve_button_approves_and_sigterm_ends_cleanly(desktop: Desktop, host: TrayHost, page: Any) -> None:
+    notification = request_notification(desktop, host, page)
+    assert set(notification["actions"].values()) >= {"Approve", "View only", "Reject"}
+    desktop.notifications.invoke(notification["id"], button(notification, "Approve"))
+    page.wait_for_selector("body[data-state=live]", timeout=20_000)
+    started = desktop.notifications.next("notify")
+    assert started["summary"].endswith("sees and controls this desktop")
+
+    begun = time.monotonic()
+    host.proc.send_signal(signal.SIGTERM)
+    assert host.proc.wait(5) == 0
+    assert time.monotonic() - begun < 2.0
+    assert port_is_free(host.port)
+    page.wait_for_selector("body[data-state=ended]", timeout=5_000)
+
+
+def test_reject_button_rejects(desktop: Desktop, host: TrayHost, page: Any) -> None:
+    notification = request_notification(desktop, host, page)
+    desktop.notifications.invoke(notification["id"], button(notification, "Reject"))
+    page.wait_for_selector("body[data-state=rejected]", timeout=10_000)
+
+
+def test_view_only_button_grants_viewing_only(desktop: Desktop, host: TrayHost, page: Any) -> None:
+    notification = request_notification(desktop, host, page)
+    desktop.notifications.invoke(notification["id"], button(notification, "View only"))
+    page.wait_for_selector("body[data-state=live]", timeout=20_000)
+    page.wait_for_selector("#view-only", state="visible", timeout=10_000)
+    assert desktop.notifications.next("notify")["summary"].endswith(" sees this desktop")
+    page.click("#disconnect")
+    ended = desktop.notifications.next("notify")
+    assert ended["summary"].startswith("Session with ") and "disconnected" in ended["body"]
+
+
+def test_request_notification_is_withdrawn_when_the_device_leaves(desktop: Desktop, host: TrayHost, page: Any) -> None:
+    notification = request_notification(desktop, host, page)
+    page.goto("about:blank")
+    assert desktop.notifications.next("close")["id"] == notification["id"]

@@ -1,0 +1,72 @@
+"""The pairing window: opened from the tray, its QR code read back from the screen, following renewed links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import zxingcpp
+
+from tests.support.desktop import TRAY_HEIGHT, Desktop, TrayHost, poll
+from tests.test_tray import link_of
+
+TITLE = "Proxim: pairing"
+
+
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    desktop = Desktop(tmp_path_factory.mktemp("qrwindow-desktop"))
+    try:
+        yield desktop
+    finally:
+        desktop.close()
+
+
+@pytest.fixture
+def start_host(desktop: Desktop) -> Iterator[Any]:
+    started: list[TrayHost] = []
+
+    def start(backend: str, *extra: str) -> TrayHost:
+        desktop.env["PYSTRAY_BACKEND"] = backend
+        host = TrayHost(desktop, *extra)
+        started.append(host)
+        return host
+
+    yield start
+    for host in started:
+        host.stop()
+
+
+def window_code(desktop: Desktop, expected: str | None = None) -> str:
+    """The text of the QR code shown in the pairing window (``expected``: wait until it shows that)."""
+
+    def read() -> str | None:
+        windows = desktop.top_level_windows(TITLE)
+        if not windows:
+            return None
+        results = zxingcpp.read_barcodes(desktop.screenshot(windows[0]))
+        text = str(results[0].text) if len(results) == 1 else None
+        return text if expected is None or text == expected else None
+
+    return poll(read, 15, f"the pairing window to show {expected or 'a QR code'}")
+
+
+def test_tray_click_opens_the_window_and_it_follows_renewals(desktop: Desktop, start_host: Any, artifacts: Any) -> None:
+    host = start_host("gtk", "--link-ttl", "6")
+    first = link_of(host)
+    assert not desktop.top_level_windows(TITLE), "the window opens when asked, not at startup"
+    desktop.click(TRAY_HEIGHT // 2, TRAY_HEIGHT // 2)
+    assert window_code(desktop) == first
+    desktop.screenshot(desktop.top_level_windows(TITLE)[0]).save(artifacts / "qr-window.png")
+    renewed = link_of(host, previous=first)
+    assert window_code(desktop, renewed) == renewed
+
+
+def test_x11_fallback_tray_click_opens_the_window(desktop: Desktop, start_host: Any) -> None:
+    host = start_host("xorg")
+    link = link_of(host)
+    host.wait_in_log("has no menus")
+    poll(lambda: desktop.tray_area().getextrema()[1][1] > 0, 10, "the icon to dock")
+    desktop.click(TRAY_HEIGHT // 2, TRAY_HEIGHT // 2)
+    assert window_code(desktop) == link
