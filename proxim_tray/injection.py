@@ -12,6 +12,8 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 MAX_PENDING = 256
+# below this many pending jobs every pointer move is injected (a drawn path keeps its points); above, moves merge
+COALESCE_AFTER = 16
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,9 @@ class _Job:
 class InjectionQueue:
     """Runs jobs on one thread, in the order they were put.
 
-    A job put with ``coalesce=True`` replaces the last pending job when that one is the same function, also
-    coalescing: a burst of pointer moves becomes one move to the latest position instead of a backlog.
+    When ``COALESCE_AFTER`` jobs are already waiting, a job put with ``coalesce=True`` replaces the last pending job
+    if that one is the same function, also coalescing: a backlog of pointer moves becomes one move to the latest
+    position instead of growing.
     """
 
     def __init__(self, limit: int = MAX_PENDING) -> None:
@@ -43,7 +46,7 @@ class InjectionQueue:
             if self._closing:
                 return False
             jobs = self._jobs
-            if coalesce and jobs and jobs[-1].coalesce and jobs[-1].function == function:
+            if coalesce and len(jobs) >= COALESCE_AFTER and jobs[-1].coalesce and jobs[-1].function == function:
                 jobs[-1] = _Job(function, args, True)
                 return True
             if len(jobs) >= self.limit and not urgent:

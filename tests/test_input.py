@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from proxim_input_pynput.backend import PynputInputBackend
 
 from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, Permission
-from proxim_tray.control import MAX_HELD_KEYS
+from proxim_tray.backends import ScreenGeometry
+from proxim_tray.control import MAX_HELD_KEYS, RemoteControl
 from proxim_tray.injection import MAX_PENDING
 from tests.support.control_host import XState, connected_host, until
 from tests.support.keyboard_layout import keyboard_layout
@@ -82,6 +84,21 @@ async def test_every_event_type_reaches_x(host_display: str, witness: XWitness, 
         host.send("text", text="Grüße, 世界!\n")
         assert await asyncio.to_thread(witness.typed_text, len("Grüße, 世界!")) == "Grüße, 世界!"
         await until(lambda: not x_state.pressed_keycodes() and not x_state.button_mask() & 0xFF00, 5, "all released")
+
+
+async def test_pointer_maps_to_the_shared_area(host_display: str, x_state: XState) -> None:
+    """A shared area away from the origin (a second monitor, a region): normalised points land inside it."""
+    backend = PynputInputBackend()
+    replies: list[dict[str, Any]] = []
+    control = RemoteControl(backend, ScreenGeometry(200, 100, 640, 360), FULL_CONTROL, replies.append, local_priority=0)
+    try:
+        for x, y, expected in ((0, 0, (200, 100)), (1, 1, (839, 459)), (0.5, 0.25, (520, 190))):
+            control.handle(f'{{"t": "move", "x": {x}, "y": {y}}}')
+            await until(lambda expected=expected: x_state.pointer() == expected, 5, f"the pointer at {expected}")
+        assert replies == []
+    finally:
+        await control.close()
+        backend.close()
 
 
 async def test_german_layout_types_exactly(host_display: str, witness: XWitness) -> None:

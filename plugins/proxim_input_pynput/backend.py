@@ -77,6 +77,8 @@ class PynputInputBackend(InputBackend):
             return opened
 
     def _fake(self, event_type: int, detail: int = 0, x: int = 0, y: int = 0) -> None:
+        """Queue one XTEST event; callers flush. The server handles one connection's requests in order, so a flush
+        (no round trip) is enough, also before a keycode is lent again to another character."""
         from Xlib import X
         from Xlib.ext import xtest
 
@@ -90,7 +92,7 @@ class PynputInputBackend(InputBackend):
 
         self._open()
         self._fake(X.MotionNotify, x=x, y=y)
-        self._display.sync()
+        self._display.flush()
 
     def move_relative(self, dx: int, dy: int) -> None:
         display = self._open()
@@ -105,7 +107,7 @@ class PynputInputBackend(InputBackend):
 
         self._open()
         self._fake(X.ButtonPress if down else X.ButtonRelease, BUTTONS[button])
-        self._display.sync()
+        self._display.flush()
 
     def scroll(self, dx: int, dy: int) -> None:
         from Xlib import X
@@ -118,7 +120,7 @@ class PynputInputBackend(InputBackend):
             for _ in range(count):
                 self._fake(X.ButtonPress, button)
                 self._fake(X.ButtonRelease, button)
-        self._display.sync()
+        self._display.flush()
 
     # -- keyboard ----------------------------------------------------------------------------------------------------
 
@@ -148,7 +150,7 @@ class PynputInputBackend(InputBackend):
             self._tapped.discard(held_as)
             return
         self._fake_key(keycode, down)
-        self._display.sync()
+        self._display.flush()
 
     def type_text(self, text: str) -> None:
         self._open()
@@ -156,7 +158,7 @@ class PynputInputBackend(InputBackend):
         for char in text:
             keysym = keymap.keysym("Return") if char == "\n" else char_keysym(char)
             self._tap(*keymap.keycode(keysym))
-        self._display.sync()
+        self._display.flush()
 
     def _require_keymap(self) -> Keymap:
         assert self._keymap is not None
@@ -179,8 +181,7 @@ class PynputInputBackend(InputBackend):
             self._fake_key(temporary, False)
         for shift in held if not need_shift else ():
             self._fake_key(shift, True)
-        # a borrowed keycode may be lent to another character next: the server must have handled this one first
-        self._display.sync()
+        self._display.flush()
 
     def _keysym(self, key: str, code: str) -> int:
         keymap = self._require_keymap()

@@ -1,0 +1,92 @@
+"""System commands and the clipboard, through the Linux commands plugin, on a real X server with xclip."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+
+import pytest
+
+from proxim_tray.approval import FULL_CONTROL, Permission
+from tests.support.control_host import connected_host, until
+from tests.support.processes import XWitness, child_env
+
+WITH_COMMANDS = FULL_CONTROL | {Permission.COMMANDS}
+XF86_AUDIO_RAISE_VOLUME = 0x1008FF13
+XF86_AUDIO_PLAY = 0x1008FF14
+CONTROL_MASK = 0x4
+MEDIA_AND_VOLUME = {"media_play_pause", "media_next", "media_previous", "volume_up", "volume_down", "volume_mute"}
+
+
+@pytest.fixture
+def host_display(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DISPLAY", xvfb)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    # no login session and no desktop here: locking the screen cannot work, so it must not be offered
+    monkeypatch.delenv("XDG_SESSION_ID", raising=False)
+    monkeypatch.delenv("XDG_CURRENT_DESKTOP", raising=False)
+    return xvfb
+
+
+def xclip(display_name: str, *args: str, text: str | None = None) -> str:
+    result = subprocess.run(
+        ["xclip", "-selection", "clipboard", *args],
+        input=text,
+        env=child_env(DISPLAY=display_name),
+        stdout=subprocess.PIPE if text is None else subprocess.DEVNULL,
+        text=True,
+        check=True,
+        timeout=5,
+    )
+    return result.stdout or ""
+
+
+async def test_only_available_commands_are_offered(host_display: str) -> None:
+    async with connected_host(WITH_COMMANDS) as host:
+        names = {command["name"] for command in host.hello["commands"]}
+        assert names == MEDIA_AND_VOLUME
+        assert all(command["label"] for command in host.hello["commands"])
+        assert "clipboard" in host.hello["capabilities"]
+        host.send("cmd", name="lock_screen")
+        refusal = await host.next_control("error")
+        assert refusal["code"] == "unknown_command"
+
+
+async def test_media_and_volume_keys_reach_x(host_display: str, witness: XWitness) -> None:
+    async with connected_host(WITH_COMMANDS) as host:
+        await asyncio.to_thread(witness.focus)
+        host.send("cmd", name="volume_up")
+        assert (await asyncio.to_thread(witness.next_event, "key_press"))["keysym"] == XF86_AUDIO_RAISE_VOLUME
+        host.send("cmd", name="media_play_pause")
+        assert (await asyncio.to_thread(witness.next_event, "key_press"))["keysym"] == XF86_AUDIO_PLAY
+
+
+async def test_commands_need_their_permission(host_display: str, witness: XWitness) -> None:
+    async with connected_host(FULL_CONTROL) as host:
+        for message in ({"t": "cmd", "name": "volume_up"}, {"t": "clip_get"}, {"t": "clip_set", "text": "x"}):
+            host.client.control(message)
+            assert (await host.next_control("error"))["code"] == "not_permitted"
+        # granted during the session: the next command runs, and it is the first key X sees
+        host.app.sessions.set_permissions(WITH_COMMANDS)
+        assert "commands" in (await host.next_control("perm"))["permissions"]
+        await asyncio.to_thread(witness.focus)
+        host.send("cmd", name="volume_up")
+        assert (await asyncio.to_thread(witness.next_event, "key_press"))["keysym"] == XF86_AUDIO_RAISE_VOLUME
+
+
+async def test_clipboard_both_ways(host_display: str, witness: XWitness) -> None:
+    async with connected_host(WITH_COMMANDS) as host:
+        await asyncio.to_thread(xclip, host_display, "-in", text="from the host: Grüße 😀")
+        host.send("clip_get")
+        assert await host.next_control("clip") == {"t": "clip", "text": "from the host: Grüße 😀"}
+
+        await asyncio.to_thread(witness.focus)
+        host.send("clip_set", text="from the phone: ¡hola! 👋")
+        await until(
+            lambda: xclip(host_display, "-out") == "from the phone: ¡hola! 👋", 5, "the text on the host's clipboard"
+        )
+        # and pasted: Ctrl+V reaches the focused window
+        paste = await asyncio.to_thread(witness.next_event, "key_press")
+        while paste["text"] != "v":
+            paste = await asyncio.to_thread(witness.next_event, "key_press")
+        assert paste["state"] & CONTROL_MASK
