@@ -113,3 +113,26 @@ def test_connection_lost_when_the_host_dies(start_host: Any, phones: Any, artifa
     shows(phone, "lost", "Connection lost")
     assert phone.is_hidden("#retry"), "the link was used, so only a new QR code can connect again"
     phone.screenshot(path=str(artifacts / "phone-lost.png"))
+
+
+def test_an_unreachable_host_can_be_tried_again(start_host: Any, phones: Any) -> None:
+    host = start_host()
+    phone = phones()
+    attempts: list[Any] = []
+
+    def first_attempt_fails(ws: Any) -> None:
+        # The one fake here: a network that loses the page's first WebSocket, a fault a test cannot cause on loopback.
+        attempts.append(ws)
+        if len(attempts) == 1:
+            ws.close()
+        else:
+            ws.connect_to_server()
+
+    phone.route_web_socket("**/ws", first_attempt_fails)
+    phone.goto(host.next_link())
+    shows(phone, "lost", "Could not reach the host")
+    assert phone.is_visible("#retry"), "the link was never presented, so it still works"
+    phone.tap("#retry")
+    phone.wait_for_selector("body[data-state=pending]")
+    host.wait_for(r"Approve connection from .+\? \[y/N\]")
+    assert len(attempts) == 2

@@ -16,14 +16,16 @@ PHONE: dict[str, Any] = {
     "Chrome/156.0.0.0 Mobile Safari/537.36",
 }
 
-# Records every control message the page sends (heartbeats aside) in window.sentLog, and still sends it.
+# Records every control message the page sends in window.sentLog, heartbeats as their times in window.heartbeats.
 RECORD_SENT = """() => {
   const dc = window.proxim.dc;
   window.sentLog = [];
+  window.heartbeats = [];
   const send = dc.send.bind(dc);
   dc.send = (data) => {
     const message = JSON.parse(data);
-    if (message.t !== 'hb') window.sentLog.push(message);
+    if (message.t === 'hb') window.heartbeats.push(performance.now());
+    else window.sentLog.push(message);
     send(data);
   };
 }"""

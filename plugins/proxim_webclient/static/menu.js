@@ -27,6 +27,8 @@
     }
   });
 
+  // Touch modes mean nothing to a mouse; a touchscreen laptop still gets them.
+  $('touch-modes').hidden = navigator.maxTouchPoints === 0;
   for (const radio of menu.querySelectorAll('input[name=touch-mode]')) {
     radio.checked = radio.value === touch.mode;
     radio.addEventListener('change', () => touch.setMode(radio.value));

@@ -20,11 +20,11 @@
     if (!video) return;
     const codec = video.codecId && report.get(video.codecId);
     const seconds = previous ? (video.timestamp - previous.timestamp) / 1000 : 0;
-    const bitrate = seconds > 0 ? ((video.bytesReceived - previous.bytesReceived) * 8) / seconds : 0;
+    const bitrate = seconds > 0 ? ((video.bytesReceived - previous.bytesReceived) * 8) / seconds : null;
     previous = video;
     const fields = {
       fps: video.framesPerSecond ? String(Math.round(video.framesPerSecond)) : '–',
-      bitrate: `${(bitrate / 1e6).toFixed(2)} Mbit/s`,
+      bitrate: bitrate === null ? '–' : `${(bitrate / 1e6).toFixed(2)} Mbit/s`,
       rtt: pair?.currentRoundTripTime !== undefined ? `${Math.round(pair.currentRoundTripTime * 1000)} ms` : '–',
       codec: codec?.mimeType ? codec.mimeType.replace(/^video\//i, '') : '–',
       resolution: video.frameWidth ? `${video.frameWidth}×${video.frameHeight}` : '–',
