@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.test_tray import port_is_free
+from tests.support.desktop import port_is_free
 
 
 def test_typed_commands_drive_the_session_and_quit_cleanly(start_host: Any, page: Any) -> None:

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.support.desktop import Desktop, TrayHost, poll, proxim_command
+from tests.support.desktop import Desktop, TrayHost, desktop_fixture, host_fixture, link_of, poll, proxim_command
 from tests.test_qrwindow import TITLE, window_code
-from tests.test_tray import link_of
 
-
-@pytest.fixture(scope="module")
-def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    desktop = Desktop(tmp_path_factory.mktemp("instance-desktop"))
-    desktop.env["PYSTRAY_BACKEND"] = "gtk"
-    try:
-        yield desktop
-    finally:
-        desktop.close()
-
-
-@pytest.fixture
-def host(desktop: Desktop) -> Iterator[TrayHost]:
-    host = TrayHost(desktop)
-    try:
-        yield host
-    finally:
-        host.stop()
+desktop = desktop_fixture()
+host = host_fixture()
 
 
 def test_second_launch_hands_over_and_the_running_host_shows_its_qr(desktop: Desktop, host: TrayHost) -> None:

@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
+from tests.support.desktop import Desktop, TrayHost, desktop_fixture, host_fixture, link_of, port_is_free
 
-from tests.support.desktop import Desktop, TrayHost
-from tests.test_tray import link_of, port_is_free
-
-
-@pytest.fixture(scope="module")
-def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    desktop = Desktop(tmp_path_factory.mktemp("notify-desktop"))
-    desktop.env["PYSTRAY_BACKEND"] = "gtk"
-    try:
-        yield desktop
-    finally:
-        desktop.close()
-
-
-@pytest.fixture
-def host(desktop: Desktop) -> Iterator[TrayHost]:
-    host = TrayHost(desktop)
-    try:
-        yield host
-    finally:
-        host.stop()
+desktop = desktop_fixture()
+host = host_fixture()
 
 
 def request_notification(desktop: Desktop, host: TrayHost, page: Any) -> dict[str, Any]:

@@ -8,19 +8,12 @@ from typing import Any
 import pytest
 import zxingcpp
 
-from tests.support.desktop import TRAY_HEIGHT, Desktop, TrayHost, poll
-from tests.test_tray import link_of
+from tests.support.desktop import TRAY_HEIGHT, Desktop, TrayHost, desktop_fixture, link_of, poll
+
+desktop = desktop_fixture()
+
 
 TITLE = "Proxim: pairing"
-
-
-@pytest.fixture(scope="module")
-def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    desktop = Desktop(tmp_path_factory.mktemp("qrwindow-desktop"))
-    try:
-        yield desktop
-    finally:
-        desktop.close()
 
 
 @pytest.fixture

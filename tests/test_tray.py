@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
-import zxingcpp
 from PIL import Image
 from proxim_tray_pystray.drawing import STATE_COLOURS
 from proxim_tray_pystray.states import TrayState
 
-from tests.support.desktop import Desktop, TrayHost, poll
+from tests.support.desktop import Desktop, TrayHost, desktop_fixture, host_fixture, link_of, poll, port_is_free
+
+desktop = desktop_fixture()
+host = host_fixture()
+
 
 DOCS_IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
 # enabled menu entries, in order, as the keyboard walks them (disabled ones and separators are skipped)
@@ -26,25 +26,6 @@ READY_MENU = ["Copy pairing link", "Show pairing QR code", "Start at login", "Op
 
 def menu_position(menu: list[str], entry: str) -> int:
     return menu.index(entry) + 1
-
-
-@pytest.fixture(scope="module")
-def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
-    desktop = Desktop(tmp_path_factory.mktemp("tray-desktop"))
-    desktop.env["PYSTRAY_BACKEND"] = "gtk"
-    try:
-        yield desktop
-    finally:
-        desktop.close()
-
-
-@pytest.fixture
-def host(desktop: Desktop) -> Iterator[TrayHost]:
-    host = TrayHost(desktop)
-    try:
-        yield host
-    finally:
-        host.stop()
 
 
 def shows_colour(image: Image.Image, colour: tuple[int, int, int], share: float = 0.2, tolerance: int = 10) -> bool:
@@ -58,33 +39,10 @@ def wait_for_icon(desktop: Desktop, state: TrayState, timeout: float = 15.0) -> 
     poll(lambda: shows_colour(desktop.tray_area(), STATE_COLOURS[state]), timeout, f"the {state} tray icon")
 
 
-def link_of(host: TrayHost, previous: str | None = None) -> str:
-    def decoded() -> str | None:
-        try:
-            results = zxingcpp.read_barcodes(Image.open(host.qr_png))
-        except OSError:
-            return None
-        text = str(results[0].text) if results else None
-        return text if text != previous else None
-
-    return poll(decoded, 15, "a pairing QR code")
-
-
 def ask_to_connect(host: TrayHost, page: Any, desktop: Desktop) -> None:
     page.goto(link_of(host))
     page.wait_for_selector("body[data-state=pending]", timeout=10_000)
     wait_for_icon(desktop, TrayState.PENDING)
-
-
-def port_is_free(port: int) -> bool:
-    """A new host could listen on ``port`` (as servers do, it ignores connections lingering in TIME_WAIT)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def test_icon_follows_the_session_and_the_menu_drives_it(desktop: Desktop, host: TrayHost, page: Any) -> None:

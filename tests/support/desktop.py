@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import mss
+import pytest
+import zxingcpp
 from PIL import Image
 from Xlib import X
 from Xlib import display as xdisplay
@@ -212,6 +215,29 @@ class TrayHost(LineProcess):
         poll(lambda: text in self.log_text(), timeout, f"{text!r} in the host's log")
 
 
+def link_of(host: TrayHost, previous: str | None = None) -> str:
+    def decoded() -> str | None:
+        try:
+            results = zxingcpp.read_barcodes(Image.open(host.qr_png))
+        except OSError:
+            return None
+        text = str(results[0].text) if results else None
+        return text if text != previous else None
+
+    return poll(decoded, 15, "a pairing QR code")
+
+
+def port_is_free(port: int) -> bool:
+    """A new host could listen on ``port`` (as servers do, it ignores connections lingering in TIME_WAIT)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def proxim_command(desktop: Desktop, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "proxim_tray", *args],
@@ -221,3 +247,32 @@ def proxim_command(desktop: Desktop, *args: str) -> subprocess.CompletedProcess[
         text=True,
         timeout=20,
     )
+
+
+def desktop_fixture(backend: str = "gtk") -> Any:
+    """A fixture: each test module its own desktop, with pystray's ``backend``. ``desktop = desktop_fixture()``."""
+
+    @pytest.fixture(scope="module", name="desktop")
+    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+        desktop = Desktop(tmp_path_factory.mktemp("desktop"))
+        desktop.env["PYSTRAY_BACKEND"] = backend
+        try:
+            yield desktop
+        finally:
+            desktop.close()
+
+    return fixture
+
+
+def host_fixture() -> Any:
+    """A fixture giving each test a host with its tray on the module's desktop: ``host = host_fixture()``."""
+
+    @pytest.fixture(name="host")
+    def fixture(desktop: Desktop) -> Iterator[TrayHost]:
+        host = TrayHost(desktop)
+        try:
+            yield host
+        finally:
+            host.stop()
+
+    return fixture
