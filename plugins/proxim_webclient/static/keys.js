@@ -105,8 +105,10 @@
     tapKey('Backspace', 'Backspace');
   });
 
-  session.on('state', () => {
-    if (session.state !== 'live') setOpen(false);
-  });
+  const closeUnlessTyping = () => {
+    if (!bar.hidden && !session.canSendInput()) setOpen(false);
+  };
+  session.on('state', closeUnlessTyping);
+  session.on('permissions', closeUnlessTyping);
   session.on('released', unlatch);
 })();
