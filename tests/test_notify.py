@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
-from tests.support.desktop import Desktop, TrayHost, desktop_fixture, host_fixture, link_of, port_is_free
+from tests.support.desktop import Desktop, TrayHost, desktop_fixture, host_fixture, link_of, poll, port_is_free
+
+DOCS_IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
 
 desktop = desktop_fixture()
 host = host_fixture()
@@ -65,3 +68,23 @@ def test_request_notification_is_withdrawn_when_the_device_leaves(desktop: Deskt
     notification = request_notification(desktop, host, page)
     page.goto("about:blank")
     assert desktop.notifications.next("close")["id"] == notification["id"]
+
+
+def test_a_real_daemon_shows_the_request(tmp_path: Path, page: Any) -> None:
+    desktop = Desktop(tmp_path, notification_daemon="dunst")
+    try:
+        desktop.env["PYSTRAY_BACKEND"] = "gtk"
+        host = TrayHost(desktop)
+        try:
+            before = set(desktop.popups())
+            page.goto(link_of(host))
+            page.wait_for_selector("body[data-state=pending]", timeout=10_000)
+            bubble = poll(lambda: set(desktop.popups()) - before, 10, "dunst to show the notification").pop()
+            shot = desktop.screenshot(bubble)
+            assert len(shot.getcolors(maxcolors=1 << 16) or []) > 8, "the notification has text"
+            DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+            shot.save(DOCS_IMAGES / "notification.png")
+        finally:
+            host.stop()
+    finally:
+        desktop.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,16 @@ from PIL import Image
 from proxim_tray_pystray.drawing import STATE_COLOURS
 from proxim_tray_pystray.states import TrayState
 
-from tests.support.desktop import Desktop, TrayHost, desktop_fixture, host_fixture, link_of, poll, port_is_free
+from tests.support.desktop import (
+    Desktop,
+    TrayHost,
+    desktop_fixture,
+    host_fixture,
+    link_of,
+    poll,
+    port_is_free,
+    proxim_command,
+)
 
 desktop = desktop_fixture()
 host = host_fixture()
@@ -119,3 +129,19 @@ def test_start_at_login_toggles_an_autostart_entry(desktop: Desktop, host: TrayH
     assert "Exec=" in entry.read_text() and "-m proxim_tray" in entry.read_text()
     desktop.choose_from_tray_menu(menu_position(READY_MENU, "Start at login"))
     poll(lambda: not entry.exists(), 5, "the autostart entry to go")
+
+
+def test_wayland_is_said_by_the_tray_and_doctor(desktop: Desktop) -> None:
+    desktop.env["WAYLAND_DISPLAY"] = "wayland-0"
+    try:
+        host = TrayHost(desktop)
+        try:
+            host.wait_in_log("sharing cannot work here: Wayland: capture and input need X11")
+            wait_for_icon(desktop, TrayState.UNAVAILABLE)
+        finally:
+            host.stop()
+        doctor = proxim_command(desktop, "doctor")
+    finally:
+        del desktop.env["WAYLAND_DISPLAY"]
+    assert doctor.returncode == 1
+    assert re.search(r"^FIX\s+display server\s+Wayland: capture and input need X11", doctor.stdout, re.MULTILINE)

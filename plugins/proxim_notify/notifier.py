@@ -36,7 +36,7 @@ class Notifier:
         try:
             from desktop_notifier import Capability, DesktopNotifier
 
-            self._notifier = DesktopNotifier(app_name=APP_NAME)
+            self._notifier = DesktopNotifier(app_name=APP_NAME, app_icon=None)
             capabilities = await self._notifier.get_capabilities()
         except Exception as exc:
             logger.warning("desktop notifications with buttons are unavailable (%s); trying plyer", exc)
