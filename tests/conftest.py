@@ -98,8 +98,10 @@ def start_host(display_env: dict[str, str], artifacts: Path) -> Iterator[object]
         host.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
+    """One browser per test module: Playwright's sync API keeps an event loop running on this thread while it is
+    started, which would stop later asyncio tests from running theirs."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
