@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 import zxingcpp
+from PIL import Image
 
 from tests.support.desktop import TRAY_HEIGHT, Desktop, TrayHost, desktop_fixture, link_of, poll
 
@@ -63,3 +65,45 @@ def test_x11_fallback_tray_click_opens_the_window(desktop: Desktop, start_host: 
     poll(lambda: desktop.tray_area().getextrema()[1][1] > 0, 10, "the icon to dock")
     desktop.click(TRAY_HEIGHT // 2, TRAY_HEIGHT // 2)
     assert window_code(desktop) == link
+
+
+def button_centres(window: Image.Image, margin: int = 16) -> list[tuple[int, int]]:
+    """Centres of the buttons in the window's bottom row, left to right: where the picture leaves the background."""
+    pixels = np.asarray(window.convert("RGB"), dtype=np.int16)
+    height = pixels.shape[0]
+    background = pixels[height - 2, 2]
+    band = pixels[height - margin - 36 : height - margin]  # the buttons' borders included
+    differs = (np.abs(band - background) > 12).any(axis=2).any(axis=0)
+    runs, start = [], None
+    for x, on in enumerate([*differs, False]):
+        if on and start is None:
+            start = x
+        elif not on and start is not None:
+            runs.append((start + x) // 2)
+            start = None
+    return [(x, height - margin - 17) for x in runs]
+
+
+def test_the_window_decides_a_request(desktop: Desktop, start_host: Any, page: Any) -> None:
+    host = start_host("gtk")
+    link = link_of(host)
+    desktop.click(TRAY_HEIGHT // 2, TRAY_HEIGHT // 2)
+    assert window_code(desktop) == link
+    page.goto(link)
+    page.wait_for_selector("body[data-state=pending]", timeout=10_000)
+    box = desktop.top_level_windows(TITLE)[0]
+    buttons = poll(lambda: button_centres(desktop.screenshot(box)), 10, "the request's buttons")
+    assert len(buttons) == 3, buttons  # Approve, View only, Reject
+    desktop.click(box[0] + buttons[0][0], box[1] + buttons[0][1])
+    page.wait_for_selector("body[data-state=live]", timeout=20_000)
+    page.wait_for_selector("#view-only", state="hidden")
+
+
+def test_x11_fallback_window_opens_for_a_request(desktop: Desktop, start_host: Any, page: Any) -> None:
+    host = start_host("xorg")
+    page.goto(link_of(host))
+    page.wait_for_selector("body[data-state=pending]", timeout=10_000)
+    box = poll(lambda: desktop.top_level_windows(TITLE), 10, "the window to open for the request")[0]
+    buttons = poll(lambda: len(found := button_centres(desktop.screenshot(box))) == 3 and found, 10, "three buttons")
+    desktop.click(box[0] + buttons[2][0], box[1] + buttons[2][1])  # Reject
+    page.wait_for_selector("body[data-state=rejected]", timeout=10_000)

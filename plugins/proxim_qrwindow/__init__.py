@@ -2,7 +2,8 @@
 
 With a GTK tray it shares the tray's GTK main loop; with another tray (the X11 fallback) it runs GTK on a thread of
 its own; in console mode it stays off, since the terminal shows the QR code. It opens when the person asks (the tray,
-a second launch, ``proxim show``), not at startup, and follows each renewed link while it is open."""
+a second launch, ``proxim show``), not at startup, and follows each renewed link while it is open. Behind a tray
+without menus it also opens for each request, since it is where requests are decided there."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ class WindowHost:
         self._window: Any = None
         self._pairing: Pairing | None = None
         self._main_loop: Any = None
+        # behind a tray without menus (the X11 fallback) the window is where requests are decided: it opens for them
+        self.opens_for_requests = own_main_loop
         if own_main_loop:
             self._main_loop = GLib.MainLoop()
             threading.Thread(target=self._main_loop.run, name="proxim-gtk", daemon=True).start()
@@ -125,7 +128,7 @@ async def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
         ("View only", lambda: request.approve(VIEW_ONLY, by="window")),
         ("Reject", lambda: request.reject(by="window")),
     ]
-    host.on_gtk(lambda window: window.show_request(text, choices))
+    host.on_gtk(lambda window: window.show_request(text, choices, present=host.opens_for_requests))
     task = asyncio.get_running_loop().create_task(_clear_when_decided(host, request))
     _waiting.add(task)
     task.add_done_callback(_waiting.discard)

@@ -66,7 +66,7 @@ class PairingWindow:
         self._expires_at = 0.0
         self.countdown.set_text("")
 
-    def show_request(self, text: str, choices: list[tuple[str, Callable[[], object]]]) -> None:
+    def show_request(self, text: str, choices: list[tuple[str, Callable[[], object]]], present: bool) -> None:
         self.request_label.set_text(text)
         self.request_label.show()
         for child in self.buttons.get_children():
@@ -76,6 +76,8 @@ class PairingWindow:
             button.connect("clicked", lambda _button, choose=choose: choose())
             self.buttons.pack_start(button, False, False, 0)
         self.buttons.show_all()
+        if present:
+            self.window.present()
 
     def clear_request(self) -> None:
         self.request_label.hide()
