@@ -7,6 +7,7 @@ Everything a session pressed is released when the session ends, the channel clos
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -85,7 +86,10 @@ class RemoteControl:
         self._local_until: float | None = None
         self._local_timer: asyncio.TimerHandle | None = None
         self._last_local_signal = 0.0
-        self._stop_watching = backend.watch_local_input(self._local_input_seen) if local_priority > 0 else None
+        # opening the watcher's X connections blocks briefly: it starts on an executor thread
+        self._watching: asyncio.Future[Callable[[], None] | None] | None = None
+        if local_priority > 0 and type(backend).watch_local_input is not InputBackend.watch_local_input:
+            self._watching = self._loop.run_in_executor(None, backend.watch_local_input, self._local_input_seen)
         self._closed = False
 
     # -- what the client is told -------------------------------------------------------------------------------------
@@ -94,11 +98,16 @@ class RemoteControl:
         found = ["pointer", "wheel", "keys", "text"]
         if type(self._backend).move_relative is not InputBackend.move_relative:
             found.append("relative_pointer")
-        if self._stop_watching is not None:
+        if self._watching is not None:
             found.append("local_priority")
         if all(name in self._commands for name in CLIPBOARD_COMMANDS):
             found.append("clipboard")
         return found
+
+    def watches_local_input(self) -> bool:
+        """True once the backend's watcher runs (it starts on an executor thread, a few milliseconds after this)."""
+        watching = self._watching
+        return watching is not None and watching.done() and not watching.cancelled() and watching.result() is not None
 
     def hello(self) -> dict[str, Any]:
         return {
@@ -190,7 +199,7 @@ class RemoteControl:
             self._refuse("rate_limited", "the host is still busy with earlier input; try again")
 
     def _reply_threadsafe(self, message: dict[str, Any]) -> None:
-        if not self._loop.is_closed():
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the host is gone
             self._loop.call_soon_threadsafe(self._reply, message)
 
     def _dispatch(self, message: protocol.ControlMessage) -> None:
@@ -279,10 +288,11 @@ class RemoteControl:
     def _local_input_seen(self) -> None:
         """Called by the backend's watcher thread for every local event."""
         now = time.monotonic()
-        if now - self._last_local_signal < LOCAL_INPUT_SIGNAL_INTERVAL or self._loop.is_closed():
+        if now - self._last_local_signal < LOCAL_INPUT_SIGNAL_INTERVAL:
             return
         self._last_local_signal = now
-        self._loop.call_soon_threadsafe(self._local_input)
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the host is gone
+            self._loop.call_soon_threadsafe(self._local_input)
 
     def _local_input(self) -> None:
         if self._closed:
@@ -317,8 +327,8 @@ class RemoteControl:
         if self._local_timer is not None:
             self._local_timer.cancel()
         self.release_all()
-        stop_watching = self._stop_watching
         await self._loop.run_in_executor(None, self.queue.close)
+        stop_watching = await self._watching if self._watching is not None else None
         if stop_watching is not None:
             await self._loop.run_in_executor(None, stop_watching)
 

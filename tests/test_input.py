@@ -161,6 +161,21 @@ async def test_heartbeats_keep_held_keys_held(host_display: str, x_state: XState
         await until(lambda: shift not in x_state.pressed_keycodes(), 1, "Shift released on 'release'")
 
 
+async def test_a_modifier_the_client_no_longer_reports_is_released(
+    host_display: str, witness: XWitness, x_state: XState
+) -> None:
+    async with connected_host(FULL_CONTROL) as host:
+        shift = x_state.keycode("Shift_L")
+        await asyncio.to_thread(witness.focus)
+        host.send("kd", key="Shift", code="ShiftLeft", mods=["Shift"])
+        await until(lambda: shift in x_state.pressed_keycodes(), 5, "Shift held on the X server")
+        # the Shift key-up was lost (the browser window lost focus meanwhile); the next key says Shift is up
+        host.send("kd", key="a", code="KeyA", mods=[])
+        host.send("ku", key="a", code="KeyA", mods=[])
+        assert await asyncio.to_thread(witness.typed_text, 1) == "a"
+        assert shift not in x_state.pressed_keycodes()
+
+
 async def test_closing_the_connection_releases_at_once(host_display: str, x_state: XState) -> None:
     async with connected_host(FULL_CONTROL) as host:
         control_l = x_state.keycode("Control_L")
@@ -215,6 +230,9 @@ async def test_view_only_is_enforced(host_display: str, witness: XWitness, x_sta
 
 async def test_local_user_takes_priority(host_display: str, witness: XWitness, x_state: XState) -> None:
     async with connected_host(FULL_CONTROL, local_priority=1.0) as host:
+        control = host.session.control
+        assert control is not None
+        await until(control.watches_local_input, 5, "the host watching local input")
         host.send("move", x=0.5, y=0.5)
         host.send("down", b="left")
         host.send("up", b="left")
@@ -299,3 +317,22 @@ def drain(queue: asyncio.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
 def xdotool(display_name: str, *args: str) -> None:
     """The local user at the keyboard and mouse (xdotool injects through XTEST as Proxim does, from another client)."""
     subprocess.run(["xdotool", *args], env=child_env(DISPLAY=display_name), check=True)
+
+
+@pytest.mark.parametrize(
+    ("environment", "says"),
+    [
+        ({}, "no X display (DISPLAY is not set)"),
+        ({"WAYLAND_DISPLAY": "wayland-0"}, "Wayland"),
+        ({"DISPLAY": ":9999"}, "cannot open the X display ':9999'"),
+    ],
+)
+def test_unavailable_reason_says_why(environment: dict[str, str], says: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    backend = PynputInputBackend()
+    reason = backend.unavailable_reason()
+    backend.close()
+    assert reason is not None and says in reason

@@ -7,6 +7,7 @@ not account for.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 # an injected event that never showed up (a move to where the pointer already was) is forgotten after this
 EXPECTATION_SECONDS = 1.0
 MAX_EXPECTED = 4096
+START_TIMEOUT = 5.0
 
 
 class InjectedEvents:
@@ -77,15 +79,25 @@ class LocalInputWatcher:
                 }
             ],
         )
+        self._recording = threading.Event()
         self._thread = threading.Thread(target=self._run, name="proxim-local-input", daemon=True)
         self._thread.start()
+        # return only once recording: a stop() before that would be lost, and the thread would record forever
+        if not self._recording.wait(START_TIMEOUT):
+            self.stop()
+            raise RuntimeError(f"the X server did not start recording within {START_TIMEOUT:g} s")
 
     def _run(self) -> None:
+        from Xlib.error import ConnectionClosedError
+
         try:
             self._record_display.record_enable_context(self._context, self._on_record)
+        except ConnectionClosedError:
+            logger.info("the X server closed: no more local input to watch")
+            return
         except Exception:
             logger.exception("watching local input failed; remote input will not yield to the local user")
-        finally:
+        with contextlib.suppress(Exception):  # the display may be gone already
             self._record_display.record_free_context(self._context)
             self._record_display.close()
 
@@ -94,6 +106,9 @@ class LocalInputWatcher:
         from Xlib.ext import record
         from Xlib.protocol import rq
 
+        if reply.category == record.StartOfData:
+            self._recording.set()
+            return
         if reply.category != record.FromServer or reply.client_swapped or not reply.data:
             return
         data = reply.data
@@ -109,7 +124,8 @@ class LocalInputWatcher:
 
     def stop(self) -> None:
         """Stop recording and wait for the thread. Blocks briefly."""
-        self._control_display.record_disable_context(self._context)
-        self._control_display.flush()
+        with contextlib.suppress(Exception):  # the X server may be gone; the thread then ends by itself
+            self._control_display.record_disable_context(self._context)
+            self._control_display.flush()
         self._thread.join(timeout=2.0)
         self._control_display.close()
