@@ -47,15 +47,16 @@ class Notifier:
         self.available = True
 
     async def send(self, title: str, message: str, actions: Sequence[Action] = (), urgent: bool = False) -> str | None:
-        """Show a notification; its identifier (to :meth:`clear` it) when desktop-notifier sent it."""
+        """Show a notification, with ``actions`` as buttons where the desktop has them; its identifier (to
+        :meth:`clear` it) when desktop-notifier sent it."""
         if not self.available:
             return None
-        if self._notifier is None or (actions and not self.has_buttons):
+        if self._notifier is None:
             await asyncio.get_running_loop().run_in_executor(None, _plyer_notify, title, message)
             return None
         from desktop_notifier import Button, Urgency
 
-        buttons = [Button(title=action.title, on_pressed=action.run) for action in actions]
+        buttons = [Button(title=action.title, on_pressed=action.run) for action in actions if self.has_buttons]
         try:
             identifier: str = await self._notifier.send(
                 title, message, buttons=buttons, urgency=Urgency.Critical if urgent else Urgency.Normal

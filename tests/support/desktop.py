@@ -191,6 +191,11 @@ class Desktop:
         """Mapped top-level windows whose title contains ``name``."""
         return [box for title, _, box in self._windows() if name in title]
 
+    def keys_down(self) -> list[int]:
+        """Keycodes the X server has down right now, whoever pressed them."""
+        keymap = self._x.query_keymap()
+        return [8 * index + bit for index, byte in enumerate(keymap) for bit in range(8) if byte >> bit & 1]
+
     # -- acting as the person at the host ----------------------------------------------------------------------
 
     def xdotool(self, *args: str) -> None:
