@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from proxim_tray.backends import Backend
 from proxim_tray.config import HostConfig
 from proxim_tray.netaddr import lan_candidates
 
@@ -26,18 +28,24 @@ def display_server() -> tuple[str, str | None]:
     return "none", "no display: run Proxim inside a desktop session (DISPLAY is not set)"
 
 
+def backend_problem(factory: Callable[[HostConfig], Backend], config: HostConfig) -> str | None:
+    """Why the backend ``factory`` builds cannot work here, or None when it can."""
+    try:
+        backend = factory(config)
+        reason = backend.unavailable_reason()
+        backend.close()
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+    return reason
+
+
 def plugin_usability(app: App) -> dict[str, str]:
     """Why a plugin's backends cannot work here, by plugin name (absent means usable)."""
     reasons: dict[str, str] = {}
     for registry in (app.capture_sources, app.input_backends):
         for name, factory in registry.factories.items():
             plugin_name = _owner(app.plugins, factory)
-            try:
-                backend = factory(app.config)
-                reason = backend.unavailable_reason()
-                backend.close()
-            except Exception as exc:
-                reason = f"{type(exc).__name__}: {exc}"
+            reason = backend_problem(factory, app.config)
             if reason and plugin_name:
                 reasons[plugin_name] = f"{registry.kind} backend {name}: {reason}"
     return reasons
@@ -74,12 +82,7 @@ def run(plugins: PluginHost) -> int:
         if factory is None:
             line(label, False, f"no {registry.kind} backend {chosen!r}: is its plugin installed and enabled?")
             continue
-        try:
-            backend = factory(app.config)
-            reason = backend.unavailable_reason()
-            backend.close()
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"
+        reason = backend_problem(factory, app.config)
         line(label, reason is None, f"{chosen}" if reason is None else f"{chosen}: {reason}")
     tray = plugins.call_first_sync("proxim_make_tray", app=app)
     tray_reason = "no tray plugin is loaded" if tray is None else tray.unavailable_reason()
