@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,17 @@ def test_wayland_is_said_by_the_tray_and_doctor(desktop: Desktop) -> None:
         del desktop.env["WAYLAND_DISPLAY"]
     assert doctor.returncode == 1
     assert re.search(r"^FIX\s+display server\s+Wayland: capture and input need X11", doctor.stdout, re.MULTILINE)
+
+
+def test_copy_pairing_link_puts_it_on_the_clipboard(desktop: Desktop, host: TrayHost) -> None:
+    link = link_of(host)
+    wait_for_icon(desktop, TrayState.READY)
+    desktop.choose_from_tray_menu(menu_position(READY_MENU, "Copy pairing link"))
+
+    def clipboard() -> str:
+        result = subprocess.run(
+            ["xclip", "-o", "-selection", "clipboard"], env=desktop.env, capture_output=True, text=True, timeout=5
+        )
+        return result.stdout
+
+    assert poll(lambda: clipboard() == link, 5, "the link on the clipboard")
