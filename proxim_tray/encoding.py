@@ -11,6 +11,7 @@ import fractions
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 import av
@@ -39,6 +40,9 @@ _H264_LEVELS = (
     (52, 36_864, 2_073_600),
 )
 KEYFRAME_INTERVAL = 3000  # frames; receivers ask for a keyframe (PLI) when they need one sooner
+H264_QUALITY = 23  # x264's constant rate factor: its default, sharp for text at ultrafast
+CEILING_STEP = 0.25  # a new bitrate ceiling takes a new encoder (a keyframe): only for a move this large,
+CEILING_INTERVAL = 3.0  # and at most this often (seconds)
 
 
 def h264_level(width: int, height: int, fps: int) -> str:
@@ -56,7 +60,6 @@ class EncoderSettings:
 
     fps: int = 30
     min_bitrate: int = 500_000
-    start_bitrate: int = 2_500_000
     max_bitrate: int = 8_000_000
 
     def __post_init__(self) -> None:
@@ -67,32 +70,42 @@ class EncoderSettings:
 
 
 class BitrateController:
-    """The target bitrate: the receiver's estimate (REMB), capped further while the receiver reports losses.
+    """The bitrate ceiling: the top of the range, lowered while the receiver reports losses or congestion.
 
-    The loss rule is WebRTC's loss-based one: above 10 % loss back off by half the loss, below 2 % grow 8 % a report.
+    Losses follow WebRTC's loss-based rule: above 10 % back off by half the loss, below 2 % grow 8 % a report.
+    The receiver's estimate (REMB) counts only when it is below what the host sends: Chromium's estimate never exceeds
+    1.5 times what it receives, so a mostly still screen, which sends little, would otherwise drag the ceiling down to
+    the floor just before the user scrolls.
     """
 
     def __init__(self, settings: EncoderSettings) -> None:
         self._settings = settings
-        self._estimate = settings.start_bitrate
+        self._estimate = settings.max_bitrate
+        self._sending = 0
         self._loss_cap = settings.max_bitrate
         self._lock = threading.Lock()  # REMB arrives on the loop, the encoder reads from its executor thread
 
     @property
     def target(self) -> int:
         with self._lock:
-            wanted = min(self._estimate, self._loss_cap)
+            wanted = self._loss_cap
+            if self._estimate < self._sending:
+                wanted = min(wanted, self._estimate)
         return max(self._settings.min_bitrate, min(wanted, self._settings.max_bitrate))
 
     def receiver_estimate(self, bitrate: int) -> None:
         with self._lock:
             self._estimate = bitrate
 
+    def sending(self, bitrate: int) -> None:
+        """What the host sent over the last report interval, in bits per second."""
+        with self._lock:
+            self._sending = bitrate
+
     def loss_report(self, fraction_lost: float) -> None:
         with self._lock:
-            current = min(self._estimate, self._loss_cap, self._settings.max_bitrate)
             if fraction_lost > 0.10:
-                self._loss_cap = int(current * (1 - fraction_lost / 2))
+                self._loss_cap = int(min(self._loss_cap, self._settings.max_bitrate) * (1 - fraction_lost / 2))
             elif fraction_lost < 0.02:
                 self._loss_cap = min(int(self._loss_cap * 1.08), self._settings.max_bitrate)
 
@@ -118,13 +131,23 @@ class _TunedEncoderMixin:
 
 
 class ScreenH264Encoder(_TunedEncoderMixin, H264Encoder):
-    """libx264 ultrafast + zerolatency, a level that fits, BT.601 tags, bitrate changed in place (no keyframe)."""
+    """libx264 ultrafast + zerolatency at constant quality under a bitrate ceiling, a level that fits, BT.601 tags.
 
-    def _open(self, frame: av.VideoFrame) -> av.video.codeccontext.VideoCodecContext:
+    Constant quality (CRF) lets an unchanged screen cost nothing: after a few frames that sharpen what changed, x264
+    sends all-skip frames of a dozen bytes. (Average-bitrate mode instead keeps spending its budget re-coding a still
+    picture.) The target bitrate is the VBV ceiling; x264 cannot move it in place through PyAV, so a new encoder (and
+    a keyframe) follows a move of more than a quarter, at most every few seconds.
+    """
+
+    def __init__(self, settings: EncoderSettings, bitrate: BitrateController) -> None:
+        super().__init__(settings, bitrate)
+        self._ceiling = 0
+        self._opened_at = 0.0
+
+    def _open(self, frame: av.VideoFrame, ceiling: int) -> av.video.codeccontext.VideoCodecContext:
         codec = av.CodecContext.create("libx264", "w")
         codec.width, codec.height = frame.width, frame.height
         codec.pix_fmt = "yuv420p"
-        codec.bit_rate = self.bitrate.target
         codec.framerate = fractions.Fraction(self.settings.fps, 1)
         codec.time_base = VIDEO_TIME_BASE  # wall-clock pts, variable frame rate
         codec.gop_size = KEYFRAME_INTERVAL
@@ -134,29 +157,33 @@ class ScreenH264Encoder(_TunedEncoderMixin, H264Encoder):
             "preset": "ultrafast",
             "tune": "zerolatency",
             "level": h264_level(frame.width, frame.height, self.settings.fps),
-            # the rate stays under the top of the range over any second; the average follows the target
-            "maxrate": str(self.settings.max_bitrate),
-            "bufsize": str(self.settings.max_bitrate),
-            "x264-params": H264_COLOUR_TAGS,
+            "crf": str(H264_QUALITY),
+            "maxrate": str(ceiling),
+            "bufsize": str(ceiling),
+            # qcomp 1: the same quality for every frame (by default x264 gives a still frame ever more bits);
+            # aq-mode 1: without it ultrafast re-codes some blocks of a still picture identically in every frame
+            "x264-params": f"{H264_COLOUR_TAGS}:qcomp=1:aq-mode=1",
         }
+        self._ceiling, self._opened_at = ceiling, time.monotonic()
         logger.info(
-            "H264 encoder %dx%d level %s, %d kbit/s",
+            "H264 encoder %dx%d level %s, at most %d kbit/s",
             frame.width,
             frame.height,
             codec.options["level"],
-            codec.bit_rate // 1000,
+            ceiling // 1000,
         )
         return codec
+
+    def _ceiling_moved(self, target: int) -> bool:
+        moved = abs(target - self._ceiling) > self._ceiling * CEILING_STEP
+        return moved and time.monotonic() - self._opened_at >= CEILING_INTERVAL
 
     def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         assert isinstance(frame, av.VideoFrame)
         codec = self.codec
-        if codec is None or (frame.width, frame.height) != (codec.width, codec.height):
-            codec = self.codec = self._open(frame)
         target = self.bitrate.target
-        if codec.bit_rate != target:
-            # FFmpeg's libx264 wrapper reconfigures x264 in place when this changes: no new encoder, no keyframe
-            codec.bit_rate = target
+        if codec is None or (frame.width, frame.height) != (codec.width, codec.height) or self._ceiling_moved(target):
+            codec = self.codec = self._open(frame, target)
         frame.pict_type = av.video.frame.PictureType.I if force_keyframe else av.video.frame.PictureType.NONE
         self.keyframes_forced += force_keyframe
         self.frames_encoded += 1

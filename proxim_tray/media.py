@@ -34,6 +34,9 @@ VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_RATE)
 # An unchanged screen is re-sent this often (encoded as an almost empty frame): a receiver that sees no frame for
 # 3 s asks for a keyframe again and again, and a keyframe costs far more than these.
 HEARTBEAT_INTERVAL = 1.0
+# After the screen stops changing, the last frame is sent this many more times at the frame rate: each lets the encoder
+# sharpen what the moving frames left blurry, until an unchanged frame costs it nothing.
+SETTLE_FRAMES = 8
 
 
 @runtime_checkable
@@ -61,12 +64,7 @@ class StreamSettings:
 
     @classmethod
     def from_config(cls, config: HostConfig) -> StreamSettings:
-        encoder = EncoderSettings(
-            fps=config.fps,
-            min_bitrate=config.min_bitrate,
-            start_bitrate=min(max(EncoderSettings.start_bitrate, config.min_bitrate), config.max_bitrate),
-            max_bitrate=config.max_bitrate,
-        )
+        encoder = EncoderSettings(fps=config.fps, min_bitrate=config.min_bitrate, max_bitrate=config.max_bitrate)
         return cls(encoder=encoder, codec=config.codec, max_size=config.max_size)
 
 
@@ -116,6 +114,7 @@ class ScreenVideoTrack(MediaStreamTrack):
         self._wake = asyncio.Event()
         self._changed = True
         self._keyframe_wanted = False
+        self._settling = 0
         self._stop_watching: Callable[[], None] | None = None
         self._watching = False
         self._resumed = asyncio.Event()
@@ -172,7 +171,7 @@ class ScreenVideoTrack(MediaStreamTrack):
                 raise MediaStreamError
             await self._resumed.wait()
             await asyncio.sleep(self._next_allowed - loop.time())
-            if self._watching and not (self._changed or self._keyframe_wanted):
+            if self._watching and not (self._changed or self._keyframe_wanted or self._settling):
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._last_frame_at + HEARTBEAT_INTERVAL - loop.time())
@@ -180,7 +179,8 @@ class ScreenVideoTrack(MediaStreamTrack):
                     continue
             started = loop.time()
             grab = self._changed or not self._watching or self._last_frame is None
-            send_anyway = self._keyframe_wanted or started - self._last_frame_at >= HEARTBEAT_INTERVAL
+            heartbeat = started - self._last_frame_at >= HEARTBEAT_INTERVAL
+            send_anyway = self._keyframe_wanted or heartbeat or self._settling > 0
             self._changed = self._keyframe_wanted = False
             try:
                 captured = await loop.run_in_executor(self._executor, self._capture, grab, send_anyway)
@@ -191,27 +191,29 @@ class ScreenVideoTrack(MediaStreamTrack):
             self._next_allowed = started + self._interval
             if captured is None:
                 continue  # polling found nothing new
-            captured_at, frame = captured
+            captured_at, frame, new_picture = captured
+            self._settling = SETTLE_FRAMES if new_picture else max(self._settling - 1, 0)
             frame.pts = int((captured_at - self._epoch) * VIDEO_CLOCK_RATE)
             frame.time_base = VIDEO_TIME_BASE
             self._last_frame_at = started
             self.frames_sent += 1
             return frame
 
-    def _capture(self, grab: bool, send_anyway: bool) -> tuple[float, av.VideoFrame] | None:
-        """Grab and convert when ``grab``, else resend the last frame; None when a polled grab shows no change."""
+    def _capture(self, grab: bool, send_anyway: bool) -> tuple[float, av.VideoFrame, bool] | None:
+        """Grab and convert when ``grab``, else resend the last frame: (capture time, frame, whether it is a new
+        picture); None when a polled grab shows no change and nothing asks for a frame anyway."""
         if grab or self._last_frame is None:
             pixels = self._source.grab()
             captured_at = time.monotonic()
             if not self._watching:
                 unchanged = self._last_grab is not None and np.array_equal(pixels, self._last_grab)
                 if unchanged and self._last_frame is not None:
-                    return (captured_at, self._last_frame) if send_anyway else None
+                    return (captured_at, self._last_frame, False) if send_anyway else None
                 self._last_grab = pixels.copy()
             self._last_frame = to_video_frame(pixels, self.settings.max_size)
             self.frames_captured += 1
-            return captured_at, self._last_frame
-        return time.monotonic(), self._last_frame
+            return captured_at, self._last_frame, True
+        return time.monotonic(), self._last_frame, False
 
     def stop(self) -> None:
         super().stop()

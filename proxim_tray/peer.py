@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs.base import Encoder
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 from aiortc.rtcrtpsender import RTCRtpSender
-from aiortc.stats import RTCRemoteInboundRtpStreamStats
+from aiortc.stats import RTCOutboundRtpStreamStats, RTCRemoteInboundRtpStreamStats
 
 from proxim_tray.encoding import BitrateController, create_encoder
 from proxim_tray.errors import ConfigError, ProtocolError
@@ -24,6 +25,9 @@ _RTPMAP = re.compile(r"^a=rtpmap:\d+ ([^/\s]+)/90000", re.MULTILINE)
 _VIDEO_PAYLOADS = re.compile(r"^m=video \d+ \S+ (\d+)", re.MULTILINE)
 PREFERRED_CODECS = ("video/H264", "video/VP8")
 LOSS_REPORT_INTERVAL = 1.0
+REPEATED_NACKS = 2  # a packet asked for this often was lost in retransmission too
+RETRANSMISSION_MEMORY = 4096  # sequence numbers remembered
+KEYFRAME_HOLDOFF = 0.5  # seconds: one keyframe answers all the packets of a lost frame
 
 
 def codec_preferences(codec: str) -> list[RTCRtpCodecCapability]:
@@ -105,6 +109,7 @@ class HostPeer:
         logger.info("negotiated video codec %s", track.codec)
         sender = transceiver.sender
         self._watch_keyframe_requests(sender, track)
+        self._watch_failed_retransmissions(sender)
         if tuned_encoder:
             self.bitrate = BitrateController(track.settings.encoder)
             self.encoder = create_encoder(f"video/{track.codec}", track.settings.encoder, self.bitrate)
@@ -124,15 +129,39 @@ class HostPeer:
 
         sender._send_keyframe = keyframe_requested  # type: ignore[method-assign]
 
+    def _watch_failed_retransmissions(self, sender: RTCRtpSender) -> None:
+        """A packet asked for again was lost once more, retransmission included: rather than wait for the receiver to
+        give up and send a PLI (Chromium takes 1-2 s), send a keyframe now."""
+        retransmit = sender._retransmit
+        asked: dict[int, int] = {}
+        last_keyframe = [0.0]
+
+        async def counted(sequence_number: int) -> None:
+            if len(asked) > RETRANSMISSION_MEMORY:
+                asked.clear()
+            asked[sequence_number] = asked.get(sequence_number, 0) + 1
+            now = time.monotonic()
+            if asked[sequence_number] == REPEATED_NACKS and now - last_keyframe[0] > KEYFRAME_HOLDOFF:
+                logger.info("packet %d asked for again: sending a keyframe", sequence_number)
+                last_keyframe[0] = now
+                sender._send_keyframe()
+            await retransmit(sequence_number)
+
+        sender._retransmit = counted  # type: ignore[method-assign]
+
     @staticmethod
     async def _follow_losses(sender: RTCRtpSender, bitrate: BitrateController) -> None:
-        """Feed the receiver's loss reports (RTCP receiver reports, as aiortc's stats keep them) to the bitrate."""
+        """Feed the bitrate what was sent and the receiver's loss reports (RTCP receiver reports, in aiortc's stats)."""
+        sent_before = 0
         while True:
             await asyncio.sleep(LOSS_REPORT_INTERVAL)
             report = await sender.getStats()
             for stats in report.values():
                 if isinstance(stats, RTCRemoteInboundRtpStreamStats) and stats.fractionLost is not None:
                     bitrate.loss_report(stats.fractionLost / 256)
+                elif isinstance(stats, RTCOutboundRtpStreamStats):
+                    bitrate.sending(int((stats.bytesSent - sent_before) * 8 / LOSS_REPORT_INTERVAL))
+                    sent_before = stats.bytesSent
 
     async def close(self) -> None:
         if self._loss_watch is not None:

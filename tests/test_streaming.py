@@ -144,21 +144,27 @@ def test_the_h264_level_fits_the_picture_and_rate() -> None:
     assert h264_level(3840, 2160, 30) == "51"
 
 
-def test_the_bitrate_follows_the_receiver_inside_the_range_and_backs_off_on_loss() -> None:
-    controller = BitrateController(EncoderSettings(min_bitrate=500_000, start_bitrate=2_000_000, max_bitrate=6_000_000))
-    assert controller.target == 2_000_000
-    controller.receiver_estimate(50_000_000)
+def test_the_bitrate_backs_off_on_loss_and_on_congestion_but_not_for_a_quiet_screen() -> None:
+    controller = BitrateController(EncoderSettings(min_bitrate=500_000, max_bitrate=6_000_000))
     assert controller.target == 6_000_000
+    # a still screen sends little, and Chromium's estimate follows what it receives: no reason to lower the ceiling
+    controller.sending(40_000)
+    controller.receiver_estimate(60_000)
+    assert controller.target == 6_000_000
+    # sending more than the receiver says it can take: congestion
+    controller.sending(5_000_000)
+    controller.receiver_estimate(3_000_000)
+    assert controller.target == 3_000_000
     controller.receiver_estimate(100_000)
-    assert controller.target == 500_000
-    controller.receiver_estimate(4_000_000)
+    assert controller.target == 500_000, "never below the floor"
+    controller.sending(0)
     controller.loss_report(0.30)
-    assert controller.target == 3_400_000
+    assert controller.target == 5_100_000
     controller.loss_report(0.05)  # between the thresholds: hold
-    assert controller.target == 3_400_000
+    assert controller.target == 5_100_000
     for _ in range(10):
         controller.loss_report(0.0)
-    assert controller.target == 4_000_000  # back up to the receiver's estimate, not beyond
+    assert controller.target == 6_000_000, "back up to the top of the range, not beyond"
 
 
 def host_log(artifacts: Path) -> str:

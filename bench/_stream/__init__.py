@@ -1,0 +1,1 @@
+"""Parts of ``python -m bench stream``: the X client that changes the screen, the host process, the page."""

@@ -1,0 +1,182 @@
+"""The host side of the stream benchmark, in its own process so its CPU can be measured alone.
+
+It runs the production pipeline (mss capture, ScreenVideoTrack, HostPeer and its encoder) behind a small HTTP server:
+``GET /`` the page, ``POST /offer`` an SDP offer -> the answer, ``GET /stats`` counters, ``POST /drop`` lose the next
+frame on the wire, retransmissions included, so that the browser has to ask for a keyframe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiortc.rtcrtpsender import RTCRtpSender
+from aiortc.stats import RTCOutboundRtpStreamStats
+from proxim_capture_mss.source import MssCaptureSource
+
+from proxim_tray import media
+from proxim_tray.encoding import EncoderSettings
+from proxim_tray.media import ScreenVideoTrack, StreamSettings
+from proxim_tray.peer import HostPeer
+
+PAGE = Path(__file__).with_name("page.html")
+
+
+def rtp_payload_offset(packet: bytes) -> int:
+    offset = 12 + 4 * (packet[0] & 0x0F)
+    if packet[0] & 0x10:
+        offset += 4 + 4 * int.from_bytes(packet[offset + 2 : offset + 4], "big")
+    return offset
+
+
+class FrameLoss:
+    """Drops every packet of one frame on its way to the network, and every retransmission of them."""
+
+    def __init__(self, sender: RTCRtpSender, answer: str) -> None:
+        payloads = re.search(r"^m=video \d+ \S+ (\d+)", answer, re.MULTILINE)
+        assert payloads is not None
+        self.video_type = int(payloads.group(1))
+        rtx = re.search(rf"^a=fmtp:(\d+) apt={self.video_type}\b", answer, re.MULTILINE)
+        self.rtx_type = int(rtx.group(1)) if rtx else -1
+        self.transport = sender.transport
+        self._send = self.transport._send_rtp
+        self.transport._send_rtp = self.send  # type: ignore[method-assign]
+        self.armed = False
+        self.lost_timestamp: int | None = None
+        self.lost: set[int] = set()
+        self.lost_at: list[float] = []
+
+    async def send(self, data: bytes) -> None:
+        payload_type = data[1] & 0x7F
+        sequence = int.from_bytes(data[2:4], "big")
+        if payload_type == self.video_type:
+            timestamp = int.from_bytes(data[4:8], "big")
+            if self.armed:
+                self.armed = False
+                self.lost_timestamp = timestamp
+                self.lost_at.append(time.time())
+            if timestamp == self.lost_timestamp:
+                self.lost.add(sequence)
+                return
+        elif payload_type == self.rtx_type:
+            offset = rtp_payload_offset(data)
+            if int.from_bytes(data[offset : offset + 2], "big") in self.lost:
+                return
+        await self._send(data)
+
+
+class BenchHost:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.peer: HostPeer | None = None
+        self.track: ScreenVideoTrack | None = None
+        self.source: MssCaptureSource | None = None
+        self.loss: FrameLoss | None = None
+        self.keyframe_requested_at: list[float] = []
+        self.keyframe_sent_at: list[float] = []
+
+    async def page(self, request: web.Request) -> web.FileResponse:
+        return web.FileResponse(PAGE)
+
+    async def offer(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.source = MssCaptureSource(monitor=1, region=self.args.region)
+        settings = StreamSettings(encoder=EncoderSettings(fps=self.args.fps), codec=self.args.codec)
+        self.track = ScreenVideoTrack(self.source, settings)
+        self.peer = HostPeer([])
+        answer = await self.peer.answer(body["sdp"], self.track, tuned_encoder=not self.args.stock)
+        sender = self.peer.pc.getTransceivers()[0].sender
+        self._time_keyframes(sender)
+        self.loss = FrameLoss(sender, answer)
+        geometry = self.source.geometry()
+        return web.json_response({"sdp": answer, "width": geometry.width, "height": geometry.height})
+
+    def _time_keyframes(self, sender: RTCRtpSender) -> None:
+        requested = sender._send_keyframe
+
+        def on_request() -> None:
+            self.keyframe_requested_at.append(time.time())
+            requested()
+
+        sender._send_keyframe = on_request  # type: ignore[method-assign]
+        encoder = self.peer.encoder if self.peer else None
+        if encoder is None:
+            return
+        encode = encoder.encode
+
+        def timed_encode(frame: Any, force_keyframe: bool = False) -> Any:
+            result = encode(frame, force_keyframe)
+            if force_keyframe:
+                self.keyframe_sent_at.append(time.time())
+            return result
+
+        encoder.encode = timed_encode  # type: ignore[method-assign]
+
+    async def stats(self, request: web.Request) -> web.Response:
+        figures: dict[str, Any] = {"keyframe_requested_at": self.keyframe_requested_at}
+        figures["keyframe_sent_at"] = self.keyframe_sent_at
+        figures["lost_at"] = self.loss.lost_at if self.loss else []
+        if self.track is not None and self.peer is not None:
+            figures["frames_captured"] = self.track.frames_captured
+            figures["frames_sent"] = self.track.frames_sent
+            figures["codec"] = self.track.codec
+            report = await self.peer.pc.getTransceivers()[0].sender.getStats()
+            for stats in report.values():
+                if isinstance(stats, RTCOutboundRtpStreamStats):
+                    figures["bytes_sent"] = stats.bytesSent
+                    figures["packets_sent"] = stats.packetsSent
+        return web.json_response(figures)
+
+    async def drop(self, request: web.Request) -> web.Response:
+        assert self.loss is not None
+        self.loss.armed = True
+        return web.json_response({"ok": True})
+
+
+def region(text: str) -> tuple[int, int, int, int]:
+    x, y, width, height = (int(part) for part in text.split(","))
+    return x, y, width, height
+
+
+async def serve(args: argparse.Namespace) -> None:
+    if args.heartbeat:
+        media.HEARTBEAT_INTERVAL = args.heartbeat
+    host = BenchHost(args)
+    app = web.Application()
+    app.router.add_get("/", host.page)
+    app.router.add_post("/offer", host.offer)
+    app.router.add_get("/stats", host.stats)
+    app.router.add_post("/drop", host.drop)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    print(f"listening {port}", flush=True)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, input)  # until the benchmark closes our stdin
+    except EOFError:
+        pass
+    finally:
+        if host.peer is not None:
+            await host.peer.close()
+        await runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--region", type=region)
+    parser.add_argument("--codec", default="auto")
+    parser.add_argument("--stock", action="store_true", help="aiortc's own encoder instead of Proxim's")
+    parser.add_argument("--heartbeat", type=float, help="seconds between heartbeat frames of a still screen")
+    asyncio.run(serve(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
