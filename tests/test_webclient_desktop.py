@@ -133,3 +133,8 @@ def test_commands_and_clipboard_menu(
     page.click("#clip-get")
     page.wait_for_function("document.querySelector('#clip-text').value === 'from the browser'")
     wait_for_text(page, "#clip-status", "copy it from there")
+
+    page.click("#disconnect")
+    page.wait_for_selector("body[data-state=ended]")
+    wait_for_text(page, "#status", "You disconnected")
+    assert host.next_link() != page.url, "the host ended the session and shows a fresh link"

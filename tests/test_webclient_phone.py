@@ -126,6 +126,17 @@ def test_touch_gestures_in_both_modes(start_host: Any, phone: Any, witness: XWit
     press = witness.next_event("button_press")
     assert abs(press["x"] - expected_x * (witness.width - 1)) <= 4
     assert abs(expected_x - (0.5 + 20 / box["width"] / 3)) < 0.01
+    # moving both fingers while pinching pans the zoomed picture
+    phone.evaluate("window.proxim.view.reset()")
+    sent_messages(phone)
+    fingers.down(*pinch)
+    fingers.move((centre[0] - 60, centre[1]), (centre[0] + 60, centre[1]))
+    before = phone.evaluate("window.proxim.view.x")
+    assert phone.evaluate("window.proxim.view.scale") == pytest.approx(2, rel=0.05)
+    fingers.slide([(centre[0] - 60, centre[1]), (centre[0] + 60, centre[1])], (40, 0))
+    fingers.up()
+    assert phone.evaluate("window.proxim.view.x") == pytest.approx(before + 40, abs=1)
+    assert [m["t"] for m in sent_messages(phone)] == []
     phone.evaluate("window.proxim.view.reset()")
 
     # trackpad mode
@@ -184,6 +195,15 @@ def test_phone_keyboard_and_key_bar(start_host: Any, phone: Any, witness: XWitne
     # IME and phone keyboards commit text: it is typed exactly
     phone.keyboard.insert_text("Hi, phone!")
     assert witness.typed_text(len("Hi, phone!")) == "Hi, phone!"
+    # an input method composes first; only what it commits is typed
+    sent_messages(phone)
+    ime = phone.context.new_cdp_session(phone)
+    ime.send("Input.imeSetComposition", {"text": "ni", "selectionStart": 2, "selectionEnd": 2})
+    ime.send("Input.imeSetComposition", {"text": "nihao", "selectionStart": 5, "selectionEnd": 5})
+    assert sent_messages(phone) == []
+    ime.send("Input.insertText", {"text": "你好"})
+    assert witness.typed_text(2) == "你好"
+    assert [m for m in sent_messages(phone) if m["t"] == "text"] == [{"t": "text", "text": "你好"}]
 
     # Ctrl latches until the next key, which is sent with Ctrl held: Ctrl+C
     phone.tap("#keys [data-mod=Control]")
