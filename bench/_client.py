@@ -32,6 +32,8 @@ async def main() -> None:
     channel = pc.createDataChannel("control")
     opened = asyncio.Event()
     channel.on("open", opened.set)
+    drained = asyncio.Event()
+    channel.on("bufferedamountlow", drained.set)  # the threshold is 0: everything queued went out
     await pc.setLocalDescription(await pc.createOffer())
     print("offer", json.dumps(pc.localDescription.sdp), flush=True)
     while line := (await reader.readline()).decode():
@@ -54,6 +56,9 @@ async def main() -> None:
                     channel.send(move_message(*next(grid)))
                     sent += 1
                 await asyncio.sleep(TICK_SECONDS)
+            drained.clear()
+            if channel.bufferedAmount:  # "sent" means handed to the network, not queued in this process
+                await asyncio.wait_for(drained.wait(), 30)
             print(f"sent {sent}", flush=True)
     await pc.close()
 

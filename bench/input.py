@@ -203,11 +203,11 @@ async def run(events: int, rate: float, seconds: float) -> dict[str, object]:
         reply = await asyncio.to_thread(client.command, f"stream {rate} {seconds} {first}")
         count = int(reply.split()[1])
         sent = list(itertools.islice(positions(first), count))
-        last_seen = await asyncio.to_thread(observer.wait_for, sent[-1], 5.0)
         expected[0] = count
         if len(received) < count:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(all_received.wait(), 2.0)
+                await asyncio.wait_for(all_received.wait(), 10.0)
+        last_seen = await asyncio.to_thread(observer.wait_for, sent[len(received) - 1], 5.0)
         observed = [observer.seen[p] for p in sent if p in observer.seen]
         duration = (max(observed) - received[0]) / 1e9
         backlog_ms = (last_seen - received[-1]) / 1e6 if last_seen is not None else float("inf")
