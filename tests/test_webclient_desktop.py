@@ -24,7 +24,7 @@ def test_mouse_wheel_and_keys_reach_the_host(start_host: Any, page: Any, witness
     page.wait_for_function("window.heartbeats.length >= 6")
     beats = page.evaluate("window.heartbeats")
     gaps = [later - earlier for earlier, later in itertools.pairwise(beats)]
-    assert max(gaps) < 600 and statistics.median(gaps) == pytest.approx(250, abs=60), gaps
+    assert max(gaps) < 1000 and statistics.median(gaps) == pytest.approx(250, abs=80), gaps
     box = video_box(page)
     x, y = page_point(box, 0.3, 0.6)
 

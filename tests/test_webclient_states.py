@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.webclient import PHONE, approve_next, open_live_session, wait_for_text
+from tests.support.webclient import PHONE, open_live_session, wait_for_text
 
 
 @pytest.fixture
@@ -46,6 +47,9 @@ def test_waiting_busy_rejected_expired_timeout(start_host: Any, phones: Any, art
     for icon in manifest.json()["icons"]:
         response = first.request.get(base + icon["src"])
         assert response.ok and response.headers["content-type"] == "image/png"
+    first.goto(link.split("#")[0] + "#k=cut-short")  # a link with its fingerprint missing never reaches the host
+    shows(first, "error", "This link is incomplete")
+    first.goto("about:blank")  # the full link differs only after '#': without this it would not load the page again
     first.goto(link)
     host.wait_for(r"Approve connection from .+\? \[y/N\]")
     first.wait_for_selector("body[data-state=pending]")
@@ -70,8 +74,15 @@ def test_waiting_busy_rejected_expired_timeout(start_host: Any, phones: Any, art
     shows(second, "expired", "already used")
     second.screenshot(path=str(artifacts / "phone-expired.png"))
 
+    # a link whose fingerprint was swapped on the way: the codes differ and the page says so
     third = phones()
-    approve_next(host, third)
+    tampered = re.sub(r"fp=[A-Za-z0-9_-]{43}", "fp=" + "A" * 43, host.next_link())
+    third.goto(tampered)
+    third.wait_for_selector("body[data-state=pending]")
+    assert third.inner_text("#code") != third.inner_text("#host-code")
+    assert third.is_visible("#code-warning")
+    assert third.inner_text("#headline") == "Do not approve"
+    third.screenshot(path=str(artifacts / "phone-codes-differ.png"))
     shows(third, "timeout", "Nobody answered", timeout=10)
     third.screenshot(path=str(artifacts / "phone-timeout.png"))
 

@@ -15,7 +15,8 @@
     let pair = null;
     report.forEach((entry) => {
       if (entry.type === 'inbound-rtp' && entry.kind === 'video') video = entry;
-      if (entry.type === 'candidate-pair' && entry.nominated && entry.state === 'succeeded') pair = entry;
+      if (entry.type === 'transport' && entry.selectedCandidatePairId) pair = report.get(entry.selectedCandidatePairId);
+      if (!pair && entry.type === 'candidate-pair' && entry.nominated && entry.state === 'succeeded') pair = entry;
     });
     if (!video) return;
     const codec = video.codecId && report.get(video.codecId);

@@ -23,6 +23,7 @@
     document.body.dataset.state = state;
     document.body.className = `state-${state}`;
     ui.headline.textContent = HEADLINES[state] || '';
+    ui.headline.classList.remove('alarm');
     ui.status.textContent = session.message;
     ui.disconnect.textContent = state === 'live' ? 'Disconnect' : 'Cancel';
     ui.retry.hidden = !session.retryable;
@@ -37,7 +38,13 @@
     ui.code.textContent = util.formatCode(session.code);
     const hostCode = session.hostCode;
     ui.hostCode.textContent = /^\d{6}$/.test(hostCode) ? util.formatCode(hostCode) : hostCode || '–';
-    ui.codeWarning.hidden = hostCode === session.code;
+    const mismatch = hostCode !== session.code;
+    ui.codeWarning.hidden = !mismatch;
+    ui.headline.classList.toggle('alarm', mismatch);
+    if (mismatch) {
+      ui.headline.textContent = 'Do not approve';
+      ui.status.textContent = 'This device and the host computed different codes.';
+    }
     const tick = () => {
       const left = Math.max(0, Math.ceil((session.approvalDeadline - performance.now()) / 1000));
       ui.countdown.textContent = String(left);
