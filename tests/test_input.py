@@ -22,6 +22,7 @@ from tests.support.processes import XWitness, child_env
 BUTTON_NUMBERS = {"left": 1, "middle": 2, "right": 3, "back": 8, "forward": 9}
 SCROLL_DOWN, SCROLL_RIGHT = 5, 7
 RETURN_KEYSYM = 0xFF0D
+GRINNING_FACE_KEYSYM = 0x0101F600  # 😀 has no keysym of its own on any layout: the host lends it a keycode
 # the queue's limit, plus the releases of what a client may hold, which are never refused
 HIGHEST_QUEUE = MAX_PENDING + MAX_HELD_KEYS + len(BUTTON_NUMBERS)
 
@@ -125,6 +126,12 @@ async def test_german_layout_types_exactly(host_display: str, witness: XWitness)
             for t, key, code, mods in events:
                 host.send(t, key=key, code=code, mods=mods)
             assert await asyncio.to_thread(witness.typed_text, 3) == "@éZ"
+        # the host stopped: the keycodes it lent are empty again
+        after = XState(host_display)
+        try:
+            assert after.display.keysym_to_keycode(GRINNING_FACE_KEYSYM) == 0
+        finally:
+            after.close()
 
 
 async def test_client_that_falls_silent_is_released_after_one_second(
@@ -254,6 +261,9 @@ async def test_local_user_takes_priority(host_display: str, witness: XWitness, x
         host.send("up", b="right")
         press = await next_event(witness, "button_press")
         assert press["button"] == 3, "input sent during the pause must have been dropped"
+
+        await asyncio.to_thread(xdotool, host_display, "key", "x")  # typing on the host's keyboard pauses too
+        assert (await host.next_control("paused"))["reason"] == "local_input"
 
 
 async def test_malformed_input_is_refused_and_changes_nothing(host_display: str, x_state: XState) -> None:
