@@ -25,31 +25,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from bench._stream.rig import xvfb
 
 GRID_MARGIN = 10
 SCREEN = (800, 600)
-
-
-@contextmanager
-def private_xvfb() -> Iterator[str]:
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    try:
-        if not number:
-            raise RuntimeError("Xvfb did not start")
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(5)
 
 
 class Observer:
@@ -269,7 +250,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rate", type=float, default=1500, help="messages a second offered (default: 1500)")
     parser.add_argument("--seconds", type=float, default=3.0, help="length of the throughput run (default: 3)")
     args = parser.parse_args(argv)
-    with private_xvfb() as display_name:
+    with xvfb(*SCREEN) as display_name:
         os.environ["DISPLAY"] = display_name
         os.environ.pop("WAYLAND_DISPLAY", None)
         figures = asyncio.run(run(args.events, args.rate, args.seconds))
