@@ -228,9 +228,13 @@ async def test_view_only_is_enforced(host_display: str, witness: XWitness, x_sta
         host.send("ku", key="x", code="KeyX")
         assert (await next_event(witness, "key_press"))["text"] == "x"
 
-        # and withdraws it again
+        # and withdraws it again while the client holds Shift: Shift is let go
+        shift = x_state.keycode("Shift_L")
+        host.send("kd", key="Shift", code="ShiftLeft", mods=["Shift"])
+        await until(lambda: shift in x_state.pressed_keycodes(), 5, "Shift held on the X server")
         host.app.sessions.set_permissions(frozenset())
         assert (await host.next_control("perm"))["permissions"] == ["view"]
+        await until(lambda: shift not in x_state.pressed_keycodes(), 1, "Shift released when control was withdrawn")
         host.send("kd", key="y", code="KeyY")
         assert (await host.next_control("error"))["code"] == "not_permitted"
 
