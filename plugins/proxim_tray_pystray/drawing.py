@@ -9,6 +9,7 @@ from proxim_tray_pystray.states import TrayState
 Colour = tuple[int, int, int]
 
 STATE_COLOURS: dict[TrayState, Colour] = {
+    TrayState.STARTING: (110, 110, 110),  # grey
     TrayState.READY: (46, 125, 50),  # green
     TrayState.PENDING: (249, 168, 37),  # amber
     TrayState.CONNECTING: (21, 101, 192),  # blue

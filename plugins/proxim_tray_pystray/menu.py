@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, ApprovalRequest, Permission
@@ -13,8 +12,6 @@ from proxim_tray_pystray.states import DESCRIPTIONS, TrayState
 
 if TYPE_CHECKING:
     from proxim_tray.app import App
-
-logger = logging.getLogger(__name__)
 
 
 def status_items(app: App, state: TrayState, unavailable: str | None) -> list[MenuItem]:
@@ -47,9 +44,8 @@ def status_items(app: App, state: TrayState, unavailable: str | None) -> list[Me
 
 
 def settings_items(app: App) -> list[MenuItem]:
-    at_login = autostart.is_enabled()
     return [
-        MenuItem("Start at login", lambda: autostart.set_enabled(not at_login), checked=at_login),
+        MenuItem("Start at login", lambda: _toggle_start_at_login(app), checked=autostart.is_enabled()),
         MenuItem("Open config file", lambda: desktop.open_config_file(app)),
         MenuItem("Quit Proxim", app.request_stop),
     ]
@@ -61,6 +57,11 @@ def _decide(request: ApprovalRequest, permissions: frozenset[Permission] | None)
         request.reject(by="tray")
     else:
         request.approve(permissions, by="tray")
+
+
+def _toggle_start_at_login(app: App) -> None:
+    autostart.set_enabled(not autostart.is_enabled())
+    app.state_changed()  # redraws the menu with the new check mark
 
 
 def _copy(text: str) -> None:

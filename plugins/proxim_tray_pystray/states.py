@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 
 class TrayState(enum.StrEnum):
+    STARTING = "starting"  # no pairing link yet
     READY = "ready"  # a pairing link is live, nobody is connected
     PENDING = "pending"  # someone asks to connect
     CONNECTING = "connecting"  # approved, the peer connection is being set up
@@ -23,6 +24,7 @@ class TrayState(enum.StrEnum):
 
 
 DESCRIPTIONS = {
+    TrayState.STARTING: "preparing a pairing link",
     TrayState.READY: "ready: scan the pairing QR code to connect",
     TrayState.PENDING: "a device asks to connect",
     TrayState.CONNECTING: "connecting",
@@ -44,4 +46,6 @@ def tray_state(app: App, unavailable: bool = False) -> TrayState:
         if state is SessionState.CONNECTED:
             return TrayState.CONTROLLED if Permission.CONTROL in session.permissions else TrayState.VIEWED
         return TrayState.CONNECTING
-    return TrayState.UNAVAILABLE if unavailable else TrayState.READY
+    if unavailable:
+        return TrayState.UNAVAILABLE
+    return TrayState.READY if app.sessions.pairing is not None else TrayState.STARTING
