@@ -88,3 +88,20 @@ def test_a_real_daemon_shows_the_request(tmp_path: Path, page: Any) -> None:
             host.stop()
     finally:
         desktop.close()
+
+
+def test_without_buttons_the_notification_points_to_the_tray(tmp_path: Path, page: Any) -> None:
+    desktop = Desktop(tmp_path, notification_daemon="recorder --no-actions")
+    try:
+        desktop.env["PYSTRAY_BACKEND"] = "gtk"
+        host = TrayHost(desktop)
+        try:
+            page.goto(link_of(host))
+            notification = desktop.notifications.next("notify")
+            assert notification["summary"].endswith("asks to control this desktop")
+            assert "Approve or reject from the Proxim tray icon" in notification["body"]
+            assert set(notification["actions"]) <= {"default"}
+        finally:
+            host.stop()
+    finally:
+        desktop.close()

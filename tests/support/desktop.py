@@ -41,8 +41,8 @@ def poll(condition: Callable[[], T | None], timeout: float, what: str, every: fl
 
 
 class NotificationServer(LineProcess):
-    def __init__(self, env: dict[str, str]) -> None:
-        super().__init__([sys.executable, str(Path(__file__).with_name("notification_server.py"))], env=env)
+    def __init__(self, env: dict[str, str], *options: str) -> None:
+        super().__init__([sys.executable, str(Path(__file__).with_name("notification_server.py")), *options], env=env)
         self.next("ready")
 
     def next(self, event: str, timeout: float = 10.0) -> dict[str, Any]:
@@ -74,14 +74,14 @@ class Desktop:
         for name in ("WAYLAND_DISPLAY", "PROXIM_CONFIG"):
             self.env.pop(name, None)
         (home / "runtime").mkdir(parents=True, exist_ok=True, mode=0o700)
-        # "recorder": tests/support/notification_server.py, which reports calls and clicks buttons; "dunst": the real
-        # daemon, which draws notifications on the screen
+        # "recorder": tests/support/notification_server.py, which reports calls and clicks buttons ("recorder
+        # --no-actions": one without buttons); "dunst": the real daemon, which draws notifications on the screen
         self.notifications: NotificationServer | None = None
         if notification_daemon == "dunst":
             self._spawn(["dunst"], env=self.env)
             poll(self._notifications_on_bus, 10, "dunst on the session bus")
         else:
-            self.notifications = NotificationServer(self.env)
+            self.notifications = NotificationServer(self.env, *notification_daemon.split()[1:])
         self._x = xdisplay.Display(self.display)
         if with_tray:
             self._spawn(

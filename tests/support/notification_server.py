@@ -3,6 +3,7 @@
 
 Prints one JSON line per call (``{"event": "ready"}``, ``{"event": "notify", ...}``, ``{"event": "close", ...}``);
 reads ``invoke ID ACTION`` lines on stdin and emits ActionInvoked, as a click on a notification's button would.
+``--no-actions``: a server that cannot show buttons.
 """
 
 import asyncio
@@ -23,13 +24,14 @@ def report(event: str, **fields: object) -> None:
 
 
 class Notifications(ServiceInterface):
-    def __init__(self) -> None:
+    def __init__(self, with_actions: bool) -> None:
         super().__init__(NAME)
         self.last_id = 0
+        self.capabilities = ["actions", "body"] if with_actions else ["body"]
 
     @method()
     def GetCapabilities(self) -> "as":
-        return ["actions", "body"]
+        return self.capabilities
 
     @method()
     def GetServerInformation(self) -> "ssss":
@@ -77,7 +79,7 @@ class Notifications(ServiceInterface):
 
 async def main() -> None:
     bus = await MessageBus().connect()
-    service = Notifications()
+    service = Notifications(with_actions="--no-actions" not in sys.argv)
     bus.export(PATH, service)
     await bus.request_name(NAME)
     report("ready")
