@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from proxim_tray import media_options
 from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_PORT
 from proxim_tray.errors import ProximError
 
@@ -29,6 +32,9 @@ class Key:
     dest: str = ""
     inverted: bool = False  # the flag says the opposite (``tray = false`` is ``--no-tray``)
     is_list: bool = False
+    unset: Any = None  # the value that means "not set" (the option's default is None)
+    convert: Callable[[str], Any] | None = None  # the option's own parser, for values written as text
+    choices: tuple[str, ...] = ()
 
     @property
     def option(self) -> str:
@@ -39,20 +45,44 @@ KEYS = [
     Key("tray", bool, True, "show a tray icon; false runs in the terminal", dest="no_tray", inverted=True),
     Key("bind", str, "0.0.0.0", "address to listen on"),
     Key("port", int, DEFAULT_PORT, "port to listen on; one host runs per user and port"),
-    Key("advertise_addr", str, "", "address put in the pairing link; empty picks the LAN address"),
+    Key("advertise_addr", str, "", "address put in the pairing link; empty picks the LAN address", unset=""),
     Key("approve_timeout", float, DEFAULT_APPROVE_TIMEOUT, "seconds to approve a request before it is rejected"),
     Key("link_ttl", float, DEFAULT_LINK_TTL, "seconds before an unused pairing link is renewed"),
-    Key("qr_png", str, "", "also write the pairing QR code to this PNG file; empty: no file"),
+    Key("qr_png", str, "", "also write the pairing QR code to this PNG file; empty: no file", unset=""),
     Key("capture", str, "mss", "screen-capture backend"),
     Key("input", str, "pynput", "input backend"),
-    Key("monitor", int, 1, "monitor to share, from 1"),
-    Key("fps", int, 30, "frame-rate cap"),
+    Key("monitor", int, 1, "monitor to share, from 1; 0: all monitors together"),
+    Key(
+        "region",
+        str,
+        "",
+        'share only this rectangle of the monitor, "X,Y,W,H"; empty: all of it',
+        unset="",
+        convert=media_options.region,
+    ),
+    Key(
+        "max_size",
+        int,
+        0,
+        "scale the picture so its longer side fits this many pixels; 0: full size",
+        unset=0,
+        convert=media_options.max_size,
+    ),
+    Key("fps", int, 30, "frame-rate cap, 1 to 120", convert=media_options.fps),
+    Key(
+        "codec",
+        str,
+        "auto",
+        "video codec: auto (H264 when the client has it), h264 or vp8",
+        choices=media_options.CODECS,
+    ),
+    Key("bitrate", str, "500-8000", 'video bitrate range in kbit/s, "MIN-MAX"', convert=media_options.bitrate_range),
+    Key("local_priority", float, 2.0, "seconds remote input pauses after local mouse or keyboard use; 0: never"),
     Key("stun", str, [], 'STUN servers, for example ["stun:stun.example.org:3478"]', is_list=True),
     Key("disable_plugin", str, [], "plugins not to load, by name", is_list=True),
-    Key("plugins_dir", str, "", "also load plugin modules from this directory; empty: none"),
+    Key("plugins_dir", str, "", "also load plugin modules from this directory; empty: none", unset=""),
 ]
 PATH_KEYS = {"qr_png", "plugins_dir"}
-OPTIONAL_KEYS = {"advertise_addr", "qr_png", "plugins_dir"}
 
 
 def default_path() -> Path:
@@ -94,10 +124,17 @@ def _checked(path: Path, key: Key, value: Any) -> Any:
         value = float(value)
     if not isinstance(value, key.kind) or (key.kind is int and isinstance(value, bool)):
         raise fail(f"a{'n' if key.kind is int else ''} {key.kind.__name__}")
+    if key.choices and value not in key.choices:
+        raise fail("one of " + ", ".join(key.choices))
     if key.inverted:
         return not value
-    if key.name in OPTIONAL_KEYS and value == "":
+    if key.unset is not None and value == key.unset:
         return None
+    if key.convert is not None:
+        try:
+            return key.convert(str(value))
+        except argparse.ArgumentTypeError as exc:
+            raise ConfigFileError(f"{path}: {key.name}: {exc}") from None
     return Path(str(value)).expanduser() if key.name in PATH_KEYS else value
 
 

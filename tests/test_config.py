@@ -40,9 +40,11 @@ def test_every_key_is_documented_with_its_default() -> None:
 
 
 def test_flags_override_the_file(tmp_path: Path) -> None:
-    defaults = configfile.load(write(tmp_path, 'port = 5000\ntray = false\nqr_png = "~/qr.png"\nstun = ["stun:a"]\n'))
+    text = 'port = 5000\ntray = false\nqr_png = "~/qr.png"\nstun = ["stun:a"]\nbitrate = "300-900"\nmax_size = 1280\n'
+    defaults = configfile.load(write(tmp_path, text))
     from_file = cli.build_parser(None, defaults).parse_args(["host"])
     assert (from_file.port, from_file.no_tray, from_file.stun) == (5000, True, ["stun:a"])
+    assert (from_file.bitrate, from_file.max_size) == ((300, 900), 1280)
     assert from_file.qr_png == Path.home() / "qr.png"
     overridden = cli.build_parser(None, defaults).parse_args(["host", "--port", "6000"])
     assert overridden.port == 6000
@@ -56,6 +58,9 @@ def test_flags_override_the_file(tmp_path: Path) -> None:
         ("tray = 1\n", "tray must be a bool"),
         ('stun = "stun:a"\n', "stun must be a list of strings"),
         ("port = \n", "cannot read the configuration file"),
+        ('codec = "av1"\n', "codec must be one of auto, h264, vp8"),
+        ('bitrate = "fast"\n', "bitrate: bitrate 'fast' is not a whole number"),
+        ("fps = 500\n", "fps: frame rate 500 is out of range"),
     ],
 )
 def test_a_bad_file_is_refused_with_the_reason(tmp_path: Path, text: str, message: str) -> None:

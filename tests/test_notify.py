@@ -7,9 +7,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support.desktop import Desktop, TrayHost, desktop_fixture, host_fixture, link_of, poll, port_is_free
-
-DOCS_IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
+from tests.support.desktop import (
+    Desktop,
+    TrayHost,
+    desktop_fixture,
+    host_fixture,
+    link_of,
+    poll,
+    port_is_free,
+    save_screenshot,
+)
 
 desktop = desktop_fixture()
 host = host_fixture()
@@ -70,7 +77,7 @@ def test_request_notification_is_withdrawn_when_the_device_leaves(desktop: Deskt
     assert desktop.notifications.next("close")["id"] == notification["id"]
 
 
-def test_a_real_daemon_shows_the_request(tmp_path: Path, page: Any) -> None:
+def test_a_real_daemon_shows_the_request(tmp_path: Path, page: Any, artifacts: Path) -> None:
     desktop = Desktop(tmp_path, notification_daemon="dunst")
     try:
         desktop.env["PYSTRAY_BACKEND"] = "gtk"
@@ -82,8 +89,7 @@ def test_a_real_daemon_shows_the_request(tmp_path: Path, page: Any) -> None:
             bubble = poll(lambda: set(desktop.popups()) - before, 10, "dunst to show the notification").pop()
             shot = desktop.screenshot(bubble)
             assert len(shot.getcolors(maxcolors=1 << 16) or []) > 8, "the notification has text"
-            DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-            shot.save(DOCS_IMAGES / "notification.png")
+            save_screenshot(shot, artifacts, "notification.png")
         finally:
             host.stop()
     finally:

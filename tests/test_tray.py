@@ -22,13 +22,13 @@ from tests.support.desktop import (
     poll,
     port_is_free,
     proxim_command,
+    save_screenshot,
 )
 
 desktop = desktop_fixture()
 host = host_fixture()
 
 
-DOCS_IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
 # enabled menu entries, in order, as the keyboard walks them (disabled ones and separators are skipped)
 PENDING_MENU = ["Approve (control)", "Approve (view only)", "Reject", "Start at login", "Open config file", "Quit"]
 SESSION_MENU = ["View only", "Pause sharing", "Disconnect", "Start at login", "Open config file", "Quit"]
@@ -56,14 +56,16 @@ def ask_to_connect(host: TrayHost, page: Any, desktop: Desktop) -> None:
     wait_for_icon(desktop, TrayState.PENDING)
 
 
-def test_icon_follows_the_session_and_the_menu_drives_it(desktop: Desktop, host: TrayHost, page: Any) -> None:
+def test_icon_follows_the_session_and_the_menu_drives_it(
+    desktop: Desktop, host: TrayHost, page: Any, artifacts: Path
+) -> None:
     wait_for_icon(desktop, TrayState.READY)
     ask_to_connect(host, page, desktop)
 
     desktop.click(16, 16, button=3)
     menu = poll(lambda: desktop.popups(), 10, "the tray menu")[0]
-    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-    desktop.screenshot((0, 0, menu[0] + menu[2] + 8, menu[1] + menu[3] + 8)).save(DOCS_IMAGES / "tray-menu.png")
+    menu_shot = desktop.screenshot((0, 0, menu[0] + menu[2] + 8, menu[1] + menu[3] + 8))
+    save_screenshot(menu_shot, artifacts, "tray-menu.png")
     desktop.xdotool("key", "Escape")
     poll(lambda: not desktop.popups(), 10, "the tray menu to close")
 

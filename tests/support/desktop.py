@@ -24,6 +24,7 @@ from Xlib.error import XError
 from tests.support.processes import ROOT, LineProcess, child_env, free_port
 
 T = TypeVar("T")
+DOCS_IMAGES = ROOT / "docs" / "images"
 SCREEN = (1024, 600)
 TRAY_HEIGHT = 32
 
@@ -267,6 +268,13 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def save_screenshot(image: Image.Image, artifacts: Path, name: str) -> None:
+    """Keep a screenshot with the test's artifacts; with PROXIM_UPDATE_DOCS_IMAGES=1 also as the README's picture."""
+    image.save(artifacts / name)
+    if os.environ.get("PROXIM_UPDATE_DOCS_IMAGES") == "1":
+        image.save(DOCS_IMAGES / name)
 
 
 def proxim_command(desktop: Desktop, *args: str) -> subprocess.CompletedProcess[str]:
