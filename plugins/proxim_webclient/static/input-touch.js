@@ -66,7 +66,8 @@
       longPressTimer = setTimeout(onLongPress, LONG_PRESS_MS);
     } else if (list.length === 2 && (!gesture || gesture.kind === 'one')) {
       const [a, b] = list;
-      gesture = { kind: 'two', start: a, distance: distance(a, b), mid: midpoint(a, b), time: gesture?.time };
+      const time = gesture?.time ?? performance.now(); // both fingers may land in one event
+      gesture = { kind: 'two', start: a, distance: distance(a, b), mid: midpoint(a, b), time };
       gesture.lastMid = gesture.mid;
       gesture.lastDistance = gesture.distance;
     } else if (gesture?.kind === 'two') {
