@@ -66,7 +66,9 @@
   session.on('clip', (text) => {
     clipText.value = text;
     clipText.select();
-    clipStatus.textContent = text ? 'The host\u2019s clipboard is in the box: copy it from there.' : 'The host\u2019s clipboard is empty.';
+    clipStatus.textContent = text
+      ? 'The host\u2019s clipboard is in the box: copy it from there.'
+      : 'The host\u2019s clipboard is empty.';
   });
   session.on('refused', (message) => {
     if (message.code === 'unknown_command' || message.code === 'not_permitted') {

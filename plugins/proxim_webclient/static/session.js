@@ -350,7 +350,9 @@
         break;
       case 'error':
         emit('refused', message);
-        if (!warnedCodes.has(message.code)) console.warn('Proxim: the host refused a message:', message.code, message.message);
+        if (!warnedCodes.has(message.code)) {
+          console.warn('Proxim: the host refused a message:', message.code, message.message);
+        }
         warnedCodes.add(message.code);
         break;
       default:

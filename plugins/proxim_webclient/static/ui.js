@@ -8,7 +8,8 @@
   const ui = {
     status: $('status'), code: $('code'), hostCode: $('host-code'), codeWarning: $('code-warning'),
     countdown: $('countdown'), retry: $('retry'), video: $('screen'), hint: $('kbd-hint'),
-    headline: $('headline'), viewOnly: $('view-only'), paused: $('paused'), disconnect: $('disconnect'), controls: $('live-controls'),
+    headline: $('headline'), viewOnly: $('view-only'), paused: $('paused'), disconnect: $('disconnect'),
+    controls: $('live-controls'),
   };
   const HEADLINES = {
     idle: 'Ready to connect', connecting: 'Connecting', pending: 'Waiting for approval', live: 'Connected',
