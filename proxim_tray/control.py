@@ -107,7 +107,9 @@ class RemoteControl:
     def watches_local_input(self) -> bool:
         """True once the backend's watcher runs (it starts on an executor thread, a few milliseconds after this)."""
         watching = self._watching
-        return watching is not None and watching.done() and not watching.cancelled() and watching.result() is not None
+        if watching is None or not watching.done() or watching.cancelled() or watching.exception() is not None:
+            return False
+        return watching.result() is not None
 
     def hello(self) -> dict[str, Any]:
         return {
@@ -328,7 +330,12 @@ class RemoteControl:
             self._local_timer.cancel()
         self.release_all()
         await self._loop.run_in_executor(None, self.queue.close)
-        stop_watching = await self._watching if self._watching is not None else None
+        stop_watching = None
+        if self._watching is not None:
+            try:
+                stop_watching = await self._watching
+            except Exception:
+                logger.exception("the input backend could not watch local input")
         if stop_watching is not None:
             await self._loop.run_in_executor(None, stop_watching)
 
