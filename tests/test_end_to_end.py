@@ -11,6 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.support.processes import XWitness
+from tests.support.webclient import PHONE, VIDEO_CONTENT_BOX
 
 READ_PIXEL = """() => {
   const video = document.querySelector('#screen');
@@ -22,14 +23,6 @@ READ_PIXEL = """() => {
   // away from the centre, where the X server's cursor starts (the host draws the cursor into the video)
   const data = context.getImageData(Math.round(canvas.width * 0.1), Math.round(canvas.height * 0.9), 1, 1).data;
   return [data[0], data[1], data[2]];
-}"""
-
-VIDEO_CONTENT_BOX = """() => {
-  const video = document.querySelector('#screen');
-  const box = video.getBoundingClientRect();
-  const scale = Math.min(box.width / video.videoWidth, box.height / video.videoHeight);
-  const width = video.videoWidth * scale, height = video.videoHeight * scale;
-  return {x: box.left + (box.width - width) / 2, y: box.top + (box.height - height) / 2, width, height};
 }"""
 
 
@@ -117,14 +110,7 @@ def test_no_answer_times_out(start_host: Any, page: Any) -> None:
 
 
 def test_phone_profile_pairs_and_taps(start_host: Any, chromium: Any, witness: XWitness, artifacts: Path) -> None:
-    context = chromium.new_context(
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        user_agent="Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/156.0.0.0 Mobile Safari/537.36",
-    )
+    context = chromium.new_context(**PHONE)
     try:
         phone = context.new_page()
         host = start_host()
