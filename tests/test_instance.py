@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +49,18 @@ def test_the_socket_goes_with_the_host(desktop: Desktop, host: TrayHost) -> None
     assert socket_file.exists()
     assert host.stop() == 0
     assert not socket_file.exists()
+
+
+def test_a_second_launch_reprints_the_qr_code_of_a_console_host(start_host: Any, display_env: dict[str, str]) -> None:
+    host = start_host()
+    link = host.next_link()
+    second = subprocess.run(
+        [sys.executable, "-m", "proxim_tray", "host", "--no-tray", "--port", str(host.port)],
+        env=display_env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert second.returncode == 0, second.stderr
+    assert "already running" in second.stdout
+    assert host.next_link() == link
