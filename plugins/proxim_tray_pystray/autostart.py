@@ -67,8 +67,9 @@ def set_enabled(enabled: bool) -> None:
 
 
 def _desktop_quote(argument: str) -> str:
-    """Quote an argument for a desktop entry's Exec key (the spec's double quotes, not the shell's)."""
+    """Quote an argument for a desktop entry's Exec key: the spec's double quotes (not the shell's), then its string
+    escaping, which doubles every backslash (a literal backslash ends up as four)."""
     if not any(char in argument for char in " \t\"'\\$`<>~|&;*?#()"):
         return argument
-    escaped = "".join("\\" + char if char in '"`$\\' else char for char in argument)
-    return f'"{escaped}"'
+    quoted = "".join("\\" + char if char in '"`$\\' else char for char in argument)
+    return '"' + quoted.replace("\\", "\\\\") + '"'
