@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -65,6 +66,10 @@ def test_x11_fallback_tray_click_opens_the_window(desktop: Desktop, start_host: 
     poll(lambda: desktop.tray_area().getextrema()[1][1] > 0, 10, "the icon to dock")
     desktop.click(TRAY_HEIGHT // 2, TRAY_HEIGHT // 2)
     assert window_code(desktop) == link
+    started = time.monotonic()
+    assert host.stop() == 0, "Ctrl+C stops the X11 tray cleanly"
+    assert time.monotonic() - started < 2.0
+    assert not desktop.top_level_windows(TITLE)
 
 
 def button_centres(window: Image.Image, margin: int = 16) -> list[tuple[int, int]]:
