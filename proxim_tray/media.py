@@ -82,7 +82,8 @@ def to_video_frame(pixels: npt.NDArray[np.uint8], max_size: int | None) -> av.Vi
     frame = av.VideoFrame(width, height, "bgra")
     plane = frame.planes[0]
     if plane.line_size == width * 4 and pixels.flags.c_contiguous:
-        plane.update(pixels)  # type: ignore[arg-type]  # any buffer works; a plain copy; from_ndarray is several times slower at 1080p
+        # a plain copy into the frame; from_ndarray is several times slower at 1080p
+        plane.update(pixels)  # type: ignore[arg-type]  # (it takes any buffer)
     else:
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="bgra")
     out_width, out_height = scaled_size(width, height, max_size)
@@ -146,14 +147,15 @@ class ScreenVideoTrack(MediaStreamTrack):
         self._keyframe_wanted = True
         self._wake.set()
 
-    def _start_watching(self) -> None:
+    async def _start_watching(self) -> None:
         loop = asyncio.get_running_loop()
 
         def on_change() -> None:
             loop.call_soon_threadsafe(self._mark_changed)
 
         if isinstance(self._source, ChangeNotifier):
-            self._stop_watching = self._source.watch_changes(on_change)
+            # opening the source's own display connection blocks: the capture thread does it
+            self._stop_watching = await loop.run_in_executor(self._executor, self._source.watch_changes, on_change)
         self._watching = self._stop_watching is not None
         logger.info("capture %s", "driven by change events" if self._watching else "polls and compares grabs")
 
@@ -165,7 +167,7 @@ class ScreenVideoTrack(MediaStreamTrack):
         loop = asyncio.get_running_loop()
         if self._epoch is None:
             self._epoch = time.monotonic()
-            self._start_watching()
+            await self._start_watching()
         while True:
             if self.readyState != "live":
                 raise MediaStreamError
