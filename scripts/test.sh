@@ -14,7 +14,7 @@ echo "== mypy"
 echo "== pytest"
 status=0
 # a private session bus for the tray and notification tests; each test starts its own X server
-dbus-run-session -- .venv/bin/pytest "$@" || status=$?
+dbus-run-session --config-file=tests/support/session-bus.conf -- .venv/bin/pytest "$@" || status=$?
 if ((status == 5)); then
     echo "pytest ran no tests: that is a failure here" >&2
     exit 1

@@ -52,9 +52,11 @@ def xvfb() -> Iterator[str]:
 
 
 @pytest.fixture
-def display_env(xvfb: str) -> dict[str, str]:
-    env = child_env(DISPLAY=xvfb)
+def display_env(xvfb: str, tmp_path: Path) -> dict[str, str]:
+    """The environment of processes a test starts: its X server, and no config file of the developer's."""
+    env = child_env(DISPLAY=xvfb, XDG_CONFIG_HOME=str(tmp_path / "config"))
     env.pop("WAYLAND_DISPLAY", None)
+    env.pop("PROXIM_CONFIG", None)
     return env
 
 
