@@ -57,7 +57,8 @@ class MssCaptureSource(CaptureSource):
 
     def unavailable_reason(self) -> str | None:
         if sys.platform == "linux":
-            if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
+            if os.environ.get("WAYLAND_DISPLAY"):
+                # through XWayland mss would see only X11 windows: a black screen rather than the desktop
                 return "Wayland sessions do not allow screen capture through X11; log in with an Xorg session"
             if not os.environ.get("DISPLAY"):
                 return "no X display (DISPLAY is not set); run Proxim inside a desktop session"
