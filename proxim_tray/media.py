@@ -34,9 +34,11 @@ VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_RATE)
 # An unchanged screen is re-sent this often (encoded as an almost empty frame): a receiver that sees no frame for
 # 3 s asks for a keyframe again and again, and a keyframe costs far more than these.
 HEARTBEAT_INTERVAL = 1.0
-# After the screen stops changing, the last frame is sent this many more times at the frame rate: each lets the encoder
-# sharpen what the moving frames left blurry, until an unchanged frame costs it nothing.
+# Once the screen has been still for SETTLE_DELAY, the last frame is sent this many more times at the frame rate: each
+# lets the encoder sharpen what the moving frames left blurry, until an unchanged frame costs it nothing. (Settling
+# at once would keep the encoder busy between the keystrokes of a typist and delay the next change.)
 SETTLE_FRAMES = 8
+SETTLE_DELAY = 0.3
 
 
 @runtime_checkable
@@ -116,6 +118,7 @@ class ScreenVideoTrack(MediaStreamTrack):
         self._changed = True
         self._keyframe_wanted = False
         self._settling = 0
+        self._last_new_at = 0.0
         self._stop_watching: Callable[[], None] | None = None
         self._watching = False
         self._resumed = asyncio.Event()
@@ -172,17 +175,20 @@ class ScreenVideoTrack(MediaStreamTrack):
             if self.readyState != "live":
                 raise MediaStreamError
             await self._resumed.wait()
+            # the frame-rate cap counts new pictures only: a resent frame never delays a change
             await asyncio.sleep(self._next_allowed - loop.time())
-            if self._watching and not (self._changed or self._keyframe_wanted or self._settling):
+            if self._watching and not (self._changed or self._keyframe_wanted):
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._last_frame_at + HEARTBEAT_INTERVAL - loop.time())
+                    await asyncio.wait_for(self._wake.wait(), self._next_resend() - loop.time())
                 if self.paused:
                     continue
             started = loop.time()
             grab = self._changed or not self._watching or self._last_frame is None
-            heartbeat = started - self._last_frame_at >= HEARTBEAT_INTERVAL
-            send_anyway = self._keyframe_wanted or heartbeat or self._settling > 0
+            settle = self._settling > 0 and started >= self._last_new_at + SETTLE_DELAY
+            send_anyway = self._keyframe_wanted or settle or started - self._last_frame_at >= HEARTBEAT_INTERVAL
+            if not (grab or send_anyway):
+                continue
             self._changed = self._keyframe_wanted = False
             try:
                 captured = await loop.run_in_executor(self._executor, self._capture, grab, send_anyway)
@@ -190,16 +196,26 @@ class ScreenVideoTrack(MediaStreamTrack):
                 raise MediaStreamError from exc
             if self.readyState != "live":
                 raise MediaStreamError
-            self._next_allowed = started + self._interval
+            if grab:
+                self._next_allowed = started + self._interval
             if captured is None:
                 continue  # polling found nothing new
             captured_at, frame, new_picture = captured
-            self._settling = SETTLE_FRAMES if new_picture else max(self._settling - 1, 0)
+            if new_picture:
+                self._settling, self._last_new_at = SETTLE_FRAMES, started
+            elif settle:
+                self._settling -= 1
             frame.pts = int((captured_at - self._epoch) * VIDEO_CLOCK_RATE)
             frame.time_base = VIDEO_TIME_BASE
             self._last_frame_at = started
             self.frames_sent += 1
             return frame
+
+    def _next_resend(self) -> float:
+        """When a still screen's last frame is next sent again: to settle, or as the heartbeat."""
+        if self._settling:
+            return max(self._last_new_at + SETTLE_DELAY, self._last_frame_at + self._interval)
+        return self._last_frame_at + HEARTBEAT_INTERVAL
 
     def _capture(self, grab: bool, send_anyway: bool) -> tuple[float, av.VideoFrame, bool] | None:
         """Grab and convert when ``grab``, else resend the last frame: (capture time, frame, whether it is a new
