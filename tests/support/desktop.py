@@ -160,6 +160,9 @@ class Desktop:
 
     def screenshot(self, box: tuple[int, int, int, int] | None = None) -> Image.Image:
         left, top, width, height = box or (0, 0, *SCREEN)
+        # a window may reach past the screen's edge (or be moving): grab only what is on the screen
+        left, top = max(0, left), max(0, top)
+        width, height = min(width, SCREEN[0] - left), min(height, SCREEN[1] - top)
         with mss.MSS(display=self.display) as grabber:
             shot = grabber.grab({"left": left, "top": top, "width": width, "height": height})
         return Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
