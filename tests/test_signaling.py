@@ -44,6 +44,17 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[App, Recorder]]:
         assert await asyncio.wait_for(task, 10) == 0
 
 
+async def audit_events(app: App, count: int, timeout: float = 5.0) -> list[dict[str, object]]:
+    """The audit log's records once it has ``count`` of them: the plugin writes after the client has its answer."""
+    path = app.config.plugin_settings["audit_log"]
+    async with asyncio.timeout(timeout):
+        while True:
+            lines = path.read_text().splitlines() if path.exists() else []
+            if len(lines) >= count:
+                return [json.loads(line) for line in lines]
+            await asyncio.sleep(0.02)
+
+
 def link_of(app: App) -> str:
     assert app.sessions.pairing is not None
     return app.sessions.pairing.url
@@ -88,7 +99,7 @@ async def test_a_full_session_connects_then_the_host_stops_it(running: tuple[App
         assert (await replay.expect("error"))["code"] == "unknown_session"
     finally:
         await replay.close()
-    events = [json.loads(line) for line in app.config.plugin_settings["audit_log"].read_text().splitlines()]
+    events = await audit_events(app, count=4)
     assert [e["event"] for e in events] == ["pairing_attempt", "decision", "session_end", "pairing_attempt"]
     assert events[0]["outcome"] == "accepted" and events[1]["approved"] and events[2]["reason"] == "host_stopped"
     assert events[3]["outcome"] == "unknown_session"
