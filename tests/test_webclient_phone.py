@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from tests.support.processes import XWitness
-from tests.support.webclient import PHONE, open_live_session, page_point, sent_messages, video_box, wait_for_sent
+from tests.support.webclient import (
+    PHONE,
+    VIDEO_CONTENT_BOX,
+    open_live_session,
+    page_point,
+    sent_messages,
+    video_box,
+    wait_for_sent,
+)
 
 X_BUTTON_LEFT, X_BUTTON_RIGHT, X_WHEEL_DOWN = 1, 3, 5
 X_CONTROL_MASK = 0x4
@@ -178,6 +186,11 @@ def test_touch_gestures_in_both_modes(start_host: Any, phone: Any, witness: XWit
 
     # turned to landscape: the picture fills the height, aspect ratio kept
     phone.set_viewport_size({"width": 844, "height": 390})
+    # the page re-fits on its resize handler: wait for that, then check the result
+    phone.wait_for_function(
+        f"() => Math.abs(({VIDEO_CONTENT_BOX})().height - document.querySelector('#stage').clientHeight) <= 1",
+        timeout=5_000,
+    )
     stage_height = phone.evaluate("document.querySelector('#stage').clientHeight")
     box = video_box(phone)
     assert box["height"] == pytest.approx(stage_height, abs=1)
