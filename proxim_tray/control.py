@@ -112,18 +112,12 @@ class RemoteControl:
         return watching.result() is not None
 
     def hello(self) -> dict[str, Any]:
-        return {
-            "t": "hello",
-            "v": protocol.VERSION,
-            "screen": {"w": self._geometry.width, "h": self._geometry.height},
-            "permissions": sorted(self.permissions),
-            "commands": [
-                {"name": command.name, "label": command.label}
-                for command in self._commands.values()
-                if command.name not in CLIPBOARD_COMMANDS
-            ],
-            "capabilities": self.capabilities(),
-        }
+        commands = [
+            {"name": command.name, "label": command.label}
+            for command in self._commands.values()
+            if command.name not in CLIPBOARD_COMMANDS
+        ]
+        return hello_message(self._geometry, self.permissions, commands, self.capabilities())
 
     def _refuse(self, code: str, message: str) -> None:
         # an error answers each refused message, but a flood of bad messages must not become a flood of replies
@@ -355,3 +349,20 @@ def _whole_steps(rest: list[float], dx: float, dy: float, step: float) -> tuple[
     rest[0] -= steps[0]
     rest[1] -= steps[1]
     return steps
+
+
+def hello_message(
+    geometry: ScreenGeometry,
+    permissions: frozenset[Permission],
+    commands: list[dict[str, str]],
+    capabilities: list[str],
+) -> dict[str, Any]:
+    """The host's first control message: the shared screen, what this session may do, and what the host offers."""
+    return {
+        "t": "hello",
+        "v": protocol.VERSION,
+        "screen": {"w": geometry.width, "h": geometry.height},
+        "permissions": sorted(permissions),
+        "commands": commands,
+        "capabilities": capabilities,
+    }

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from proxim_tray import protocol
-from proxim_tray.approval import ApprovalRequest, Decision, DeviceInfo, PairingAttempt, Permission
-from proxim_tray.control import RemoteControl
+from proxim_tray.approval import ApprovalRequest, DeviceInfo, PairingAttempt, Permission
+from proxim_tray.control import RemoteControl, hello_message
 from proxim_tray.errors import BackendUnavailable, ProtocolError
 from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.pairing import Pairing, verification_code
@@ -92,10 +92,15 @@ class SessionManager:
         self.failures = FailureLimiter(clock=lambda: asyncio.get_running_loop().time())
 
     @property
+    def live_session(self) -> Session | None:
+        """The session, unless there is none or it has ended."""
+        session = self.session
+        return session if session is not None and session.is_live else None
+
+    @property
     def state(self) -> SessionState:
-        if self.session is not None and self.session.is_live:
-            return self.session.state
-        return SessionState.WAITING
+        session = self.live_session
+        return session.state if session is not None else SessionState.WAITING
 
     # -- pairing -----------------------------------------------------------------------------------------------------
 
@@ -111,10 +116,13 @@ class SessionManager:
         self.app.state_changed()
         return self.pairing
 
-    async def _retire_pairing(self) -> None:
+    def _cancel_expiry(self) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
             self._expiry = None
+
+    async def _retire_pairing(self) -> None:
+        self._cancel_expiry()
         pairing, self.pairing = self.pairing, None
         if pairing is not None:
             await self.app.plugins.call("proxim_hide_pairing", app=self.app, pairing=pairing)
@@ -135,8 +143,8 @@ class SessionManager:
             return
         if isinstance(message, protocol.Hello):
             await self._handle_hello(link, message)
-        elif self.session is not None and self.session.link is link and self.session.is_live:
-            await self.end_session(self.session, "client_left")
+        else:
+            await self.link_closed(link)  # `bye`: the client leaves
 
     async def _handle_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
         try:
@@ -155,15 +163,18 @@ class SessionManager:
 
     def owns(self, link: ClientLink) -> bool:
         """Whether ``link`` belongs to the live session."""
-        return self.session is not None and self.session.link is link and self.session.is_live
+        session = self.live_session
+        return session is not None and session.link is link
 
     async def link_closed(self, link: ClientLink) -> None:
-        if self.session is not None and self.session.link is link and self.session.is_live:
-            await self.end_session(self.session, "client_left")
+        """The client's connection closed (or it said `bye`): its session, if live, ends."""
+        session = self.live_session
+        if session is not None and session.link is link:
+            await self.end_session(session, "client_left")
 
     def _accept_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
-        if self.session is not None and self.session.is_live:
-            if self.session.link is link:
+        if self.live_session is not None:
+            if self.owns(link):
                 raise ProtocolError("bad_message", "this connection has already said hello")
             raise ProtocolError("busy", "the host is already in a session; try again when it ends")
         wait = self.failures.retry_after(link.address)
@@ -179,9 +190,7 @@ class SessionManager:
         device = DeviceInfo(hello.device_name, link.address, link.user_agent, system, browser)
         # the link is used: nobody else may present it, whatever the host's user decides
         self._peer = None
-        if self._expiry is not None:
-            self._expiry.cancel()
-            self._expiry = None
+        self._cancel_expiry()
         session = Session(device=device, code=code, link=link, peer=peer, offer=hello.offer)
         self.session = session
         self._spawn(self._run(session))
@@ -206,14 +215,11 @@ class SessionManager:
         # surfaces are told in the background: the timeout runs from the request, however long a plugin takes
         self._spawn(self.app.plugins.call("proxim_request_approval", app=self.app, request=request))
         try:
-            decision = await asyncio.wait_for(request.decided(), timeout)
-        except TimeoutError:
-            request.reject(by="timeout")
-            timed_out = Decision(approved=False, permissions=frozenset(), by="timeout")
-            await self.app.plugins.call("proxim_approval_decided", app=self.app, request=request, decision=timed_out)
-            await session.link.send({"type": "rejected", "reason": "timeout"})
-            await self.end_session(session, "timeout")
-            return False
+            try:
+                decision = await asyncio.wait_for(request.decided(), timeout)
+            except TimeoutError:
+                request.reject(by="timeout")
+                decision = await request.decided()
         except asyncio.CancelledError:
             if session.is_live:
                 raise
@@ -222,8 +228,9 @@ class SessionManager:
             return False
         await self.app.plugins.call("proxim_approval_decided", app=self.app, request=request, decision=decision)
         if not decision.approved:
-            await session.link.send({"type": "rejected", "reason": "rejected"})
-            await self.end_session(session, "rejected")
+            reason = "timeout" if decision.by == "timeout" else "rejected"
+            await session.link.send({"type": "rejected", "reason": reason})
+            await self.end_session(session, reason)
             return False
         session.permissions = decision.permissions
         self._transition(session, SessionState.APPROVED)
@@ -263,10 +270,8 @@ class SessionManager:
             backend = self.app.input_backend()
         except BackendUnavailable as exc:
             logger.error("remote input disabled: %s", exc)
-            geometry = session.capture.geometry()
-            screen = {"w": geometry.width, "h": geometry.height}
-            view_only = {"t": "hello", "v": protocol.VERSION, "screen": screen, "permissions": ["view"]}
-            channel.send(json.dumps(view_only | {"commands": [], "capabilities": []}))
+            view_only = hello_message(session.capture.geometry(), frozenset({Permission.VIEW}), [], [])
+            channel.send(json.dumps(view_only))
             channel.send(json.dumps({"t": "error", "code": "input_unavailable", "message": str(exc)}))
             return
         geometry = session.capture.geometry()
@@ -290,8 +295,8 @@ class SessionManager:
 
     def set_permissions(self, permissions: frozenset[Permission]) -> bool:
         """Change what the live session may do (the host's user decides); False when there is no session."""
-        session = self.session
-        if session is None or not session.is_live:
+        session = self.live_session
+        if session is None:
             return False
         session.permissions = frozenset(permissions) | {Permission.VIEW}
         logger.info("permissions of %s now %s", session.device.describe(), sorted(session.permissions))
@@ -305,8 +310,8 @@ class SessionManager:
 
     def set_paused(self, paused: bool) -> bool:
         """Pause or resume sharing: the picture freezes and remote input is refused while paused."""
-        session = self.session
-        if session is None or not session.is_live or session.paused == paused:
+        session = self.live_session
+        if session is None or session.paused == paused:
             return False
         session.paused = paused
         if session.track is not None:
@@ -351,15 +356,17 @@ class SessionManager:
 
     async def stop_session(self) -> bool:
         """The host's user stops sharing. Returns False when there was no session."""
-        if self.session is None or not self.session.is_live:
+        session = self.live_session
+        if session is None:
             return False
-        await self.end_session(self.session, "host_stopped")
+        await self.end_session(session, "host_stopped")
         return True
 
     async def close(self) -> None:
         self._closing = True
-        if self.session is not None and self.session.is_live:
-            await self.end_session(self.session, "host_shutdown")
+        session = self.live_session
+        if session is not None:
+            await self.end_session(session, "host_shutdown")
         await self._retire_pairing()
         if self._peer is not None:
             await self._peer.close()
