@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.processes import LineProcess, XWitness, child_env, free_port, host_command
+from tests.support.xserver import start_xvfb
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM = os.environ.get("PROXIM_CHROMIUM", "/usr/bin/chromium")
@@ -32,20 +32,12 @@ def xvfb() -> Iterator[str]:
     """A private Xvfb; yields its DISPLAY value."""
     if shutil.which("Xvfb") is None:
         pytest.fail("Xvfb is not installed: run the README's test command, which installs it")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        proc.kill()
-        pytest.fail("Xvfb did not start")
     try:
-        yield f":{number}"
+        proc, display = start_xvfb(*SCREEN)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield display
     finally:
         proc.terminate()
         proc.wait(5)

@@ -22,6 +22,7 @@ from Xlib import display as xdisplay
 from Xlib.error import XError
 
 from tests.support.processes import ROOT, LineProcess, child_env, free_port
+from tests.support.xserver import start_xvfb
 
 T = TypeVar("T")
 DOCS_IMAGES = ROOT / "docs" / "images"
@@ -130,12 +131,9 @@ class Desktop:
         return "boolean true" in reply.stdout
 
     def _start_xvfb(self) -> str:
-        read_fd, write_fd = os.pipe()
-        argv = ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"]
-        self._spawn(argv, pass_fds=(write_fd,))
-        os.close(write_fd)
-        with os.fdopen(read_fd) as pipe:
-            return f":{pipe.readline().strip()}"
+        proc, display = start_xvfb(*SCREEN)
+        self._procs.append(proc)
+        return display
 
     def _start_bus(self) -> str:
         proc = self._spawn(
