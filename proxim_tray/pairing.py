@@ -14,6 +14,11 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def random_token() -> str:
+    """128 random bits, base64url: session ids, secrets and resume tokens."""
+    return b64url(secrets.token_bytes(16))
+
+
 def fingerprint_to_b64url(hex_fingerprint: str) -> str:
     return b64url(bytes.fromhex(hex_fingerprint.replace(":", "")))
 
@@ -32,8 +37,8 @@ class Pairing:
     base_url: str
     host_fingerprint: str
     ttl: float
-    session_id: str = field(default_factory=lambda: b64url(secrets.token_bytes(16)))
-    secret: str = field(default_factory=lambda: b64url(secrets.token_bytes(16)), repr=False)
+    session_id: str = field(default_factory=random_token)
+    secret: str = field(default_factory=random_token, repr=False)
     created: float = field(default_factory=time.monotonic)
 
     @property

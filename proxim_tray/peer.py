@@ -7,7 +7,7 @@ import logging
 import re
 import time
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCCertificate, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs.base import Encoder
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 from aiortc.rtcrtpsender import RTCRtpSender
@@ -75,11 +75,28 @@ def negotiated_video_codec(sdp: str) -> str:
     return rtpmap.group(1).lower() if rtpmap else ""
 
 
+def dtls_certificates(pc: RTCPeerConnection) -> list[RTCCertificate]:
+    """The DTLS certificates of ``pc``. aiortc creates them with the connection and offers no public accessor."""
+    return pc._RTCPeerConnection__certificates  # type: ignore[attr-defined,no-any-return]
+
+
+def use_dtls_certificates(pc: RTCPeerConnection, certificates: list[RTCCertificate]) -> None:
+    """Make ``pc`` present ``certificates``. aiortc offers no way to pass them (RTCConfiguration has no
+    ``certificates``); its DTLS transports read this attribute when they are created, at the first transceiver or
+    remote description, so it must be set before either."""
+    pc._RTCPeerConnection__certificates = list(certificates)  # type: ignore[attr-defined]
+
+
 class HostPeer:
-    def __init__(self, stun_servers: list[str]) -> None:
+    """One aiortc peer connection. ``same_identity_as`` makes it present that peer's DTLS certificate, so a client
+    that checked the host's fingerprint once (the pairing link's ``fp``) can check it again after a resume."""
+
+    def __init__(self, stun_servers: list[str], same_identity_as: HostPeer | None = None) -> None:
         ice_servers = [RTCIceServer(urls=url) for url in stun_servers]
         # an empty list matters: aiortc's default STUN server stalls gathering by 5 s on a closed network
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
+        if same_identity_as is not None:
+            use_dtls_certificates(self.pc, dtls_certificates(same_identity_as.pc))
         self.bitrate: BitrateController | None = None
         self.encoder: Encoder | None = None
         self.keyframe_requests = 0
@@ -87,8 +104,7 @@ class HostPeer:
 
     @property
     def fingerprint(self) -> str:
-        # aiortc creates the certificate with the connection and offers no public accessor for it
-        certificate = self.pc._RTCPeerConnection__certificates[0]  # type: ignore[attr-defined]
+        certificate = dtls_certificates(self.pc)[0]
         for fingerprint in certificate.getFingerprints():
             if fingerprint.algorithm == "sha-256":
                 return str(fingerprint.value).upper()

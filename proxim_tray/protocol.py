@@ -32,11 +32,18 @@ class Hello:
 
 
 @dataclass(frozen=True)
+class Resume:
+    session: str
+    token: str
+    offer: str
+
+
+@dataclass(frozen=True)
 class Bye:
     pass
 
 
-SignalingMessage = Hello | Bye
+SignalingMessage = Hello | Resume | Bye
 
 
 @dataclass(frozen=True)
@@ -153,10 +160,17 @@ def _number(data: dict[str, Any], name: str, low: float, high: float) -> float:
 
 def parse_signaling(raw: str | bytes) -> SignalingMessage:
     kind, data = _load(raw, MAX_SIGNALING_BYTES, "type")
-    if kind == "hello":
+    if kind in ("hello", "resume"):
         version = data.get("v")
         if version != VERSION:
             raise ProtocolError("unsupported_version", f"protocol version {version!r} is not supported (use {VERSION})")
+    if kind == "resume":
+        return Resume(
+            session=_str(data, "session", 64),
+            token=_str(data, "token", 64),
+            offer=_str(data, "offer", MAX_SIGNALING_BYTES),
+        )
+    if kind == "hello":
         device = data.get("device")
         if not isinstance(device, dict):
             raise ProtocolError("bad_message", "'device' must be an object")

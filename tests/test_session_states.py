@@ -114,7 +114,7 @@ async def test_other_clients_are_busy_while_a_request_is_pending(host: tuple[App
 async def test_a_client_leaving_while_pending_withdraws_the_request(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
     first, link, request = await ask(app, recorder, offer)
-    await app.sessions.link_closed(link)
+    await app.sessions.link_closed(link, dropped=False)
     assert (await recorder.ended.get())[1] == "client_left"
     with pytest.raises(asyncio.CancelledError):
         await request.decided()

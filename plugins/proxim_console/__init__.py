@@ -8,6 +8,7 @@ from proxim_console.commands import run_command
 from proxim_console.prompt import ConsolePrompt
 from proxim_tray import ApprovalRequest, Session, hookimpl
 from proxim_tray.app import App
+from proxim_tray.resume import RESUME_WINDOW
 
 __version__ = "0.2.0"
 
@@ -48,6 +49,22 @@ def proxim_session_started(app: App, session: Session) -> None:
         print(
             f"Connected: {session.device.describe()} ({access}). Type disconnect or press Ctrl+C to stop.", flush=True
         )
+
+
+@hookimpl
+def proxim_session_reconnecting(app: App, session: Session) -> None:
+    if app.config.console:
+        print(
+            f"Reconnecting to {session.device.describe()}... (the connection dropped; "
+            f"waiting up to {RESUME_WINDOW:g} s for it to come back)",
+            flush=True,
+        )
+
+
+@hookimpl
+def proxim_session_reconnected(app: App, session: Session) -> None:
+    if app.config.console:
+        print(f"Reconnected: {session.device.describe()}.", flush=True)
 
 
 @hookimpl

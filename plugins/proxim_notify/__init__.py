@@ -1,5 +1,5 @@
-"""Desktop notifications: each connection request with Approve / View only / Reject buttons; sessions starting and
-ending. Where buttons are impossible the notification points to the tray or the QR window."""
+"""Desktop notifications: each connection request with Approve / View only / Reject buttons; sessions starting,
+dropping, coming back and ending. Where buttons are impossible the notification points to the tray or the QR window."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from proxim_notify.notifier import Action, Notifier
 from proxim_tray import ApprovalRequest, Permission, Session, hookimpl
 from proxim_tray.app import App
 from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+from proxim_tray.resume import RESUME_WINDOW
 
 __version__ = "0.1.0"
 
@@ -20,6 +21,7 @@ ENDINGS = {
     "rejected": "you rejected it",
     "timeout": "nobody answered in time",
     "client_left": "the device disconnected",
+    "connection_lost": "the device's connection dropped and did not come back",
     "host_stopped": "you stopped sharing",
     "host_shutdown": "Proxim is quitting",
     "error": "an error happened; see the log",
@@ -79,6 +81,24 @@ async def proxim_session_started(app: App, session: Session) -> None:
             f"{session.device.name} {access} this desktop",
             f"Connected from {session.device.address}. Disconnect from the Proxim tray icon at any time.",
         )
+
+
+@hookimpl
+async def proxim_session_reconnecting(app: App, session: Session) -> None:
+    notifier = _notifiers.get(id(app))
+    if notifier is not None:
+        await notifier.send(
+            f"Reconnecting to {session.device.name}",
+            f"The connection dropped: input is paused while Proxim waits up to {RESUME_WINDOW:g} s for the device to "
+            "come back. Disconnect from the Proxim tray icon to end the session now.",
+        )
+
+
+@hookimpl
+async def proxim_session_reconnected(app: App, session: Session) -> None:
+    notifier = _notifiers.get(id(app))
+    if notifier is not None:
+        await notifier.send(f"{session.device.name} reconnected", "The session goes on as before.")
 
 
 @hookimpl

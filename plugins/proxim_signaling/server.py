@@ -8,7 +8,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from proxim_tray import protocol
 from proxim_tray.app import App
@@ -20,7 +20,8 @@ MAX_CONNECTIONS = 16
 SEND_TIMEOUT = 5.0
 # a client that has not paired successfully this long after connecting is dropped
 PAIRING_IDLE_TIMEOUT = 15.0
-# ping period: a client whose network vanished is noticed (no pong) within about 1.5 periods
+# ping period: a client whose network vanished is noticed (no pong) within about 1.5 periods; a connected session
+# then waits for its client to resume (proxim_tray/resume.py)
 HEARTBEAT = 2.0
 # frames over the protocol limit but under this get a `too_large` error; larger ones close the socket (1009)
 MAX_FRAME = 4 * protocol.MAX_SIGNALING_BYTES
@@ -121,7 +122,8 @@ class SignalingServer:
         finally:
             idle.cancel()
             self._sockets.discard(ws)
-            await sessions.link_closed(link)
+            # a client that closes (close frame or end of stream) has left; a silent or reset one dropped
+            await sessions.link_closed(link, dropped=ws.close_code in (None, WSCloseCode.ABNORMAL_CLOSURE))
         return ws
 
     async def _drop_if_unpaired(self, link: WebSocketLink) -> None:

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from proxim_tray.app import App
 
 
+def _connection_label(app: App) -> str:
+    return "Reconnecting to" if app.sessions.state is SessionState.RECONNECTING else "Connected:"
+
+
 def status_items(app: App, state: TrayState, unavailable: str | None) -> list[MenuItem]:
     items = [MenuItem(f"Proxim: {DESCRIPTIONS[state]}", enabled=False)]
     if unavailable:
@@ -32,7 +36,7 @@ def status_items(app: App, state: TrayState, unavailable: str | None) -> list[Me
     elif session is not None and session.is_live:
         view_only = Permission.CONTROL not in session.permissions
         items += [
-            MenuItem(f"Connected: {session.device.describe()}", enabled=False),
+            MenuItem(f"{_connection_label(app)} {session.device.describe()}", enabled=False),
             MenuItem("View only", lambda: _set_view_only(app, not view_only), checked=view_only),
             MenuItem("Pause sharing", lambda: _set_paused(app, not session.paused), checked=session.paused),
             MenuItem("Disconnect", lambda: app.call_soon(app.sessions.stop_session())),

@@ -1,5 +1,6 @@
 // The session: pairing over the signaling WebSocket, the WebRTC peer, the `control` data channel, the page's state
-// and everything this page holds pressed on the host. Other scripts listen to its events. See docs/protocol.md.
+// and everything this page holds pressed on the host; after a network blip, resuming it on a new connection. Other
+// scripts listen to its events. See docs/protocol.md.
 'use strict';
 
 (() => {
@@ -8,8 +9,12 @@
   const GATHER_TIMEOUT_MS = 1000;
   const DISCONNECT_GRACE_MS = 3000;
   const HEARTBEAT_MS = 250;
+  // a resume attempt whose WebSocket has not opened by then is dropped for a new one (a connect sent while the
+  // network was down would otherwise wait for TCP's retransmission, seconds later)
+  const RESUME_RETRY_MS = 1000;
+  const RESUME_ATTEMPT_MS = 5000; // from the WebSocket's opening to a playing picture
   const FINGERPRINT_RE = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
-  const ACTIVE_STATES = new Set(['connecting', 'pending', 'live']);
+  const ACTIVE_STATES = new Set(['connecting', 'pending', 'live', 'reconnecting']);
   const NEEDS_CONTROL = new Set(['move', 'rmove', 'down', 'up', 'wheel', 'kd', 'ku', 'text']);
   const NEEDS_COMMANDS = new Set(['cmd', 'clip_get', 'clip_set']);
   const SCAN_AGAIN = 'Scan the QR code the host shows now to connect again.';
@@ -18,12 +23,15 @@
     idle: 'Scan the QR code shown by the computer you want to control.',
     connecting: 'Contacting the host…',
     live: 'Connected.',
+    reconnecting: 'The connection to the host dropped. Getting it back…',
     rejected: `The host's user declined. ${SCAN_AGAIN}`,
     timeout: `Nobody answered on the host in time. ${SCAN_AGAIN}`,
     busy: 'The host is already in a session with another device. Try again when it ends.',
     expired: 'This link was already used or has expired. Scan the new QR code on the host.',
     ended: `The host ended the session. ${SCAN_AGAIN}`,
     lost: `Connection lost: the host stopped answering. ${SCAN_AGAIN}`,
+    resume_failed: `The connection stayed lost too long and the session ended. ${SCAN_AGAIN}`,
+    session_ended: `The session ended while this device was offline. ${SCAN_AGAIN}`,
     error: 'Something went wrong.',
   };
   const ENDED_MESSAGES = {
@@ -40,6 +48,12 @@
   const warnedCodes = new Set();
   let heartbeat = 0;
   let lostTimer = 0;
+  let certificate = null; // one DTLS identity for every connection of this page: the host binds the resume to it
+  let resumeToken = '';
+  let resumeWindowMs = 0;
+  let reconnect = null; // while reconnecting: {deadline, giveUp, timer, ws, pc, dc, sent}
+  let awaitingPicture = false; // an answer was accepted: the first frame played makes the session live
+  let sessionLink = null; // the pairing link the session was approved through; a resume names its session
 
   const session = {
     state: null,
@@ -55,6 +69,7 @@
     code: '',
     hostCode: '',
     approvalDeadline: 0,
+    reconnectDeadline: 0,
 
     on(type, listener) {
       events.addEventListener(type, (event) => listener(event.detail));
@@ -146,6 +161,7 @@
   function teardown() {
     clearTimeout(lostTimer);
     clearInterval(heartbeat);
+    stopReconnecting();
     if (session.state === 'live') session.releaseAll();
     heldButtons.clear();
     heldKeys.clear();
@@ -219,24 +235,14 @@
       return;
     }
 
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    const generated = RTCPeerConnection.generateCertificate?.({ name: 'ECDSA', namedCurve: 'P-256' });
+    certificate = await Promise.resolve(generated).catch(() => null);
+    const { pc, dc } = newPeer();
     session.pc = pc;
-    preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
-    const dc = pc.createDataChannel('control');
     session.dc = dc;
-    dc.onmessage = onControlMessage;
-    pc.ontrack = (event) => emit('track', event.streams[0] || new MediaStream([event.track]));
-    pc.onconnectionstatechange = () => {
-      clearTimeout(lostTimer);
-      if (pc.connectionState === 'failed') setState('lost');
-      if (pc.connectionState === 'disconnected') lostTimer = setTimeout(() => setState('lost'), DISCONNECT_GRACE_MS);
-    };
-
-    await pc.setLocalDescription(await pc.createOffer());
-    await waitForIceGathering(pc, GATHER_TIMEOUT_MS);
+    const offer = await makeOffer(pc);
     if (session.state !== 'connecting') return; // the user disconnected meanwhile
 
-    const offer = pc.localDescription.sdp;
     const clientHex = util.sha256Fingerprints(offer)[0];
     if (!clientHex) {
       fail("This browser's connection has no SHA-256 fingerprint; it cannot pair.");
@@ -246,28 +252,163 @@
     openSignaling(link, offer);
   }
 
-  function openSignaling(link, offer) {
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    let opened = false;
-    const ws = new WebSocket(`${scheme}://${location.host}/ws`);
+  /** A peer connection with the page's one certificate, its video transceiver and its `control` channel. */
+  function newPeer() {
+    const pc = new RTCPeerConnection({ iceServers: [], ...(certificate && { certificates: [certificate] }) });
+    preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
+    const dc = pc.createDataChannel('control');
+    dc.onmessage = onControlMessage;
+    pc.ontrack = (event) => emit('track', event.streams[0] || new MediaStream([event.track]));
+    pc.onconnectionstatechange = () => onPeerState(pc);
+    return { pc, dc };
+  }
+
+  async function makeOffer(pc) {
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitForIceGathering(pc, GATHER_TIMEOUT_MS);
+    return pc.localDescription.sdp;
+  }
+
+  function onPeerState(pc) {
+    if (pc !== session.pc) return; // a connection this page has already replaced
+    const state = pc.connectionState;
+    clearTimeout(lostTimer);
+    if (session.state === 'live' && (state === 'disconnected' || state === 'failed')) {
+      startReconnecting();
+    } else if (session.state === 'reconnecting') {
+      // the old connection came back by itself, before any resume was sent: nothing was lost but held keys
+      if (state === 'connected' && !reconnect.sent && session.ws?.readyState === WebSocket.OPEN) goLive();
+      else if (state === 'failed' && reconnect.sent) retrySoon();
+    } else if (state === 'failed') {
+      setState('lost');
+    } else if (state === 'disconnected') {
+      lostTimer = setTimeout(() => setState('lost'), DISCONNECT_GRACE_MS);
+    }
+  }
+
+  function signalingUrl() {
+    return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  }
+
+  /** The signaling socket of the session: its messages go to onSignalingMessage, its closing to onClose. */
+  function listen(ws, link, onClose) {
     session.ws = ws;
-    ws.onopen = () => {
-      opened = true;
-      const device = { name: util.deviceName() };
-      ws.send(JSON.stringify({ type: 'hello', v: 1, session: link.session, secret: link.secret, device, offer }));
-    };
     ws.onmessage = (event) => {
       const message = util.parseJson(event.data);
       if (!message) return;
       onSignalingMessage(message, link).catch((err) => fail(`The host's answer could not be used: ${err.message}`));
     };
     ws.onclose = () => {
-      if (opened) setState('lost');
+      if (ws === session.ws) onClose();
+    };
+  }
+
+  function openSignaling(link, offer) {
+    let opened = false;
+    const ws = new WebSocket(signalingUrl());
+    listen(ws, link, () => {
+      if (session.state === 'live') startReconnecting();
+      else if (session.state === 'reconnecting') nudgeReconnect();
+      else if (opened) setState('lost');
       else {
         setState('lost', 'Could not reach the host. Check that this device is on the same network, then try again.',
           true);
       }
+    });
+    ws.onopen = () => {
+      opened = true;
+      const device = { name: util.deviceName() };
+      ws.send(JSON.stringify({ type: 'hello', v: 1, session: link.session, secret: link.secret, device, offer }));
     };
+  }
+
+  // ---------------------------------------------------------------- resuming after a network blip
+
+  /** The connection dropped while live: the host released everything; try to resume until the window closes. */
+  function startReconnecting() {
+    if (!resumeToken) {
+      setState('lost');
+      return;
+    }
+    session.releaseAll(); // reaches the host if the old connection comes back by itself
+    clearInterval(heartbeat);
+    const deadline = performance.now() + resumeWindowMs;
+    reconnect = { deadline, timer: 0, ws: null, pc: null, dc: null, sent: false };
+    reconnect.giveUp = setTimeout(() => setState('lost', MESSAGES.resume_failed), resumeWindowMs);
+    session.reconnectDeadline = deadline;
+    setState('reconnecting');
+    attemptResume();
+  }
+
+  /** The old socket's close arrived, so the network is likely back: try now, unless a try is already through. */
+  function nudgeReconnect() {
+    if (reconnect.ws?.readyState !== WebSocket.OPEN) attemptResume();
+  }
+
+  function retrySoon() {
+    if (!reconnect) return;
+    clearTimeout(reconnect.timer);
+    reconnect.timer = setTimeout(attemptResume, RESUME_RETRY_MS);
+  }
+
+  function dropAttempt() {
+    clearTimeout(reconnect.timer);
+    if (reconnect.ws) {
+      reconnect.ws.onclose = null;
+      reconnect.ws.onopen = null;
+      reconnect.ws.close();
+    }
+    if (reconnect.pc && reconnect.pc !== session.pc) reconnect.pc.close();
+    Object.assign(reconnect, { ws: null, pc: null, dc: null });
+  }
+
+  /** One try: a new WebSocket and, once it opens, a resume with a fresh offer from a new peer connection. */
+  function attemptResume() {
+    if (session.state !== 'reconnecting') return;
+    dropAttempt();
+    const ws = new WebSocket(signalingUrl());
+    reconnect.ws = ws;
+    reconnect.timer = setTimeout(attemptResume, RESUME_RETRY_MS);
+    ws.onopen = () => {
+      clearTimeout(reconnect.timer);
+      reconnect.timer = setTimeout(attemptResume, RESUME_ATTEMPT_MS);
+      sendResume(ws).catch((err) => console.warn('Proxim: resume attempt failed', err));
+    };
+  }
+
+  async function sendResume(ws) {
+    const { pc, dc } = newPeer();
+    reconnect.pc = pc;
+    const offer = await makeOffer(pc);
+    if (ws !== reconnect?.ws || ws.readyState !== WebSocket.OPEN) return;
+    const old = { ws: session.ws, pc: session.pc };
+    session.pc = pc;
+    session.dc = dc;
+    listen(ws, sessionLink, retrySoon);
+    if (old.ws) {
+      old.ws.onclose = null;
+      old.ws.close();
+    }
+    if (old.pc) old.pc.close();
+    reconnect.sent = true;
+    awaitingPicture = false;
+    ws.send(JSON.stringify({ type: 'resume', v: 1, session: sessionLink.session, token: resumeToken, offer }));
+  }
+
+  function stopReconnecting() {
+    if (!reconnect) return;
+    clearTimeout(reconnect.giveUp);
+    if (reconnect.ws === session.ws) reconnect.ws = null; // the resumed connection is the session's now
+    dropAttempt();
+    reconnect = null;
+  }
+
+  function goLive() {
+    awaitingPicture = false;
+    stopReconnecting();
+    setState('live');
+    clearInterval(heartbeat);
+    heartbeat = setInterval(() => session.send({ t: 'hb' }), HEARTBEAT_MS);
   }
 
   async function onSignalingMessage(message, link) {
@@ -279,10 +420,16 @@
         break;
       case 'approved':
         setPermissions(message.permissions);
+        keepResumeTicket(message, link);
         setState('connecting', 'Approved. Connecting to the screen…');
+        break;
+      case 'resumed':
+        setPermissions(message.permissions);
+        keepResumeTicket(message, link);
         break;
       case 'answer':
         await acceptAnswer(message.sdp, link.fp);
+        awaitingPicture = true;
         break;
       case 'rejected':
         setState(message.reason === 'timeout' ? 'timeout' : 'rejected');
@@ -293,11 +440,18 @@
       case 'error':
         if (message.code === 'busy') setState('busy');
         else if (message.code === 'unknown_session') setState('expired');
+        else if (message.code === 'session_ended') setState('ended', MESSAGES.session_ended);
         else fail(message.message || `The host reported an error (${message.code}).`);
         break;
       default:
         console.warn('Proxim: ignoring signaling message', message.type);
     }
+  }
+
+  function keepResumeTicket(message, link) {
+    resumeToken = typeof message.resume === 'string' ? message.resume : resumeToken;
+    resumeWindowMs = (Number(message.resume_window) || resumeWindowMs / 1000) * 1000;
+    sessionLink = link;
   }
 
   async function acceptAnswer(sdp, expectedFp) {
@@ -316,10 +470,7 @@
 
   /** The first decoded frame is on screen: the session is live. */
   session.videoPlaying = () => {
-    if (session.state !== 'connecting') return;
-    setState('live');
-    clearInterval(heartbeat);
-    heartbeat = setInterval(() => session.send({ t: 'hb' }), HEARTBEAT_MS);
+    if (awaitingPicture && (session.state === 'connecting' || session.state === 'reconnecting')) goLive();
   };
 
   // ---------------------------------------------------------------- host -> page control messages
