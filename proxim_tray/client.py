@@ -16,7 +16,7 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from proxim_tray.errors import ProximError
 from proxim_tray.pairing import fingerprint_to_b64url
-from proxim_tray.peer import sdp_fingerprint
+from proxim_tray.peer import dtls_certificates, sdp_fingerprint, use_dtls_certificates
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class ProximClient:
         self.link = PairingLink.parse(self.url)
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.video: MediaStreamTrack | None = None
+        self.resume_token = ""  # from `approved`, then from each `resumed`
         self._video_arrived = asyncio.Event()
         self._channel_open = asyncio.Event()
         self._http: aiohttp.ClientSession | None = None
@@ -64,25 +65,42 @@ class ProximClient:
 
     async def start(self) -> None:
         """Open the WebSocket and say hello with an offer; messages from the host arrive on ``messages``."""
+        hello = {"type": "hello", "v": 1, "session": self.link.session_id, "secret": self.link.secret}
+        await self._connect({**hello, "device": {"name": self.device_name}, "offer": await self._offer()})
+
+    async def resume(self, token: str | None = None) -> None:
+        """Come back to the session on a new WebSocket and peer connection with the same certificate, as after a
+        network drop or a move to another network: no new approval. The old WebSocket is closed only after the resume
+        went out (a close before it would tell the host the client left). ``token`` overrides the one the host gave."""
+        old_pc, old_ws, old_reader, old_http = self.pc, self._ws, self._reader, self._http
+        if old_reader is not None:
+            old_reader.cancel()
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        use_dtls_certificates(self.pc, dtls_certificates(old_pc))
+        self.video = None
+        self._video_arrived.clear()
+        self._channel_open.clear()
+        resume = {"type": "resume", "v": 1, "session": self.link.session_id, "token": token or self.resume_token}
+        await self._connect({**resume, "offer": await self._offer()})
+        await old_pc.close()
+        if old_ws is not None and old_http is not None:
+            await old_ws.close()
+            await old_http.close()
+
+    async def _offer(self) -> str:
         self.pc.addTransceiver("video", direction="recvonly")
         self.channel = self.pc.createDataChannel("control")
         self.channel.on("open", self._channel_open.set)
         self.channel.on("message", lambda raw: self.control_messages.put_nowait(json.loads(raw)))
         self.pc.on("track", self._on_track)
         await self.pc.setLocalDescription(await self.pc.createOffer())
+        return str(self.pc.localDescription.sdp)
+
+    async def _connect(self, first_message: dict[str, Any]) -> None:
         self._http = aiohttp.ClientSession()
         self._ws = await self._http.ws_connect(self.link.websocket_url, headers=self.headers)
         self._reader = asyncio.get_running_loop().create_task(self._read())
-        await self.send(
-            {
-                "type": "hello",
-                "v": 1,
-                "session": self.link.session_id,
-                "secret": self.link.secret,
-                "device": {"name": self.device_name},
-                "offer": self.pc.localDescription.sdp,
-            }
-        )
+        await self.send(first_message)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "video":
@@ -95,6 +113,8 @@ class ProximClient:
             if message.type != aiohttp.WSMsgType.TEXT:
                 break
             data = json.loads(message.data)
+            if isinstance(data.get("resume"), str):
+                self.resume_token = data["resume"]
             if data.get("type") == "answer":
                 await self._accept_answer(data["sdp"])
             self.messages.put_nowait(data)

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 
 from proxim_tray import protocol
 from proxim_tray.app import App
@@ -110,20 +110,25 @@ class SignalingServer:
         idle = asyncio.get_running_loop().call_later(
             PAIRING_IDLE_TIMEOUT, lambda: asyncio.ensure_future(self._drop_if_unpaired(link))
         )
+        left = False
         try:
-            async for message in ws:
+            while True:
+                message = await ws.receive()
                 if message.type == WSMsgType.TEXT:
                     await sessions.handle_message(link, message.data)
                 elif message.type == WSMsgType.BINARY:
                     await link.send({"type": "error", "code": "bad_message", "message": "binary frames are not used"})
-                elif message.type == WSMsgType.ERROR:
-                    logger.warning("closed a WebSocket from %s: %s", link.address, ws.exception())
+                else:
+                    if message.type == WSMsgType.ERROR:
+                        logger.warning("closed a WebSocket from %s: %s", link.address, ws.exception())
+                    # a close frame: the client left on purpose (a tab closing); anything else (silence past the
+                    # heartbeat, a reset, the stream's end) is a drop its client may come back from
+                    left = message.type == WSMsgType.CLOSE
                     break
         finally:
             idle.cancel()
             self._sockets.discard(ws)
-            # a client that closes (close frame or end of stream) has left; a silent or reset one dropped
-            await sessions.link_closed(link, dropped=ws.close_code in (None, WSCloseCode.ABNORMAL_CLOSURE))
+            await sessions.link_closed(link, dropped=not left)
         return ws
 
     async def _drop_if_unpaired(self, link: WebSocketLink) -> None:
