@@ -19,6 +19,7 @@ MAX_KEY_FIELD = 32
 MAX_COMMAND_NAME = 64
 MAX_RELATIVE_MOVE = 2000
 MAX_WHEEL = 10_000
+MAX_PING_ID = 2**31 - 1
 BUTTONS = ("left", "middle", "right", "back", "forward")
 MODIFIERS = ("Shift", "Control", "Alt", "AltGraph", "Meta")
 
@@ -96,6 +97,11 @@ class Heartbeat:
 
 
 @dataclass(frozen=True)
+class Ping:
+    id: int
+
+
+@dataclass(frozen=True)
 class RunCommand:
     name: str
 
@@ -119,6 +125,7 @@ ControlMessage = (
     | Text
     | ReleaseAll
     | Heartbeat
+    | Ping
     | RunCommand
     | ClipboardGet
     | ClipboardSet
@@ -219,6 +226,11 @@ def parse_control(raw: str | bytes) -> ControlMessage:
         return ReleaseAll()
     if kind == "hb":
         return Heartbeat()
+    if kind == "ping":
+        number = _number(data, "id", 0, MAX_PING_ID)
+        if not number.is_integer():
+            raise ProtocolError("bad_message", "'id' must be a whole number")
+        return Ping(int(number))
     if kind == "cmd":
         return RunCommand(_str(data, "name", MAX_COMMAND_NAME))
     if kind == "clip_get":

@@ -4,7 +4,10 @@ phone in its own network namespace losing its link for a few seconds, and for lo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,7 +22,37 @@ from proxim_tray.client import ProximClient
 from proxim_tray.peer import dtls_certificates, use_dtls_certificates
 from proxim_tray.resume import RESUME_WINDOW
 from proxim_tray.session import SessionState
+from tests.conftest import CHROMIUM_ARGS, SCREEN
+from tests.support.control_host import XState
 from tests.support.hostkit import Recorder, make_app
+from tests.support.netns import Lab, Namespace, NamespacedHost, chromium_in, host_env, lan
+from tests.support.processes import XWitness
+from tests.support.webclient import open_live_session
+
+HOST_ADDRESS, PHONE_ADDRESS = "10.71.0.1/24", "10.71.0.2/24"
+KEY_A, KEY_B = 0x61, 0x62  # keysyms
+BLIP = 3.0  # seconds: a phone's Wi-Fi dropping for a moment
+BLACKOUT_TABLE = "proxim_test_blackout"
+BLACKOUT = (
+    f"table inet {BLACKOUT_TABLE} {{\n chain input {{\n  type filter hook input priority 0; policy drop;\n }}\n}}\n"
+)
+# Records in the page each state it goes through and each video frame presented (with the stream it came from).
+RECORD_STATES_AND_FRAMES = """() => {
+  const video = document.querySelector('#screen');
+  window.states = [];
+  window.frames = [];
+  window.Proxim.session.on('state', (s) => window.states.push({state: s.state, t: performance.now()}));
+  const presented = (now) => {
+    window.frames.push({t: now, stream: video.srcObject ? video.srcObject.id : null});
+    video.requestVideoFrameCallback(presented);
+  };
+  video.requestVideoFrameCallback(presented);
+  return video.srcObject.id;
+}"""
+FIRST_NEW_FRAME = """([after, oldStream]) => {
+  const frame = window.frames.find((f) => f.t > after && f.stream !== oldStream);
+  return document.body.dataset.state === 'live' && frame ? frame.t : null;
+}"""
 
 
 class BlipLog:
@@ -144,3 +177,118 @@ async def test_a_wrong_token_or_another_certificate_changes_nothing(serving: tup
         assert (await resume_refusal(app, session_id, token, certificates))["code"] == "rate_limited"
     finally:
         await client.close()
+
+
+@dataclass
+class PhoneOnLan:
+    """A host in one namespace and Chromium in another, one cable between them, and a live session."""
+
+    host: NamespacedHost
+    host_ns: Namespace
+    phone_ns: Namespace
+    page: Any
+
+    def network(self, up: bool) -> None:
+        """The phone's Wi-Fi drops (nothing passes either way) or comes back. Each side drops what arrives, as
+        ``netem loss 100%`` would (this machine's kernel has no netem); neither side's sends fail."""
+        for namespace in (self.phone_ns, self.host_ns):
+            if up:
+                namespace.sh(f"nft delete table inet {BLACKOUT_TABLE}")
+            else:
+                namespace.nft(BLACKOUT)
+
+
+@pytest.fixture
+def phone_on_lan(lab: Lab, xvfb: str, tmp_path: Path) -> Iterator[PhoneOnLan]:
+    from playwright.sync_api import sync_playwright
+
+    host_ns, phone_ns = lan(lab, host_addresses=[HOST_ADDRESS], phone_addresses=[PHONE_ADDRESS])
+    # the picture changes all the time, so frames flowing again is seen at once; input goes to the X server
+    # (the X witness's own focus changes would count as the local user taking over: no local priority here)
+    host = NamespacedHost(
+        host_ns, tmp_path, "--capture", "testpattern", "--local-priority", "0", env=host_env(tmp_path, display=xvfb)
+    )
+    try:
+        with sync_playwright() as playwright:
+            launcher = chromium_in(phone_ns, tmp_path)
+            browser = playwright.chromium.launch(executable_path=str(launcher), headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport={"width": SCREEN[0], "height": SCREEN[1]}).new_page()
+            try:
+                page.on("console", lambda m: print("PAGE", m.text) if m.text.startswith("TL") else None)
+                open_live_session(host, page)
+                yield PhoneOnLan(host, host_ns, phone_ns, page)
+            finally:
+                browser.close()
+    finally:
+        host.stop()
+
+
+def hold_a_key(rig: PhoneOnLan, witness: XWitness) -> None:
+    rig.page.click("#screen")  # the video takes the keyboard
+    witness.focus()
+    rig.page.keyboard.down("KeyA")
+    assert witness.next_event("key_press")["keysym"] == KEY_A
+
+
+def assert_not_held(display: str, *keysym_names: str) -> None:
+    x_state = XState(display)
+    try:
+        held = x_state.pressed_keycodes()
+        assert not [name for name in keysym_names if x_state.keycode(name) in held], "a key stayed held"
+    finally:
+        x_state.close()
+
+
+def test_a_three_second_blip_resumes_without_a_new_approval(
+    phone_on_lan: PhoneOnLan, witness: XWitness, xvfb: str
+) -> None:
+    rig, page = phone_on_lan, phone_on_lan.page
+    old_stream = page.evaluate(RECORD_STATES_AND_FRAMES)
+    hold_a_key(rig, witness)
+
+    rig.network(up=False)
+    # what the phone held is released at the start of the blip (1 s without a message), not when it ends
+    assert witness.next_event("key_release", timeout=BLIP)["keysym"] == KEY_A
+    time.sleep(BLIP - 1.0)  # the rest of the blip: nothing to wait for, the network is simply gone
+    rig.network(up=True)
+    back = page.evaluate("performance.now()")
+    print("BACK", back)
+
+    page.wait_for_function(FIRST_NEW_FRAME, arg=[back, old_stream], timeout=20_000)
+    recovery = page.evaluate(FIRST_NEW_FRAME, [back, old_stream]) - back
+    print(f"recovery after a {BLIP:g} s blip: {recovery:.0f} ms (network back -> a frame of the new stream)")
+    states = [entry["state"] for entry in page.evaluate("window.states")]
+    assert states == ["reconnecting", "live"], "the page showed Reconnecting, then the screen again"
+    rig.host.wait_for("Reconnecting to ")
+    rig.host.wait_for("Reconnected: ")
+    assert sum("Approve connection" in line for line in rig.host.lines) == 1, "no new approval was asked"
+
+    # input works again on the resumed connection; the key held before the blip stays released
+    page.keyboard.up("KeyA")
+    page.click("#screen")
+    witness.focus()
+    page.keyboard.press("KeyB")
+    while (event := witness.next_event("key_press"))["keysym"] != KEY_B:
+        assert event["keysym"] != KEY_A, "the key held before the blip came back"
+    assert_not_held(xvfb, "a", "b")
+
+
+def test_a_blip_longer_than_the_window_ends_the_session(phone_on_lan: PhoneOnLan, witness: XWitness, xvfb: str) -> None:
+    rig, page = phone_on_lan, phone_on_lan.page
+    hold_a_key(rig, witness)
+    rig.network(up=False)
+    dropped_at = time.monotonic()
+    assert witness.next_event("key_release", timeout=BLIP)["keysym"] == KEY_A
+    rig.host.wait_for("Reconnecting to ", timeout=10)
+    page.wait_for_selector("body[data-state=reconnecting]", timeout=10_000)
+    assert page.is_visible("#reconnecting"), "the page counts down the seconds left"
+    rig.host.wait_for(r"ended: connection lost\.", timeout=RESUME_WINDOW + 10)
+    assert time.monotonic() - dropped_at >= RESUME_WINDOW
+    # the phone comes back after the host gave up: it learns that the session ended (or gave up by itself)
+    rig.network(up=True)
+    fresh = rig.host.next_link()
+    page.wait_for_selector("body[data-state=ended], body[data-state=lost]", timeout=10_000)
+    status = page.text_content("#status") or ""
+    assert "session ended" in status and "Scan the QR code" in status, status
+    assert fresh.startswith("http://10.71.0.1:")
+    assert_not_held(xvfb, "a")

@@ -11,8 +11,14 @@
   const HEARTBEAT_MS = 250;
   // a resume attempt whose WebSocket has not opened by then is dropped for a new one (a connect sent while the
   // network was down would otherwise wait for TCP's retransmission, seconds later)
-  const RESUME_RETRY_MS = 1000;
+  const RESUME_RETRY_MS = 500;
   const RESUME_ATTEMPT_MS = 5000; // from the WebSocket's opening to a playing picture
+  // nothing received for this long while live (the host's frames, its acks of our heartbeats): the network dropped.
+  // Chromium's own 'disconnected' comes seconds later, and the WebSocket's close only once the network is back.
+  const SILENCE_MS = 1000;
+  const WATCH_MS = 250;
+  // once the network is back, how long the dropped connection has to answer a ping, showing it came back by itself
+  const RECOVERY_GRACE_MS = 300;
   const FINGERPRINT_RE = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
   const ACTIVE_STATES = new Set(['connecting', 'pending', 'live', 'reconnecting']);
   const NEEDS_CONTROL = new Set(['move', 'rmove', 'down', 'up', 'wheel', 'kd', 'ku', 'text']);
@@ -47,11 +53,14 @@
   const heldKeys = new Map(); // code (or key when code is empty) -> {key, code} sent with kd
   const warnedCodes = new Set();
   let heartbeat = 0;
+  let watch = 0;
   let lostTimer = 0;
   let certificate = null; // one DTLS identity for every connection of this page: the host binds the resume to it
   let resumeToken = '';
   let resumeWindowMs = 0;
-  let reconnect = null; // while reconnecting: {deadline, giveUp, timer, ws, pc, dc, sent}
+  let reconnect = null; // while reconnecting: {deadline, giveUp, timer, ws, pc, sent}
+  const pongs = new Map(); // ping id -> the function that settles its wait
+  let pings = 0;
   let awaitingPicture = false; // an answer was accepted: the first frame played makes the session live
   let sessionLink = null; // the pairing link the session was approved through; a resume names its session
 
@@ -161,6 +170,7 @@
   function teardown() {
     clearTimeout(lostTimer);
     clearInterval(heartbeat);
+    clearInterval(watch);
     stopReconnecting();
     if (session.state === 'live') session.releaseAll();
     heldButtons.clear();
@@ -331,9 +341,9 @@
       return;
     }
     session.releaseAll(); // reaches the host if the old connection comes back by itself
-    clearInterval(heartbeat);
     const deadline = performance.now() + resumeWindowMs;
-    reconnect = { deadline, timer: 0, ws: null, pc: null, dc: null, sent: false };
+    clearInterval(heartbeat);
+    reconnect = { deadline, timer: 0, ws: null, pc: null, sent: false };
     reconnect.giveUp = setTimeout(() => setState('lost', MESSAGES.resume_failed), resumeWindowMs);
     session.reconnectDeadline = deadline;
     setState('reconnecting');
@@ -359,28 +369,36 @@
       reconnect.ws.close();
     }
     if (reconnect.pc && reconnect.pc !== session.pc) reconnect.pc.close();
-    Object.assign(reconnect, { ws: null, pc: null, dc: null });
+    Object.assign(reconnect, { ws: null, pc: null });
   }
 
-  /** One try: a new WebSocket and, once it opens, a resume with a fresh offer from a new peer connection. */
+  /** One try: a new WebSocket and, made meanwhile, a fresh offer from a new peer connection; once the socket
+   * opens, the resume. */
   function attemptResume() {
     if (session.state !== 'reconnecting') return;
     dropAttempt();
     const ws = new WebSocket(signalingUrl());
-    reconnect.ws = ws;
+    const { pc, dc } = newPeer();
+    const offer = makeOffer(pc);
+    offer.catch(() => {}); // a dropped attempt's connection closes while it gathers
+    Object.assign(reconnect, { ws, pc });
     reconnect.timer = setTimeout(attemptResume, RESUME_RETRY_MS);
     ws.onopen = () => {
+      const openedAt = performance.now();
       clearTimeout(reconnect.timer);
       reconnect.timer = setTimeout(attemptResume, RESUME_ATTEMPT_MS);
-      sendResume(ws).catch((err) => console.warn('Proxim: resume attempt failed', err));
+      sendResume(ws, pc, dc, offer, openedAt).catch((err) => console.warn('Proxim: resume attempt failed', err));
     };
   }
 
-  async function sendResume(ws) {
-    const { pc, dc } = newPeer();
-    reconnect.pc = pc;
-    const offer = await makeOffer(pc);
+  async function sendResume(ws, pc, dc, offerMade, openedAt) {
+    const offer = await offerMade;
+    const cameBack = await oldConnectionCameBack(openedAt);
     if (ws !== reconnect?.ws || ws.readyState !== WebSocket.OPEN) return;
+    if (cameBack) {
+      goLive();
+      return;
+    }
     const old = { ws: session.ws, pc: session.pc };
     session.pc = pc;
     session.dc = dc;
@@ -403,12 +421,55 @@
     reconnect = null;
   }
 
+  /** Whether the connection that dropped came back by itself: its socket still open and the host answering a ping
+   * on its control channel within RECOVERY_GRACE_MS of ``backAt``, when the network was seen back. Then nothing
+   * needs resuming. (Packets alone prove nothing: they may be the host's goodbye to that connection.) */
+  function oldConnectionCameBack(backAt) {
+    const { ws, dc } = session;
+    if (ws?.readyState !== WebSocket.OPEN || dc?.readyState !== 'open') return Promise.resolve(false);
+    pings += 1;
+    const id = pings;
+    return new Promise((resolve) => {
+      const settle = (answered) => {
+        clearTimeout(timer);
+        pongs.delete(id);
+        resolve(answered);
+      };
+      const timer = setTimeout(() => settle(false), Math.max(0, backAt + RECOVERY_GRACE_MS - performance.now()));
+      pongs.set(id, settle);
+      dc.send(JSON.stringify({ t: 'ping', id }));
+    });
+  }
+
   function goLive() {
     awaitingPicture = false;
     stopReconnecting();
     setState('live');
     clearInterval(heartbeat);
     heartbeat = setInterval(() => session.send({ t: 'hb' }), HEARTBEAT_MS);
+    clearInterval(watch);
+    watch = setInterval(watchInbound, WATCH_MS);
+  }
+
+  // ---------------------------------------------------------------- noticing a drop
+
+  const inbound = { pc: null, bytes: -1, at: 0 }; // what the session's peer connection had received, and when
+
+  async function bytesReceived(pc) {
+    let total = 0;
+    (await pc.getStats()).forEach((stats) => {
+      if (stats.type === 'transport') total += stats.bytesReceived || 0;
+    });
+    return total;
+  }
+
+  async function watchInbound() {
+    const pc = session.pc;
+    if (!pc) return;
+    const bytes = await bytesReceived(pc);
+    const now = performance.now();
+    if (pc !== inbound.pc || bytes !== inbound.bytes) Object.assign(inbound, { pc, bytes, at: now });
+    else if (session.state === 'live' && pc === session.pc && now - inbound.at > SILENCE_MS) startReconnecting();
   }
 
   async function onSignalingMessage(message, link) {
@@ -495,6 +556,9 @@
       case 'resumed':
         session.paused = null;
         emit('paused', session);
+        break;
+      case 'pong':
+        pongs.get(message.id)?.(true);
         break;
       case 'clip':
         emit('clip', String(message.text ?? ''));
