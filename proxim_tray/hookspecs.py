@@ -125,7 +125,8 @@ def proxim_session_started(app: App, session: Session) -> Any:
 @hookspec
 def proxim_session_reconnecting(app: App, session: Session) -> Any:
     """A connected session's connection dropped (a network blip): everything it held is released and input is
-    refused while the host waits up to 30 s for its client to resume, without a new approval."""
+    refused while the host waits up to ``resume_window`` seconds (30) for its client to resume, without a new
+    approval."""
 
 
 @hookspec
@@ -136,7 +137,7 @@ def proxim_session_reconnected(app: App, session: Session) -> Any:
 @hookspec
 def proxim_session_ended(app: App, session: Session, reason: str) -> Any:
     """A session ended. ``reason`` is one of ``rejected``, ``timeout``, ``client_left``, ``connection_lost`` (its
-    client did not resume within 30 s of a drop), ``host_stopped``, ``host_shutdown``, ``error``."""
+    client did not resume in time after a drop), ``host_stopped``, ``host_shutdown``, ``error``."""
 
 
 # -- tray and web ------------------------------------------------------------------------------------------------

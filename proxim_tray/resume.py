@@ -9,9 +9,6 @@ from proxim_tray.errors import ProtocolError
 from proxim_tray.pairing import random_token
 from proxim_tray.peer import sdp_fingerprint
 
-# seconds from the start of a blip during which the session waits for its client to resume
-RESUME_WINDOW = 30.0
-
 
 @dataclass
 class ResumeTicket:

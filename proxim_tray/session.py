@@ -2,7 +2,8 @@
 
 waiting -> pending -> approved -> connecting -> connected -> ended -> a fresh waiting with a new link.
 A connected session whose connection drops goes reconnecting; its client may resume it (a new connection, no new
-approval) within RESUME_WINDOW seconds: reconnecting -> connecting -> connected, else it ends (``connection_lost``).
+approval) within ``resume_window`` seconds (30 by default): reconnecting -> connecting -> connected; else it ends
+(``connection_lost``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.pairing import Pairing, verification_code
 from proxim_tray.peer import HostPeer, sdp_fingerprint
 from proxim_tray.ratelimit import FailureLimiter
-from proxim_tray.resume import RESUME_WINDOW, ResumeTicket
+from proxim_tray.resume import ResumeTicket
 from proxim_tray.useragent import describe
 
 if TYPE_CHECKING:
@@ -250,10 +251,13 @@ class SessionManager:
             await self.end_session(session, reason)
             return False
         session.permissions = decision.permissions
-        session.resume = ResumeTicket(sdp_fingerprint(session.offer))
         self._transition(session, SessionState.APPROVED)
-        approved = {"type": "approved", "permissions": sorted(session.permissions), "resume": session.resume.token}
-        await session.link.send({**approved, "resume_window": RESUME_WINDOW})
+        approved: dict[str, Any] = {"type": "approved", "permissions": sorted(session.permissions)}
+        window = self.app.config.resume_window
+        if window > 0:
+            session.resume = ResumeTicket(sdp_fingerprint(session.offer))
+            approved.update(resume=session.resume.token, resume_window=window)
+        await session.link.send(approved)
         return True
 
     async def _connect(self, session: Session) -> None:
@@ -302,7 +306,9 @@ class SessionManager:
     # -- network blips -----------------------------------------------------------------------------------------------
 
     def _resumable(self, session: Session) -> bool:
-        """Connected, or reconnecting through a resume whose new connection is not up yet."""
+        """Connected, or reconnecting through a resume whose new connection is not up yet; and given a ticket."""
+        if session.resume is None:
+            return False
         return session.state is SessionState.CONNECTED or (
             session.state is SessionState.CONNECTING and session.reconnect_timer is not None
         )
@@ -315,9 +321,10 @@ class SessionManager:
             await self.end_session(session, "client_left")
             return
         if session.reconnect_timer is None:
-            logger.info("%s: waiting up to %g s for %s to resume", why, RESUME_WINDOW, session.device.describe())
+            window = self.app.config.resume_window
+            logger.info("%s: waiting up to %g s for %s to resume", why, window, session.device.describe())
             session.reconnect_timer = asyncio.get_running_loop().call_later(
-                RESUME_WINDOW, lambda: self._spawn(self._resume_window_over(session))
+                window, lambda: self._spawn(self._resume_window_over(session))
             )
         else:
             logger.info("%s while %s was resuming", why, session.device.describe())
@@ -341,7 +348,7 @@ class SessionManager:
 
     async def _resume_window_over(self, session: Session) -> None:
         if session.reconnect_timer is not None:
-            logger.info("%s did not come back within %g s", session.device.describe(), RESUME_WINDOW)
+            logger.info("%s did not come back in time", session.device.describe())
             await self.end_session(session, "connection_lost")
 
     async def _handle_resume(self, link: ClientLink, resume: protocol.Resume) -> None:

@@ -19,8 +19,8 @@ from aiortc import RTCCertificate, RTCConfiguration, RTCPeerConnection
 from proxim_tray import Session, hookimpl
 from proxim_tray.app import App
 from proxim_tray.client import ProximClient
+from proxim_tray.config import DEFAULT_RESUME_WINDOW
 from proxim_tray.peer import dtls_certificates, use_dtls_certificates
-from proxim_tray.resume import RESUME_WINDOW
 from proxim_tray.session import SessionState
 from tests.conftest import CHROMIUM_ARGS, SCREEN
 from tests.support.control_host import XState
@@ -134,7 +134,7 @@ async def test_a_client_comes_back_on_a_new_connection_without_a_new_approval(
     app, recorder, log = serving
     client, approved = await connected_client(app, recorder)
     try:
-        assert approved["resume_window"] == RESUME_WINDOW and len(approved["resume"]) == 22
+        assert approved["resume_window"] == DEFAULT_RESUME_WINDOW and len(approved["resume"]) == 22
         first_token = client.resume_token
         # the client's network moved: its old WebSocket is still open as far as the host knows
         await client.resume()
@@ -188,9 +188,13 @@ class PhoneOnLan:
     phone_ns: Namespace
     page: Any
 
-    def network(self, up: bool) -> None:
-        """The phone's Wi-Fi drops (nothing passes either way) or comes back. Each side drops what arrives, as
-        ``netem loss 100%`` would (this machine's kernel has no netem); neither side's sends fail."""
+    def network(self, up: bool, outage: str = "silence") -> None:
+        """The phone's Wi-Fi drops or comes back. ``silence``: each side drops what arrives, as ``netem loss 100%``
+        would (this machine's kernel has no netem), and neither side's sends fail; ``link_down``: the phone's
+        interface goes down, as when its radio loses the access point."""
+        if outage == "link_down":
+            self.phone_ns.sh(f"ip link set eth0 {'up' if up else 'down'}")
+            return
         for namespace in (self.phone_ns, self.host_ns):
             if up:
                 namespace.sh(f"nft delete table inet {BLACKOUT_TABLE}")
@@ -239,24 +243,25 @@ def assert_not_held(display: str, *keysym_names: str) -> None:
         x_state.close()
 
 
+@pytest.mark.parametrize("outage", ["silence", "link_down"])
 def test_a_three_second_blip_resumes_without_a_new_approval(
-    phone_on_lan: PhoneOnLan, witness: XWitness, xvfb: str
+    phone_on_lan: PhoneOnLan, witness: XWitness, xvfb: str, outage: str
 ) -> None:
     rig, page = phone_on_lan, phone_on_lan.page
     old_stream = page.evaluate(RECORD_STATES_AND_FRAMES)
     hold_a_key(rig, witness)
 
-    rig.network(up=False)
+    rig.network(up=False, outage=outage)
     # what the phone held is released at the start of the blip (1 s without a message), not when it ends
     assert witness.next_event("key_release", timeout=BLIP)["keysym"] == KEY_A
     time.sleep(BLIP - 1.0)  # the rest of the blip: nothing to wait for, the network is simply gone
-    rig.network(up=True)
+    rig.network(up=True, outage=outage)
     back = page.evaluate("performance.now()")
     print("BACK", back)
 
     page.wait_for_function(FIRST_NEW_FRAME, arg=[back, old_stream], timeout=20_000)
     recovery = page.evaluate(FIRST_NEW_FRAME, [back, old_stream]) - back
-    print(f"recovery after a {BLIP:g} s blip: {recovery:.0f} ms (network back -> a frame of the new stream)")
+    print(f"recovery after a {BLIP:g} s {outage} blip: {recovery:.0f} ms (network back -> a frame of the new stream)")
     states = [entry["state"] for entry in page.evaluate("window.states")]
     assert states == ["reconnecting", "live"], "the page showed Reconnecting, then the screen again"
     rig.host.wait_for("Reconnecting to ")
@@ -282,8 +287,8 @@ def test_a_blip_longer_than_the_window_ends_the_session(phone_on_lan: PhoneOnLan
     rig.host.wait_for("Reconnecting to ", timeout=10)
     page.wait_for_selector("body[data-state=reconnecting]", timeout=10_000)
     assert page.is_visible("#reconnecting"), "the page counts down the seconds left"
-    rig.host.wait_for(r"ended: connection lost\.", timeout=RESUME_WINDOW + 10)
-    assert time.monotonic() - dropped_at >= RESUME_WINDOW
+    rig.host.wait_for(r"ended: connection lost\.", timeout=DEFAULT_RESUME_WINDOW + 10)
+    assert time.monotonic() - dropped_at >= DEFAULT_RESUME_WINDOW
     # the phone comes back after the host gave up: it learns that the session ended (or gave up by itself)
     rig.network(up=True)
     fresh = rig.host.next_link()

@@ -8,7 +8,6 @@ from proxim_console.commands import run_command
 from proxim_console.prompt import ConsolePrompt
 from proxim_tray import ApprovalRequest, Session, hookimpl
 from proxim_tray.app import App
-from proxim_tray.resume import RESUME_WINDOW
 
 __version__ = "0.2.0"
 
@@ -56,7 +55,7 @@ def proxim_session_reconnecting(app: App, session: Session) -> None:
     if app.config.console:
         print(
             f"Reconnecting to {session.device.describe()}... (the connection dropped; "
-            f"waiting up to {RESUME_WINDOW:g} s for it to come back)",
+            f"waiting up to {app.config.resume_window:g} s for it to come back)",
             flush=True,
         )
 

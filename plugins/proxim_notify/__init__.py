@@ -10,7 +10,6 @@ from proxim_notify.notifier import Action, Notifier
 from proxim_tray import ApprovalRequest, Permission, Session, hookimpl
 from proxim_tray.app import App
 from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
-from proxim_tray.resume import RESUME_WINDOW
 
 __version__ = "0.1.0"
 
@@ -89,8 +88,8 @@ async def proxim_session_reconnecting(app: App, session: Session) -> None:
     if notifier is not None:
         await notifier.send(
             f"Reconnecting to {session.device.name}",
-            f"The connection dropped: input is paused while Proxim waits up to {RESUME_WINDOW:g} s for the device to "
-            "come back. Disconnect from the Proxim tray icon to end the session now.",
+            f"The connection dropped: input is paused while Proxim waits up to {app.config.resume_window:g} s for "
+            "the device to come back. Disconnect from the Proxim tray icon to end the session now.",
         )
 
 
