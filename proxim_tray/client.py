@@ -62,6 +62,8 @@ class ProximClient:
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
+        # the WebSockets (and their HTTP sessions) of connections left behind by `resume`
+        self._retired: list[tuple[aiohttp.ClientWebSocketResponse, aiohttp.ClientSession]] = []
 
     async def start(self) -> None:
         """Open the WebSocket and say hello with an offer; messages from the host arrive on ``messages``."""
@@ -70,11 +72,13 @@ class ProximClient:
 
     async def resume(self, token: str | None = None) -> None:
         """Come back to the session on a new WebSocket and peer connection with the same certificate, as after a
-        network drop or a move to another network: no new approval. The old WebSocket is closed only after the resume
-        went out (a close before it would tell the host the client left). ``token`` overrides the one the host gave."""
-        old_pc, old_ws, old_reader, old_http = self.pc, self._ws, self._reader, self._http
-        if old_reader is not None:
-            old_reader.cancel()
+        network drop or a move to another network: no new approval. The old WebSocket stays open until :meth:`close`
+        (closing it first could tell the host the client left). ``token`` overrides the one the host gave."""
+        old_pc = self.pc
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._ws is not None and self._http is not None:
+            self._retired.append((self._ws, self._http))
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         use_dtls_certificates(self.pc, dtls_certificates(old_pc))
         self.video = None
@@ -83,9 +87,6 @@ class ProximClient:
         resume = {"type": "resume", "v": 1, "session": self.link.session_id, "token": token or self.resume_token}
         await self._connect({**resume, "offer": await self._offer()})
         await old_pc.close()
-        if old_ws is not None and old_http is not None:
-            await old_ws.close()
-            await old_http.close()
 
     async def _offer(self) -> str:
         self.pc.addTransceiver("video", direction="recvonly")
@@ -147,6 +148,9 @@ class ProximClient:
         self.channel.send(json.dumps(message))
 
     async def close(self) -> None:
+        for ws, http in self._retired:
+            await ws.close()
+            await http.close()
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:

@@ -58,7 +58,7 @@
   let certificate = null; // one DTLS identity for every connection of this page: the host binds the resume to it
   let resumeToken = '';
   let resumeWindowMs = 0;
-  let reconnect = null; // while reconnecting: {deadline, giveUp, timer, ws, pc, sent}
+  let reconnect = null; // while reconnecting: {giveUp, timer, ws, pc, sent, oldWs}
   const pongs = new Map(); // ping id -> the function that settles its wait
   let pings = 0;
   let awaitingPicture = false; // an answer was accepted: the first frame played makes the session live
@@ -341,11 +341,10 @@
       return;
     }
     session.releaseAll(); // reaches the host if the old connection comes back by itself
-    const deadline = performance.now() + resumeWindowMs;
     clearInterval(heartbeat);
-    reconnect = { deadline, timer: 0, ws: null, pc: null, sent: false };
+    reconnect = { timer: 0, ws: null, pc: null, sent: false, oldWs: null };
     reconnect.giveUp = setTimeout(() => setState('lost', MESSAGES.resume_failed), resumeWindowMs);
-    session.reconnectDeadline = deadline;
+    session.reconnectDeadline = performance.now() + resumeWindowMs;
     setState('reconnecting');
     attemptResume();
   }
@@ -399,22 +398,31 @@
       goLive();
       return;
     }
+    if (!/^a=candidate:/m.test(offer)) {
+      retrySoon(); // gathered while the network was still down: this connection has nowhere to send from
+      return;
+    }
     const old = { ws: session.ws, pc: session.pc };
     session.pc = pc;
     session.dc = dc;
     listen(ws, sessionLink, retrySoon);
-    if (old.ws) {
-      old.ws.onclose = null;
-      old.ws.close();
-    }
+    if (old.ws) old.ws.onclose = null;
+    // closed once the host has answered: a close before that could reach it first and tell it this device left
+    reconnect.oldWs = old.ws;
     if (old.pc) old.pc.close();
     reconnect.sent = true;
     awaitingPicture = false;
     ws.send(JSON.stringify({ type: 'resume', v: 1, session: sessionLink.session, token: resumeToken, offer }));
   }
 
+  function retireOldSocket() {
+    reconnect?.oldWs?.close();
+    if (reconnect) reconnect.oldWs = null;
+  }
+
   function stopReconnecting() {
     if (!reconnect) return;
+    retireOldSocket();
     clearTimeout(reconnect.giveUp);
     if (reconnect.ws === session.ws) reconnect.ws = null; // the resumed connection is the session's now
     dropAttempt();
@@ -487,6 +495,7 @@
       case 'resumed':
         setPermissions(message.permissions);
         keepResumeTicket(message, link);
+        retireOldSocket();
         break;
       case 'answer':
         await acceptAnswer(message.sdp, link.fp);
