@@ -13,6 +13,10 @@
   // network was down would otherwise wait for TCP's retransmission, seconds later)
   const RESUME_RETRY_MS = 500;
   const RESUME_ATTEMPT_MS = 5000; // from the WebSocket's opening to a playing picture
+  // right after the network comes back the browser may not see it yet: a connection made then gathers nothing until
+  // its timeout, so a resume starts another one every RESUME_GATHER_STEP_MS, up to RESUME_GATHER_PEERS
+  const RESUME_GATHER_STEP_MS = 250;
+  const RESUME_GATHER_PEERS = 4;
   // nothing received for this long while live (the host's frames, its acks of our heartbeats): the network dropped.
   // Chromium's own 'disconnected' comes seconds later, and the WebSocket's close only once the network is back.
   const SILENCE_MS = 1000;
@@ -58,7 +62,7 @@
   let certificate = null; // one DTLS identity for every connection of this page: the host binds the resume to it
   let resumeToken = '';
   let resumeWindowMs = 0;
-  let reconnect = null; // while reconnecting: {giveUp, timer, ws, pc, sent, oldWs}
+  let reconnect = null; // while reconnecting: {giveUp, timer, ws, gathering, sent, oldWs}
   const pongs = new Map(); // ping id -> the function that settles its wait
   let pings = 0;
   let awaitingPicture = false; // an answer was accepted: the first frame played makes the session live
@@ -342,7 +346,7 @@
     }
     session.releaseAll(); // reaches the host if the old connection comes back by itself
     clearInterval(heartbeat);
-    reconnect = { timer: 0, ws: null, pc: null, sent: false, oldWs: null };
+    reconnect = { timer: 0, ws: null, gathering: null, sent: false, oldWs: null };
     reconnect.giveUp = setTimeout(() => setState('lost', MESSAGES.resume_failed), resumeWindowMs);
     session.reconnectDeadline = performance.now() + resumeWindowMs;
     setState('reconnecting');
@@ -367,8 +371,39 @@
       reconnect.ws.onopen = null;
       reconnect.ws.close();
     }
-    if (reconnect.pc && reconnect.pc !== session.pc) reconnect.pc.close();
-    Object.assign(reconnect, { ws: null, pc: null });
+    reconnect.gathering?.close(session.pc);
+    Object.assign(reconnect, { ws: null, gathering: null });
+  }
+
+  /** Peer connections for a resume, one more every RESUME_GATHER_STEP_MS: ``peer`` settles with the first whose
+   * offer has candidates ({pc, dc, offer}), or fails when none has; ``close(keep)`` closes all but ``keep``. */
+  function gatherForResume() {
+    const peers = [];
+    let timer = 0;
+    const peer = new Promise((resolve, reject) => {
+      let settled = 0;
+      const start = () => {
+        const started = newPeer();
+        peers.push(started);
+        if (peers.length === RESUME_GATHER_PEERS) clearInterval(timer);
+        makeOffer(started.pc).then((offer) => {
+          if (/^a=candidate:/m.test(offer)) resolve({ ...started, offer });
+        }).catch(() => {}).finally(() => {
+          settled += 1;
+          if (settled === RESUME_GATHER_PEERS) reject(new Error('no network to gather candidates on'));
+        });
+      };
+      start();
+      timer = setInterval(start, RESUME_GATHER_STEP_MS);
+    });
+    peer.then(() => clearInterval(timer), () => {});
+    return {
+      peer,
+      close(keep) {
+        clearInterval(timer);
+        peers.forEach((p) => p.pc !== keep && p.pc.close());
+      },
+    };
   }
 
   /** One try: a new WebSocket and, made meanwhile, a fresh offer from a new peer connection; once the socket
@@ -376,30 +411,32 @@
   function attemptResume() {
     if (session.state !== 'reconnecting') return;
     dropAttempt();
+    // offline (no network interface up), a new connection would gather nothing and wait for nothing: the 'online'
+    // event tries again
+    if (!navigator.onLine) return;
     const ws = new WebSocket(signalingUrl());
-    const { pc, dc } = newPeer();
-    const offer = makeOffer(pc);
-    offer.catch(() => {}); // a dropped attempt's connection closes while it gathers
-    Object.assign(reconnect, { ws, pc });
+    const gathering = gatherForResume(); // while the socket connects
+    gathering.peer.catch(() => {});
+    Object.assign(reconnect, { ws, gathering });
     reconnect.timer = setTimeout(attemptResume, RESUME_RETRY_MS);
     ws.onopen = () => {
       const openedAt = performance.now();
       clearTimeout(reconnect.timer);
       reconnect.timer = setTimeout(attemptResume, RESUME_ATTEMPT_MS);
-      sendResume(ws, pc, dc, offer, openedAt).catch((err) => console.warn('Proxim: resume attempt failed', err));
+      sendResume(ws, gathering, openedAt).catch((err) => {
+        console.warn('Proxim: resume attempt failed', err);
+        if (ws === reconnect?.ws) attemptResume();
+      });
     };
   }
 
-  async function sendResume(ws, pc, dc, offerMade, openedAt) {
-    const offer = await offerMade;
+  async function sendResume(ws, gathering, openedAt) {
+    const { pc, dc, offer } = await gathering.peer;
+    gathering.close(pc);
     const cameBack = await oldConnectionCameBack(openedAt);
     if (ws !== reconnect?.ws || ws.readyState !== WebSocket.OPEN) return;
     if (cameBack) {
       goLive();
-      return;
-    }
-    if (!/^a=candidate:/m.test(offer)) {
-      retrySoon(); // gathered while the network was still down: this connection has nowhere to send from
       return;
     }
     const old = { ws: session.ws, pc: session.pc };
@@ -458,6 +495,10 @@
     clearInterval(watch);
     watch = setInterval(watchInbound, WATCH_MS);
   }
+
+  window.addEventListener('online', () => {
+    if (session.state === 'reconnecting') attemptResume();
+  });
 
   // ---------------------------------------------------------------- noticing a drop
 
