@@ -375,10 +375,9 @@ class SessionManager:
         if wait > 0:
             raise ProtocolError("rate_limited", f"too many failed attempts; try again in {wait:.0f} s")
         session = self.live_session
-        resumable = (SessionState.CONNECTING, SessionState.CONNECTED, SessionState.RECONNECTING)
         if session is None or session.pairing_id != resume.session or session.resume is None:
             raise ProtocolError("session_ended", "this session has ended; scan the host's QR code to connect again")
-        if session.link is link or session.state not in resumable:
+        if session.link is link or not (session.state is SessionState.RECONNECTING or self._resumable(session)):
             raise ProtocolError("bad_message", "this session cannot be resumed from here")
         session.resume.check(resume.token, resume.offer)
         return session

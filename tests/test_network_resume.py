@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import proxim_audit
 import proxim_signaling
 import proxim_webclient
 import pytest
@@ -28,6 +29,7 @@ from tests.support.hostkit import Recorder, make_app
 from tests.support.netns import Lab, Namespace, NamespacedHost, chromium_in, host_env, lan
 from tests.support.processes import XWitness
 from tests.support.webclient import open_live_session
+from tests.test_signaling import audit_events
 
 HOST_ADDRESS, PHONE_ADDRESS = "10.71.0.1/24", "10.71.0.2/24"
 KEY_A, KEY_B = 0x61, 0x62  # keysyms
@@ -73,9 +75,10 @@ class BlipLog:
 
 
 @pytest.fixture
-async def serving() -> AsyncIterator[tuple[App, Recorder, BlipLog]]:
+async def serving(tmp_path: Path) -> AsyncIterator[tuple[App, Recorder, BlipLog]]:
     recorder, log = Recorder(), BlipLog()
-    app = make_app(recorder, extra_plugins=(proxim_signaling, proxim_webclient), approve_timeout=5.0)
+    app = make_app(recorder, extra_plugins=(proxim_signaling, proxim_webclient, proxim_audit), approve_timeout=5.0)
+    app.config.plugin_settings["audit_log"] = tmp_path / "audit.jsonl"
     app.plugins.register(log, "blip-log", "tests")
     task = asyncio.create_task(app.run())
     await asyncio.wait_for(recorder.new_link.wait(), 10)
@@ -147,6 +150,9 @@ async def test_a_client_comes_back_on_a_new_connection_without_a_new_approval(
         assert log.events == ["reconnecting", "reconnected"]
         assert app.sessions.state is SessionState.CONNECTED
         assert recorder.requests.empty() and len(recorder.started) == 1, "no new approval, no second start"
+        audit = await audit_events(app, count=3)
+        assert [event["event"] for event in audit] == ["pairing_attempt", "decision", "session_resumed"]
+        assert audit[2]["address"] == "127.0.0.1"
         # once the resumed connection is up, the token it replaced is refused
         replay = await resume_refusal(app, client.link.session_id, first_token, dtls_certificates(client.pc))
         assert replay["code"] == "bad_token"

@@ -22,8 +22,7 @@ from proxim_tray.app import App
 from proxim_tray.approval import Decision, PairingAttempt
 from proxim_tray.client import ProximClient
 from proxim_tray.session import SessionState
-from tests.support.control_host import until
-from tests.support.hostkit import Recorder, make_app
+from tests.support.hostkit import Recorder, audit_events, make_app
 from tests.support.processes import LineProcess, free_port, host_command
 
 SUPPORT = Path(__file__).parent / "support"
@@ -43,17 +42,6 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[App, Recorder]]:
     finally:
         app.request_stop()
         assert await asyncio.wait_for(task, 10) == 0
-
-
-async def audit_events(app: App, count: int, timeout: float = 5.0) -> list[dict[str, object]]:
-    """The audit log's records once it has ``count`` of them: the plugin writes after the client has its answer."""
-    path = app.config.plugin_settings["audit_log"]
-
-    def records() -> list[dict[str, object]] | None:
-        lines = path.read_text().splitlines() if path.exists() else []
-        return [json.loads(line) for line in lines] if len(lines) >= count else None
-
-    return await until(records, timeout, f"{count} audit records")
 
 
 def link_of(app: App) -> str:

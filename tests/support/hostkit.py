@@ -17,6 +17,7 @@ from proxim_tray import ApprovalRequest, CaptureSource, Pairing, ScreenGeometry,
 from proxim_tray.app import App
 from proxim_tray.config import HostConfig
 from proxim_tray.plugins import PluginHost
+from tests.support.control_host import until
 
 
 class SolidColourSource(CaptureSource):
@@ -141,3 +142,14 @@ def make_app(recorder: Recorder, *, extra_plugins: tuple[ModuleType, ...] = (), 
     plugins.register(recorder, "recorder", "tests")
     config = HostConfig(bind="127.0.0.1", port=0, advertise_addr="127.0.0.1", tray=False, capture="solid", **settings)
     return App(config, plugins)
+
+
+async def audit_events(app: App, count: int, timeout: float = 5.0) -> list[dict[str, object]]:
+    """The audit log's records once it has ``count`` of them: the plugin writes after the client has its answer."""
+    path = app.config.plugin_settings["audit_log"]
+
+    def records() -> list[dict[str, object]] | None:
+        lines = path.read_text().splitlines() if path.exists() else []
+        return [json.loads(line) for line in lines] if len(lines) >= count else None
+
+    return await until(records, timeout, f"{count} audit records")
