@@ -411,9 +411,11 @@
   function attemptResume() {
     if (session.state !== 'reconnecting') return;
     dropAttempt();
-    // offline (no network interface up), a new connection would gather nothing and wait for nothing: the 'online'
-    // event tries again
-    if (!navigator.onLine) return;
+    if (!navigator.onLine) {
+      // no network interface up: a connection made now would gather nothing; the 'online' event tries at once
+      reconnect.timer = setTimeout(attemptResume, RESUME_RETRY_MS);
+      return;
+    }
     const ws = new WebSocket(signalingUrl());
     const gathering = gatherForResume(); // while the socket connects
     gathering.peer.catch(() => {});
