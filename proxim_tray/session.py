@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import enum
 import json
 import logging
@@ -386,6 +387,7 @@ class SessionManager:
         """Answer a resume: the same session on a new connection that keeps the host's certificate."""
         assert session.resume is not None
         session.link = link
+        session.device = dataclasses.replace(session.device, address=link.address)  # it may have moved
         session.peer = HostPeer(self.app.config.stun_servers, same_identity_as=session.peer)
         answer = await self._negotiate(session, offer)
         resumed = {"type": "resumed", "permissions": sorted(session.permissions), "resume": session.resume.next_token()}

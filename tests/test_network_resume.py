@@ -4,6 +4,7 @@ phone in its own network namespace losing its link for a few seconds, and for lo
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from tests.support.processes import XWitness
 from tests.support.webclient import open_live_session
 from tests.test_signaling import audit_events
 
-HOST_ADDRESS, PHONE_ADDRESS = "10.71.0.1/24", "10.71.0.2/24"
+HOST_ADDRESS, PHONE_ADDRESS, PHONE_ROAMED = "10.71.0.1/24", "10.71.0.2/24", "10.71.0.3/24"
 KEY_A, KEY_B = 0x61, 0x62  # keysyms
 BLIP = 3.0  # seconds: a phone's Wi-Fi dropping for a moment
 BLACKOUT_TABLE = "proxim_test_blackout"
@@ -197,8 +198,11 @@ class PhoneOnLan:
     def network(self, up: bool, outage: str = "silence") -> None:
         """The phone's Wi-Fi drops or comes back. ``silence``: each side drops what arrives, as ``netem loss 100%``
         would (this machine's kernel has no netem), and neither side's sends fail; ``link_down``: the phone's
-        interface goes down, as when its radio loses the access point."""
-        if outage == "link_down":
+        interface goes down, as when its radio loses the access point; ``roam``: the same, and it comes back with
+        another address, as after moving to another access point."""
+        if outage in ("link_down", "roam"):
+            if up and outage == "roam":
+                self.phone_ns.sh("ip addr flush dev eth0", f"ip addr add {PHONE_ROAMED} dev eth0")
             self.phone_ns.sh(f"ip link set eth0 {'up' if up else 'down'}")
             return
         for namespace in (self.phone_ns, self.host_ns):
@@ -249,7 +253,7 @@ def assert_not_held(display: str, *keysym_names: str) -> None:
         x_state.close()
 
 
-@pytest.mark.parametrize("outage", ["silence", "link_down"])
+@pytest.mark.parametrize("outage", ["silence", "link_down", "roam"])
 def test_a_three_second_blip_resumes_without_a_new_approval(
     phone_on_lan: PhoneOnLan, witness: XWitness, xvfb: str, outage: str
 ) -> None:
@@ -271,7 +275,8 @@ def test_a_three_second_blip_resumes_without_a_new_approval(
     states = [entry["state"] for entry in page.evaluate("window.states")]
     assert states == ["reconnecting", "live"], "the page showed Reconnecting, then the screen again"
     rig.host.wait_for("Reconnecting to ")
-    rig.host.wait_for("Reconnected: ")
+    phone_address = (PHONE_ROAMED if outage == "roam" else PHONE_ADDRESS).split("/")[0]
+    rig.host.wait_for(rf"Reconnected: .*\({re.escape(phone_address)}\)")  # from its new address after roaming
     assert sum("Approve connection" in line for line in rig.host.lines) == 1, "no new approval was asked"
 
     # input works again on the resumed connection; the key held before the blip stays released
