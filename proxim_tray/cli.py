@@ -18,7 +18,7 @@ from typing import Any
 from proxim_tray import __version__, configfile, doctor, instance
 from proxim_tray import media_options as options
 from proxim_tray.app import App
-from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_PORT, HostConfig
+from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_MEDIA_PORT, DEFAULT_PORT, HostConfig
 from proxim_tray.errors import ProximError
 from proxim_tray.media_options import CODECS
 from proxim_tray.plugins import PluginHost, load_plugin_host
@@ -39,10 +39,21 @@ def _add_plugin_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-v: info, -vv: debug)")
 
 
+def _add_media_port_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--media-port",
+        type=options.media_port,
+        default=DEFAULT_MEDIA_PORT,
+        metavar="N",
+        help=f"UDP port for video and input, the one to open in a firewall; 0: random (default: {DEFAULT_MEDIA_PORT})",
+    )
+
+
 def _add_host_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-tray", action="store_true", help="run in the terminal without a tray icon")
     parser.add_argument("--bind", default="0.0.0.0", metavar="ADDR", help="address to listen on (default: all)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})")
+    _add_media_port_option(parser)
     parser.add_argument("--advertise-addr", metavar="ADDR", help="address put in the pairing link (default: LAN)")
     parser.add_argument("--qr-png", type=Path, metavar="PATH", help="also write the pairing QR code to PATH")
     parser.add_argument(
@@ -141,6 +152,7 @@ def _config_from(args: argparse.Namespace) -> HostConfig:
         max_size=args.max_size,
         region=args.region,
         local_priority=args.local_priority,
+        media_port=args.media_port,
         stun_servers=list(args.stun),
         disabled_plugins=list(args.disable_plugin),
         plugins_dir=args.plugins_dir,

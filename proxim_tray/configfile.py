@@ -13,7 +13,7 @@ from typing import Any
 import platformdirs
 
 from proxim_tray import media_options
-from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_PORT
+from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_MEDIA_PORT, DEFAULT_PORT
 from proxim_tray.errors import ProximError
 
 CONFIG_ENV = "PROXIM_CONFIG"
@@ -45,6 +45,13 @@ KEYS = [
     Key("tray", bool, True, "show a tray icon; false runs in the terminal", dest="no_tray", inverted=True),
     Key("bind", str, "0.0.0.0", "address to listen on"),
     Key("port", int, DEFAULT_PORT, "port to listen on; one host runs per user and port"),
+    Key(
+        "media_port",
+        int,
+        DEFAULT_MEDIA_PORT,
+        "UDP port for video and input, the one to open in a firewall; 0: a random port",
+        convert=media_options.media_port,
+    ),
     Key("advertise_addr", str, "", "address put in the pairing link; empty picks the LAN address", unset=""),
     Key("approve_timeout", float, DEFAULT_APPROVE_TIMEOUT, "seconds to approve a request before it is rejected"),
     Key("link_ttl", float, DEFAULT_LINK_TTL, "seconds before an unused pairing link is renewed"),

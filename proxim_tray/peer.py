@@ -15,12 +15,13 @@ from aiortc.stats import RTCOutboundRtpStreamStats, RTCRemoteInboundRtpStreamSta
 
 from proxim_tray.encoding import BitrateController, create_encoder
 from proxim_tray.errors import ConfigError, ProtocolError
+from proxim_tray.hidden_candidates import reveal, split_offer
+from proxim_tray.ice_port import bind_host_candidates
 from proxim_tray.media import ScreenVideoTrack
 
 logger = logging.getLogger(__name__)
 
 _FINGERPRINT = re.compile(r"^a=fingerprint:sha-256 ([0-9A-Fa-f:]{95})\s*$", re.MULTILINE)
-_MDNS_CANDIDATE = re.compile(r"^a=candidate:\S+ \d+ \S+ \d+ \S+\.local .*$\r?\n?", re.MULTILINE | re.IGNORECASE)
 _RTPMAP = re.compile(r"^a=rtpmap:\d+ ([^/\s]+)/90000", re.MULTILINE)
 _VIDEO_PAYLOADS = re.compile(r"^m=video \d+ \S+ (\d+)", re.MULTILINE)
 PREFERRED_CODECS = ("video/H264", "video/VP8")
@@ -56,11 +57,6 @@ def sdp_fingerprint(sdp: str) -> str:
     return match.group(1).upper()
 
 
-def drop_mdns_candidates(sdp: str) -> str:
-    """aioice blocks about a second resolving ``.local`` names; the peer-reflexive path connects without them."""
-    return _MDNS_CANDIDATE.sub("", sdp)
-
-
 def offered_video_codecs(sdp: str) -> set[str]:
     """The video codec names (lower case) an offer lists."""
     return {name.lower() for name in _RTPMAP.findall(sdp)}
@@ -76,7 +72,8 @@ def negotiated_video_codec(sdp: str) -> str:
 
 
 class HostPeer:
-    def __init__(self, stun_servers: list[str]) -> None:
+    def __init__(self, stun_servers: list[str], media_port: int = 0) -> None:
+        """``media_port``: the UDP port of the host candidates (0: a random one)."""
         ice_servers = [RTCIceServer(urls=url) for url in stun_servers]
         # an empty list matters: aiortc's default STUN server stalls gathering by 5 s on a closed network
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
@@ -84,6 +81,8 @@ class HostPeer:
         self.encoder: Encoder | None = None
         self.keyframe_requests = 0
         self._loss_watch: asyncio.Task[None] | None = None
+        self._reveal: asyncio.Task[None] | None = None
+        self.media_port = media_port
 
     @property
     def fingerprint(self) -> str:
@@ -94,16 +93,24 @@ class HostPeer:
                 return str(fingerprint.value).upper()
         raise RuntimeError("aiortc certificate has no sha-256 fingerprint")
 
-    async def answer(self, offer_sdp: str, track: ScreenVideoTrack, *, tuned_encoder: bool = True) -> str:
-        """Answer ``offer_sdp`` with ``track``; ``tuned_encoder=False`` keeps aiortc's stock encoders (benchmarks)."""
+    async def answer(
+        self, offer_sdp: str, track: ScreenVideoTrack, *, client_address: str = "", tuned_encoder: bool = True
+    ) -> str:
+        """Answer ``offer_sdp`` with ``track``; the client's ``.local`` candidates are resolved on the network
+        ``client_address`` is on, after the answer. ``tuned_encoder=False`` keeps aiortc's stock encoders (benchmarks).
+        """
         wanted = ("h264", "vp8") if track.settings.codec == "auto" else (track.settings.codec,)
         if not set(wanted) & offered_video_codecs(offer_sdp):
             names = " or ".join(name.upper() for name in wanted)
             raise ConfigError(f"the client cannot receive {names} video; use a current browser or --codec auto")
         transceiver = self.pc.addTransceiver(track, direction="sendonly")
         transceiver.setCodecPreferences(codec_preferences(track.settings.codec))
-        await self.pc.setRemoteDescription(RTCSessionDescription(drop_mdns_candidates(offer_sdp), "offer"))
+        offer, hidden = split_offer(offer_sdp)
+        await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        if self.media_port:
+            bind_host_candidates(self.pc, self.media_port)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
+        self._reveal = asyncio.get_running_loop().create_task(reveal(self.pc, hidden, client_address))
         answer = self.pc.localDescription.sdp
         track.codec = negotiated_video_codec(answer)
         logger.info("negotiated video codec %s", track.codec)
@@ -164,6 +171,7 @@ class HostPeer:
                     sent_before = stats.bytesSent
 
     async def close(self) -> None:
-        if self._loss_watch is not None:
-            self._loss_watch.cancel()
+        for task in (self._loss_watch, self._reveal):
+            if task is not None:
+                task.cancel()
         await self.pc.close()

@@ -108,7 +108,7 @@ class SessionManager:
         await self._retire_pairing()
         if self._peer is not None:  # an unused link's peer; a used one belongs to its session
             await self._peer.close()
-        self._peer = HostPeer(self.app.config.stun_servers)
+        self._peer = HostPeer(self.app.config.stun_servers, self.app.config.media_port)
         self.pairing = Pairing(self.app.base_url, self._peer.fingerprint, self.app.config.link_ttl)
         self._expiry = asyncio.get_running_loop().call_later(self.app.config.link_ttl, self._on_expiry, self.pairing)
         logger.info("state waiting: new pairing link %s", self.pairing.session_id)
@@ -249,7 +249,7 @@ class SessionManager:
         pc = session.peer.pc
         pc.on("datachannel", lambda channel: self._on_datachannel(session, channel))
         pc.on("connectionstatechange", lambda: self._on_connection_state(session))
-        answer = await session.peer.answer(session.offer, session.track)
+        answer = await session.peer.answer(session.offer, session.track, client_address=session.device.address)
         self._transition(session, SessionState.CONNECTING)
         await session.link.send({"type": "answer", "sdp": answer})
 
