@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.netns import Lab, NetworkError
 from tests.support.processes import LineProcess, XWitness, child_env, free_port, host_command
 from tests.support.xserver import start_xvfb
 
@@ -112,3 +113,14 @@ def page(chromium: object) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def lab() -> Iterator[Lab]:
+    """Network namespaces for one test, deleted afterwards (tests/support/netns.py)."""
+    try:
+        network = Lab()
+    except NetworkError as exc:
+        pytest.fail(str(exc))
+    with network:
+        yield network
