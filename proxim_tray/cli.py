@@ -122,6 +122,9 @@ def build_parser(plugins: PluginHost | None = None, defaults: dict[str, Any] | N
     listing.add_argument("--json", action="store_true", help="print JSON")
     checkup = sub.add_parser("doctor", help="check what works on this machine")
     _add_plugin_options(checkup)
+    checkup.add_argument("--port", type=int, default=DEFAULT_PORT, help="the signaling port to check")
+    _add_media_port_option(checkup)
+    checkup.set_defaults(**{key: value for key, value in (defaults or {}).items() if key in ("port", "media_port")})
     return parser
 
 
@@ -180,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "plugins":
         return print_plugins(plugins, as_json=args.json)
     if args.command == "doctor":
-        return doctor.run(plugins)
+        return doctor.run(plugins, HostConfig(port=args.port, media_port=args.media_port))
     config = _config_from(args)
     plugins.call_sync("proxim_configure", config=config, args=args)
     return run_host(config, plugins)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from proxim_tray import firewall
 from proxim_tray.backends import Backend
 from proxim_tray.config import HostConfig
 from proxim_tray.netaddr import lan_candidates
@@ -60,8 +61,7 @@ def _owner(plugins: PluginHost, factory: object) -> str | None:
     return None
 
 
-def run(plugins: PluginHost) -> int:
-    config = HostConfig()
+def run(plugins: PluginHost, config: HostConfig) -> int:
     from proxim_tray.app import App
 
     app = App(config, plugins)
@@ -106,6 +106,7 @@ def run(plugins: PluginHost) -> int:
         line("LAN address", True, f"{best.address} on {best.interface} (override with --advertise-addr)")
     else:
         line("LAN address", False, "none found: connect this machine to a network, or pass --advertise-addr")
+    line("firewall", *firewall.advice(config.port, config.media_port))
     for failure in plugins.failures:
         line("plugin", False, f"{failure.name} failed to load: {failure.error}")
     return 0 if problems == 0 else 1
