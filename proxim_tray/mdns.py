@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 MDNS_GROUP = "224.0.0.251"
 MDNS_PORT = 5353
-QUERY_INTERVAL = 0.5  # seconds between repeated queries (a multicast datagram can be lost)
+QUERY_INTERVAL = 1.0  # seconds between repeated queries (a datagram can be lost); RFC 6762 asks for at least 1 s
 RESOLVE_TIMEOUT = 3.0  # seconds; resolving runs beside the session and delays nothing
 _ADDRESS_TYPES = {dns.rdatatype.A: socket.AF_INET, dns.rdatatype.AAAA: socket.AF_INET6}
 _CACHE_FLUSH = 0x8000  # the top bit of an mDNS record's class

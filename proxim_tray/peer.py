@@ -29,6 +29,7 @@ LOSS_REPORT_INTERVAL = 1.0
 REPEATED_NACKS = 2  # a packet asked for this often was lost in retransmission too
 RETRANSMISSION_MEMORY = 4096  # sequence numbers remembered
 KEYFRAME_HOLDOFF = 0.5  # seconds: one keyframe answers all the packets of a lost frame
+FIREWALL_HINT_AFTER = 10.0  # seconds without a connection after the answer; Chromium gives up after about 15
 
 
 def codec_preferences(codec: str) -> list[RTCRtpCodecCapability]:
@@ -82,6 +83,7 @@ class HostPeer:
         self.keyframe_requests = 0
         self._loss_watch: asyncio.Task[None] | None = None
         self._reveal: asyncio.Task[None] | None = None
+        self._firewall_hint: asyncio.TimerHandle | None = None
         self.media_port = media_port
 
     @property
@@ -110,7 +112,9 @@ class HostPeer:
         if self.media_port:
             bind_host_candidates(self.pc, self.media_port)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
-        self._reveal = asyncio.get_running_loop().create_task(reveal(self.pc, hidden, client_address))
+        loop = asyncio.get_running_loop()
+        self._reveal = loop.create_task(reveal(self.pc, hidden, client_address))
+        self._firewall_hint = loop.call_later(FIREWALL_HINT_AFTER, self._hint_at_firewall)
         answer = self.pc.localDescription.sdp
         track.codec = negotiated_video_codec(answer)
         logger.info("negotiated video codec %s", track.codec)
@@ -170,7 +174,19 @@ class HostPeer:
                     bitrate.sending(int((stats.bytesSent - sent_before) * 8 / LOSS_REPORT_INTERVAL))
                     sent_before = stats.bytesSent
 
+    def _hint_at_firewall(self) -> None:
+        if self.pc.connectionState in ("new", "connecting"):
+            port = f"UDP port {self.media_port}" if self.media_port else "a fixed UDP port (set one with --media-port)"
+            logger.warning(
+                "no connection with the client %g s after answering it: if a firewall protects this host, it must let "
+                "in %s; `proxim doctor` prints the commands",
+                FIREWALL_HINT_AFTER,
+                port,
+            )
+
     async def close(self) -> None:
+        if self._firewall_hint is not None:
+            self._firewall_hint.cancel()
         for task in (self._loss_watch, self._reveal):
             if task is not None:
                 task.cancel()

@@ -16,7 +16,9 @@ import pytest
 
 from proxim_tray.config import DEFAULT_MEDIA_PORT, DEFAULT_PORT
 from proxim_tray.firewall import advice
+from proxim_tray.peer import FIREWALL_HINT_AFTER
 from tests.conftest import CHROMIUM_ARGS
+from tests.support.desktop import poll
 from tests.support.netns import Lab, Namespace, NamespacedHost, chromium_in, lan
 from tests.support.processes import ROOT
 
@@ -101,11 +103,18 @@ def test_a_phone_connects_through_a_firewall_that_lets_mdns_in(
     assert answered_media_ports(phone) == {DEFAULT_MEDIA_PORT}
 
 
-def test_where_mdns_is_dropped_the_doctors_commands_let_the_phone_in(
-    network: tuple[Namespace, Namespace], host: NamespacedHost, phone: Any
+def test_where_mdns_is_dropped_the_host_says_what_to_open_and_the_doctors_commands_let_the_phone_in(
+    network: tuple[Namespace, Namespace], host: NamespacedHost, phone: Any, tmp_path: Path
 ) -> None:
     host_namespace = network[0]
     host_namespace.nft(firewall())
+    phone.goto(host.next_link())
+    host.wait_for(r"Approve connection from .+\? \[y/N\]")
+    host.send("y")
+    log = tmp_path / f"host-{host_namespace.name}.log"
+    hint = f"let in UDP port {DEFAULT_MEDIA_PORT}; `proxim doctor` prints the commands"
+    poll(lambda: hint in log.read_text(), FIREWALL_HINT_AFTER + 10, "the host's hint at its firewall")
+    host.send("disconnect")
     doctor = subprocess.run(
         host_namespace.argv([sys.executable, "-m", "proxim_tray", "doctor"]),
         capture_output=True,
