@@ -77,7 +77,7 @@ def network_lines(config: HostConfig) -> tuple[bool, str, list[str]]:
             first = entry
             verdict = "tried first"
         else:
-            verdict = "an alternative (the console and the pairing window offer it too)"
+            verdict = "tried next: an alternative link when it answers"
         lines.append(f"{entry.describe()}: {verdict}")
     if first is None:
         return False, f"{NO_ADDRESS}: connect this computer to a network, or pass --advertise-addr", lines
@@ -127,7 +127,7 @@ def run(plugins: PluginHost, config: HostConfig) -> int:
     reachable, summary, addresses = network_lines(config)
     line("network address", reachable, summary)
     for text in addresses:
-        print(f"{'':<5} {'':<18} {text}")
+        print(f"{'':<4} {'':<18} {text}")
     for failure in plugins.failures:
         line("plugin", False, f"{failure.name} failed to load: {failure.error}")
     return 0 if problems == 0 else 1

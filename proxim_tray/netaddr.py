@@ -53,6 +53,9 @@ class Address:
         return str(self.ip)
 
     def describe(self) -> str:
+        """Where it is and, for a candidate, why it ranks where it does."""
+        if self.excluded is not None:
+            return f"{self.address} on {self.interface}"
         route = "holds the default route" if self.default_route else "no default route"
         return f"{self.address} on {self.interface}: {self.kind}, {route}"
 
