@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CHROMIUM_ARGS
+from tests.support.desktop import Desktop, desktop_fixture, poll, qr_code
 from tests.support.netns import Lab, Namespace, NamespacedHost, chromium_in, host_env, lan
 from tests.support.processes import ROOT
 
@@ -40,6 +42,9 @@ def shown_lines(host: NamespacedHost) -> list[str]:
     """Everything the console printed up to the end of the latest link's block (``--qr-png`` ends it)."""
     host.wait_for(r"^QR code also written to ")
     return host.lines
+
+
+desktop = desktop_fixture()
 
 
 @pytest.fixture
@@ -208,5 +213,33 @@ def test_an_ipv4_only_bind_never_advertises_ipv6(lab: Lab, tmp_path: Path) -> No
     try:
         assert host.next_link().startswith("http://192.0.2.2:47600/p/")
         assert not any(line.startswith("Phone cannot open it?") for line in shown_lines(host))
+    finally:
+        host.stop()
+
+
+def tray_title(desktop: Desktop) -> str:
+    """The tray icon's title: its tooltip, and what a screen reader says for it."""
+    found = subprocess.run(
+        ["xdotool", "search", "--name", "^Proxim: "], env=desktop.env, capture_output=True, text=True, check=False
+    )
+    names = [
+        subprocess.run(["xdotool", "getwindowname", window], env=desktop.env, capture_output=True, text=True).stdout
+        for window in found.stdout.split()
+    ]
+    return " | ".join(name.strip() for name in names)
+
+
+def test_the_tray_says_there_is_no_network_then_shows_the_link(lab: Lab, tmp_path: Path, desktop: Desktop) -> None:
+    host_ns, phone_ns = lab.namespace("host"), lab.namespace("phone")
+    lab.wire(host_ns, "eth0", phone_ns, "eth0")
+    qr_png = tmp_path / "pairing.png"
+    command = [sys.executable, "-m", "proxim_tray", "host", "-v", "--capture", "testpattern", "--qr-png", str(qr_png)]
+    host = NamespacedHost(host_ns, tmp_path, env=desktop.env, command=command)
+    try:
+        poll(lambda: tray_title(desktop) == "Proxim: no network a phone can reach", 15, "the tray to say why")
+        assert not qr_png.exists()
+        host_ns.sh("ip addr add 192.168.1.2/24 dev eth0")
+        assert poll(lambda: qr_code(qr_png), 15, "a pairing QR code").startswith("http://192.168.1.2:47600/p/")
+        poll(lambda: tray_title(desktop).startswith("Proxim: ready"), 10, "the tray to be ready")
     finally:
         host.stop()
