@@ -64,21 +64,22 @@ def _owner(plugins: PluginHost, factory: object) -> str | None:
 def network_lines(config: HostConfig) -> tuple[bool, str, list[str]]:
     """Whether a phone can get a link, the summary, and one line per address: which is tried first, and why the
     others are only alternatives or not used at all."""
-    if config.advertise_addr:
-        summary = f"the link uses {config.advertise_addr} (--advertise-addr); the host checks that it answers"
-        return True, summary, []
-    ranked = plan(Listening.planned(config.bind, config.port), inventory())
+    forced = config.advertise_addr
     lines = []
     first = None
-    for entry, why in ranked:
+    for entry, why in plan(Listening.planned(config.bind, config.port), inventory()):
         if why is not None:
             verdict = f"not used: {why}"
+        elif forced:
+            verdict = f"not used: --advertise-addr chooses {forced}"
         elif first is None:
             first = entry
             verdict = "tried first"
         else:
             verdict = "tried next: an alternative link when it answers"
         lines.append(f"{entry.describe()}: {verdict}")
+    if forced:
+        return True, f"the link uses {forced} (--advertise-addr); the host warns if it does not answer", lines
     if first is None:
         return False, f"{NO_ADDRESS}: connect this computer to a network, or pass --advertise-addr", lines
     summary = f"the link uses {first.address} on {first.interface} when it answers (the host checks before showing it)"
