@@ -34,6 +34,12 @@ def dropping_port_on(address: str) -> str:
 """
 
 
+def proxim_in(namespace: Namespace, workdir: Path, *args: str) -> str:
+    """What ``proxim ARGS`` prints inside ``namespace``, next to a host started there with the same ``workdir``."""
+    argv = namespace.argv([str(PROXIM), *args])
+    return subprocess.run(argv, env=host_env(workdir), capture_output=True, text=True, check=False).stdout
+
+
 def printed_a_link(host: NamespacedHost) -> bool:
     return any(re.match(r"^\s+http://", line) for line in host.lines)
 
@@ -153,11 +159,11 @@ def test_with_no_network_there_is_no_qr_code_until_one_comes_up(lab: Lab, tmp_pa
         said = host.wait_for(NO_LINK + "connect this computer to a network, or pass --advertise-addr")
         assert not printed_a_link(host)
         assert not qr_png.exists()
-        doctor = subprocess.run(
-            host_ns.argv([str(PROXIM), "doctor"]), env=host_env(tmp_path), capture_output=True, text=True, check=False
-        ).stdout
+        doctor = proxim_in(host_ns, tmp_path, "doctor")
         assert re.search(r"^FIX\s+network address\s+no network address a phone can reach", doctor, re.MULTILINE)
         assert re.search(r"127\.0\.0\.1 on lo: .*not used: loopback", doctor)
+        shown = proxim_in(host_ns, tmp_path, "show")
+        assert shown.startswith("error: no pairing link to show: no network address a phone can reach"), shown
 
         host_ns.sh("ip addr add 192.168.1.2/24 dev eth0")
         phone_ns.sh("ip addr add 192.168.1.3/24 dev eth0")
