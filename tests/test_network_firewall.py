@@ -17,9 +17,8 @@ import pytest
 from proxim_tray.config import DEFAULT_MEDIA_PORT, DEFAULT_PORT
 from proxim_tray.firewall import advice
 from proxim_tray.peer import FIREWALL_HINT_AFTER
-from tests.conftest import CHROMIUM_ARGS
 from tests.support.desktop import poll
-from tests.support.netns import Lab, Namespace, NamespacedHost, chromium_in, lan
+from tests.support.netns import Lab, Namespace, NamespacedHost, lan, phone_browser
 from tests.support.processes import ROOT
 
 HOST_ADDRESSES = ["192.168.47.2/24", "fd00:47::2/64"]
@@ -66,16 +65,8 @@ def host(network: tuple[Namespace, Namespace], tmp_path: Path) -> Iterator[Names
 
 @pytest.fixture
 def phone(network: tuple[Namespace, Namespace], tmp_path: Path) -> Iterator[Any]:
-    """A page of Chromium, with its default settings, in the phone's namespace."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        executable = chromium_in(network[1], tmp_path)
-        browser = playwright.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+    with phone_browser(network[1], tmp_path) as page:
+        yield page
 
 
 def connect(host: NamespacedHost, page: Any) -> float:
