@@ -16,7 +16,6 @@ import aiohttp
 import proxim_audit
 import proxim_signaling
 import pytest
-from aiortc import RTCConfiguration, RTCPeerConnection
 
 from proxim_tray import cli, configfile, protocol
 from proxim_tray.app import App
@@ -24,7 +23,7 @@ from proxim_tray.config import HostConfig
 from proxim_tray.configfile import ConfigFileError
 from proxim_tray.errors import ConfigError, ProtocolError
 from proxim_tray.iceservers import IceSettings
-from tests.support.hostkit import Recorder, make_app
+from tests.support.hostkit import Recorder, make_app, make_offer
 from tests.test_signaling import audit_events
 
 STUN = "stun:turn.example.org:3478"
@@ -56,15 +55,6 @@ def link_fields(app: App, secret: str | None = None) -> dict[str, str]:
     return {"session": app.sessions.pairing.session_id, "secret": secret or app.sessions.pairing.secret}
 
 
-async def offer() -> str:
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
-    sdp = str(pc.localDescription.sdp)
-    await pc.close()
-    return sdp
-
-
 async def ask(app: App, *messages: dict[str, Any]) -> list[dict[str, Any]]:
     """Sends ``messages`` on one new WebSocket; returns one reply to each."""
     replies = []
@@ -76,7 +66,7 @@ async def ask(app: App, *messages: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_the_link_holder_gets_the_servers_with_fresh_credentials_and_keeps_the_link(host: App) -> None:
-    hello = {"type": "hello", "v": 1, **link_fields(host), "device": {"name": "Phone"}, "offer": await offer()}
+    hello = {"type": "hello", "v": 1, **link_fields(host), "device": {"name": "Phone"}, "offer": await make_offer()}
     servers, pending = await ask(host, {"type": "ice", "v": 1, **link_fields(host)}, hello)
     assert servers["type"] == "ice_servers"
     stun, turn = servers["servers"]
@@ -103,7 +93,7 @@ async def test_a_wrong_link_learns_nothing_and_counts_as_a_failed_attempt(host: 
 async def test_a_client_that_sends_hello_first_still_pairs(tmp_path: Path) -> None:
     app, _, task = await running_host(tmp_path, turn_servers=[TURN], turn_user="phone", turn_password="p4ss")
     try:
-        hello = {"type": "hello", "v": 1, **link_fields(app), "device": {"name": "Old"}, "offer": await offer()}
+        hello = {"type": "hello", "v": 1, **link_fields(app), "device": {"name": "Old"}, "offer": await make_offer()}
         (pending,) = await ask(app, hello)
         assert pending["type"] == "pending"
     finally:

@@ -230,7 +230,7 @@ def selected_pair(page: Any) -> dict[str, Any]:
     pytest.fail(f"no frames decoded through a selected candidate pair: {pair}")
 
 
-def test_symmetric_nats_without_turn_say_there_is_no_network_path(deploy: Any) -> None:
+def test_symmetric_nats_without_turn_say_there_is_no_network_path(deploy: Any, artifacts: Path) -> None:
     deployment = deploy(SYMMETRIC, "--stun", STUN)
     opened = open_and_approve(deployment)
     phone = deployment.phone
@@ -238,6 +238,7 @@ def test_symmetric_nats_without_turn_say_there_is_no_network_path(deploy: Any) -
     waited = time.monotonic() - opened
     wait_for_text(phone, "#headline", "No network path")
     wait_for_text(phone, "#status", "TURN server")
+    phone.screenshot(path=str(artifacts / "phone-no-network-path.png"))
     ended = deployment.host.wait_for(r"ended: no network path between the device and this host .*TURN server")
     assert "--turn" in ended.string
     deployment.host.next_link()  # a fresh link follows

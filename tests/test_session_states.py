@@ -102,6 +102,37 @@ async def test_approval_leads_to_connecting_with_the_granted_permissions(
     assert app.sessions.state is SessionState.WAITING and not await app.sessions.stop_session()
 
 
+async def test_no_working_pair_of_addresses_ends_the_session_with_what_to_try(
+    host: tuple[App, Recorder], offer: str
+) -> None:
+    """The offer's peer is gone, so no check is ever answered: aiortc alone would wait for ever."""
+    app, recorder = host
+    _, link, request = await ask(app, recorder, offer)
+    request.approve(FULL_CONTROL, by="test")
+    await link.wait_for("answer")
+    await asyncio.sleep(14.5)
+    assert app.sessions.state is SessionState.CONNECTING
+    session, reason = await asyncio.wait_for(recorder.ended.get(), 1.0)
+    assert reason == "no_network_path" and link.closed
+    ended = link.sent[-1]
+    assert ended["type"] == "ended" and ended["reason"] == "no_network_path"
+    assert ended["message"] == session.end_message and "no network path" in ended["message"]
+    assert "TURN server (--turn" in ended["message"]
+    await recorder.next_link()
+
+
+async def test_a_client_whose_own_checks_failed_first_ends_it_the_same_way(
+    host: tuple[App, Recorder], offer: str
+) -> None:
+    app, recorder = host
+    _, link, request = await ask(app, recorder, offer)
+    request.approve(FULL_CONTROL, by="test")
+    await link.wait_for("answer")
+    await app.sessions.handle_message(link, '{"type": "bye", "reason": "no_network_path"}')
+    assert (await asyncio.wait_for(recorder.ended.get(), 1.0))[1] == "no_network_path"
+    assert link.sent[-1]["reason"] == "no_network_path"
+
+
 async def test_other_clients_are_busy_while_a_request_is_pending(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
     first, link, _ = await ask(app, recorder, offer)
