@@ -66,11 +66,17 @@ table ip nat {{
   }}
 }}
 """
+# the signaling port forwarded to the host, from the internet and from the LAN itself (NAT loopback), so the host can
+# open its own link too
 SIGNALING_FORWARD = f"""
 table ip forwarding {{
   chain prerouting {{
     type nat hook prerouting priority dstnat - 10; policy accept;
-    iifname "wan" tcp dport {PORT} dnat to 10.1.0.2
+    ip daddr {PUBLIC_A} tcp dport {PORT} dnat to 10.1.0.2
+  }}
+  chain postrouting {{
+    type nat hook postrouting priority srcnat - 10; policy accept;
+    ip saddr 10.1.0.0/24 ip daddr 10.1.0.2 tcp dport {PORT} masquerade
   }}
 }}
 """
