@@ -271,6 +271,8 @@ def test_stun_connects_directly_when_one_side_is_full_cone(deploy: Any) -> None:
     pair = selected_pair(deployment.phone)
     assert "relay" not in (pair["local"], pair["remote"]), pair
     assert re.fullmatch(r"srflx|prflx", pair["remote"]), pair
+    offer = deployment.phone.evaluate("window.proxim.pc.localDescription.sdp")
+    assert f"{PUBLIC_B} " in offer and "typ srflx" in offer, "the page asked the host's STUN server too"
     print(f"\ndirect through nat-a's full-cone mapping; pair {pair}")
 
 
