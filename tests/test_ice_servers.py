@@ -58,7 +58,9 @@ def link_fields(app: App, secret: str | None = None) -> dict[str, str]:
 async def ask(app: App, *messages: dict[str, Any]) -> list[dict[str, Any]]:
     """Sends ``messages`` on one new WebSocket; returns one reply to each."""
     replies = []
-    async with aiohttp.ClientSession() as http, http.ws_connect(app.base_url.replace("http", "ws") + "/ws") as ws:
+    assert app.sessions.pairing is not None
+    ws_url = app.sessions.pairing.base_url.replace("http", "ws") + "/ws"
+    async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
         for message in messages:
             await ws.send_str(json.dumps(message))
             replies.append(await ws.receive_json(timeout=5))
