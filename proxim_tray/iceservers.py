@@ -26,21 +26,21 @@ REST_USER = "proxim"
 CREDENTIAL_LIFETIME = 600.0
 
 
-def _url_type(schemes: tuple[str, ...]) -> Callable[[str], str]:
+def _url_type(schemes: tuple[str, ...], shape: str) -> Callable[[str], str]:
     def check(text: str) -> str:
         if not text.startswith(schemes) or not is_ice_url(text):
-            example = "stun:stun.example.org:3478" if schemes == ("stun:",) else "turn:turn.example.org:3478"
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a {' or '.join(s.rstrip(':') for s in schemes)} URL (like {example}, a host name or "
-                "IPv4 address, for TURN optionally ?transport=udp or ?transport=tcp)"
-            )
+            raise argparse.ArgumentTypeError(f"{text!r} is not {shape}")
         return text
 
     return check
 
 
-stun_url = _url_type(("stun:",))
-turn_url = _url_type(("turn:", "turns:"))
+stun_url = _url_type(("stun:",), "a STUN URL like stun:stun.example.org:3478 (a host name or an IPv4 address)")
+turn_url = _url_type(
+    ("turn:", "turns:"),
+    "a TURN URL like turn:turn.example.org:3478?transport=udp (a host name or an IPv4 address; transport udp or tcp, "
+    "and tcp only for turns:)",
+)
 
 
 def rest_credentials(secret: str, expires: int) -> tuple[str, str]:

@@ -137,7 +137,7 @@ def test_the_command_line_reads_the_secret_file_and_checks_urls(
     assert SECRET not in repr(config)
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["host", "--turn", "turn:[::1]:3478"])
-    assert "is not a turn or turns URL" in capsys.readouterr().err
+    assert "is not a TURN URL like turn:" in capsys.readouterr().err
     config_path = tmp_path / "config.toml"
     config_path.write_text(f'turn = ["{TURN}"]\n')
     assert cli.main(["--config", str(config_path), "host", "--no-tray"]) == 2
@@ -147,7 +147,7 @@ def test_the_command_line_reads_the_secret_file_and_checks_urls(
 def test_the_config_file_checks_each_url(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text('turn = ["http://turn.example.org"]\n')
-    with pytest.raises(ConfigFileError, match=r"turn: 'http://turn.example.org' is not a turn or turns URL"):
+    with pytest.raises(ConfigFileError, match=r"turn: 'http://turn.example.org' is not a TURN URL"):
         configfile.load(path)
     path.write_text(f'turn = ["{TURN}"]\nturn_secret_file = "~/turn-secret"\n')
     assert configfile.load(path) == {"turn": [TURN], "turn_secret_file": Path.home() / "turn-secret"}
