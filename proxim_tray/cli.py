@@ -15,11 +15,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from proxim_tray import __version__, configfile, doctor, instance
+from proxim_tray import __version__, configfile, doctor, iceservers, instance
 from proxim_tray import media_options as options
 from proxim_tray.app import App
 from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_MEDIA_PORT, DEFAULT_PORT, HostConfig
-from proxim_tray.errors import ProximError
+from proxim_tray.errors import ConfigError, ProximError
 from proxim_tray.media_options import CODECS
 from proxim_tray.plugins import PluginHost, load_plugin_host
 
@@ -103,7 +103,28 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="pause remote input for SECONDS after local mouse or keyboard use; 0 never pauses (default: 2)",
     )
-    parser.add_argument("--stun", action="append", default=[], metavar="URL", help="STUN server (default: none)")
+    parser.add_argument(
+        "--stun",
+        action="append",
+        type=iceservers.stun_url,
+        default=[],
+        metavar="URL",
+        help="STUN server, given to both ends (default: none)",
+    )
+    parser.add_argument(
+        "--turn",
+        action="append",
+        type=iceservers.turn_url,
+        default=[],
+        metavar="URL",
+        help="TURN server relaying when no direct path exists, turn:HOST[:PORT][?transport=udp|tcp] (default: none)",
+    )
+    parser.add_argument("--turn-user", metavar="NAME", help="TURN user name (static credentials)")
+    parser.add_argument("--turn-password", metavar="PASSWORD", help="TURN password (static credentials)")
+    parser.add_argument(
+        "--turn-secret", metavar="SECRET", help="secret shared with coturn (use-auth-secret): short-lived credentials"
+    )
+    parser.add_argument("--turn-secret-file", type=Path, metavar="PATH", help="read --turn-secret from PATH")
 
 
 def build_parser(plugins: PluginHost | None = None, defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
@@ -163,10 +184,22 @@ def _config_from(args: argparse.Namespace) -> HostConfig:
         local_priority=args.local_priority,
         media_port=args.media_port,
         stun_servers=list(args.stun),
+        turn_servers=list(args.turn),
+        turn_user=args.turn_user,
+        turn_password=args.turn_password,
+        turn_secret=_turn_secret(args),
         disabled_plugins=list(args.disable_plugin),
         plugins_dir=args.plugins_dir,
         config_file=args.config,
     )
+
+
+def _turn_secret(args: argparse.Namespace) -> str | None:
+    if args.turn_secret_file is None:
+        return str(args.turn_secret) if args.turn_secret else None
+    if args.turn_secret:
+        raise ConfigError("give the TURN secret either in --turn-secret or in --turn-secret-file, not both")
+    return iceservers.read_secret_file(args.turn_secret_file)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -188,9 +221,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _tell_running_host(args.port, args.command)
     if args.command == "plugins":
         return print_plugins(plugins, as_json=args.json)
+    try:
+        config = _config_from(args)
+        iceservers.IceSettings.from_config(config)
+    except ProximError as exc:
+        print(f"proxim: {exc}", file=sys.stderr)
+        return 2
     if args.command == "doctor":
-        return doctor.run(plugins, _config_from(args))
-    config = _config_from(args)
+        return doctor.run(plugins, config)
     plugins.call_sync("proxim_configure", config=config, args=args)
     return run_host(config, plugins)
 

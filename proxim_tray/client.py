@@ -11,12 +11,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
-from proxim_tray.errors import ProximError
+from proxim_tray import protocol
+from proxim_tray.errors import ProtocolError, ProximError
 from proxim_tray.pairing import fingerprint_to_b64url
-from proxim_tray.peer import sdp_fingerprint
+from proxim_tray.peer import rtc_configuration, sdp_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,9 @@ class ProximClient:
 
     def __post_init__(self) -> None:
         self.link = PairingLink.parse(self.url)
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        # made once the host has said which STUN and TURN servers to use
+        self.pc: RTCPeerConnection | None = None
+        self.channel: RTCDataChannel | None = None
         self.video: MediaStreamTrack | None = None
         self._video_arrived = asyncio.Event()
         self._channel_open = asyncio.Event()
@@ -62,45 +65,59 @@ class ProximClient:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        """Open the WebSocket and say hello with an offer; messages from the host arrive on ``messages``."""
+    async def start(self, timeout: float = 10.0) -> None:
+        """Open the WebSocket, learn the host's STUN and TURN servers, then say hello with an offer. Messages from the
+        host arrive on ``messages``, a refusal of the link too (then no hello is sent)."""
+        self._http = aiohttp.ClientSession()
+        self._ws = await self._http.ws_connect(self.link.websocket_url, headers=self.headers)
+        loop = asyncio.get_running_loop()
+        # the servers of the host's `ice_servers` answer; None when the host refused the link instead
+        ice_servers: asyncio.Future[list[protocol.IceServer] | None] = loop.create_future()
+        self._reader = loop.create_task(self._read(ice_servers))
+        link = {"session": self.link.session_id, "secret": self.link.secret}
+        await self.send({"type": "ice", "v": protocol.VERSION, **link})
+        servers = await asyncio.wait_for(ice_servers, timeout)
+        if servers is None:
+            return
+        self.pc = RTCPeerConnection(rtc_configuration(servers))
         self.pc.addTransceiver("video", direction="recvonly")
         self.channel = self.pc.createDataChannel("control")
         self.channel.on("open", self._channel_open.set)
         self.channel.on("message", lambda raw: self.control_messages.put_nowait(json.loads(raw)))
         self.pc.on("track", self._on_track)
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        self._http = aiohttp.ClientSession()
-        self._ws = await self._http.ws_connect(self.link.websocket_url, headers=self.headers)
-        self._reader = asyncio.get_running_loop().create_task(self._read())
-        await self.send(
-            {
-                "type": "hello",
-                "v": 1,
-                "session": self.link.session_id,
-                "secret": self.link.secret,
-                "device": {"name": self.device_name},
-                "offer": self.pc.localDescription.sdp,
-            }
-        )
+        device = {"name": self.device_name}
+        offer = self.pc.localDescription.sdp
+        await self.send({"type": "hello", "v": protocol.VERSION, **link, "device": device, "offer": offer})
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "video":
             self.video = track
             self._video_arrived.set()
 
-    async def _read(self) -> None:
+    async def _read(self, ice_servers: asyncio.Future[list[protocol.IceServer] | None]) -> None:
         assert self._ws is not None
         async for message in self._ws:
             if message.type != aiohttp.WSMsgType.TEXT:
                 break
             data = json.loads(message.data)
+            if data.get("type") == "ice_servers" and not ice_servers.done():
+                try:
+                    ice_servers.set_result(protocol.parse_ice_servers(data))
+                except ProtocolError as exc:
+                    ice_servers.set_exception(ProximError(f"the host's ICE servers cannot be used: {exc}"))
+                continue
             if data.get("type") == "answer":
                 await self._accept_answer(data["sdp"])
             self.messages.put_nowait(data)
+            if data.get("type") == "error" and not ice_servers.done():
+                ice_servers.set_result(None)  # the host refused the link
+        if not ice_servers.done():
+            ice_servers.set_result(None)
         self.messages.put_nowait({"type": "closed", "code": self._ws.close_code})
 
     async def _accept_answer(self, sdp: str) -> None:
+        assert self.pc is not None
         if fingerprint_to_b64url(sdp_fingerprint(sdp)) != self.link.fingerprint:
             raise ProximError("the host's certificate does not match the pairing link; not connecting")
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
@@ -124,6 +141,7 @@ class ProximClient:
         await asyncio.wait_for(self._video_arrived.wait(), timeout)
 
     def control(self, message: dict[str, Any]) -> None:
+        assert self.channel is not None
         self.channel.send(json.dumps(message))
 
     async def close(self) -> None:
@@ -133,4 +151,5 @@ class ProximClient:
             await asyncio.gather(self._reader, return_exceptions=True)
         if self._http is not None:
             await self._http.close()
-        await self.pc.close()
+        if self.pc is not None:
+            await self.pc.close()

@@ -37,6 +37,11 @@ class HostConfig:
     # the UDP port of the host's ICE candidates (0: a random port per session)
     media_port: int = DEFAULT_MEDIA_PORT
     stun_servers: list[str] = field(default_factory=list)
+    turn_servers: list[str] = field(default_factory=list)
+    # static TURN credentials, or the secret shared with coturn (use-auth-secret) that mints short-lived ones
+    turn_user: str | None = None
+    turn_password: str | None = field(default=None, repr=False)
+    turn_secret: str | None = field(default=None, repr=False)
     disabled_plugins: list[str] = field(default_factory=list)
     plugins_dir: Path | None = None
     # the configuration file in use (None: the default location)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Sequence
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs.base import Encoder
@@ -18,6 +19,7 @@ from proxim_tray.errors import ConfigError, ProtocolError
 from proxim_tray.hidden_candidates import reveal, split_offer
 from proxim_tray.ice_port import bind_host_candidates
 from proxim_tray.media import ScreenVideoTrack
+from proxim_tray.protocol import IceServer
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +74,18 @@ def negotiated_video_codec(sdp: str) -> str:
     return rtpmap.group(1).lower() if rtpmap else ""
 
 
+def rtc_configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
+    """aiortc's configuration for ``servers``; it uses the first STUN and the first TURN URL only."""
+    # an empty list matters: aiortc's default STUN server stalls gathering by 5 s on a closed network
+    return RTCConfiguration(
+        iceServers=[RTCIceServer(list(s.urls), username=s.username, credential=s.credential) for s in servers]
+    )
+
+
 class HostPeer:
-    def __init__(self, stun_servers: list[str], media_port: int = 0) -> None:
+    def __init__(self, servers: Sequence[IceServer], media_port: int = 0) -> None:
         """``media_port``: the UDP port of the host candidates (0: a random one)."""
-        ice_servers = [RTCIceServer(urls=url) for url in stun_servers]
-        # an empty list matters: aiortc's default STUN server stalls gathering by 5 s on a closed network
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
+        self.pc = RTCPeerConnection(rtc_configuration(servers))
         self.bitrate: BitrateController | None = None
         self.encoder: Encoder | None = None
         self.keyframe_requests = 0
