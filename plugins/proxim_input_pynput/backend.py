@@ -34,8 +34,8 @@ class PynputInputBackend(InputBackend):
         self._display: Any = None
         self._keymap: Keymap | None = None
         self._injected = InjectedEvents()
-        self._shift_down: set[int] = set()  # Shift keycodes the client holds down
-        self._tapped: set[str] = set()  # keys typed whole at key-down, whose key-up is a no-op
+        self._pressed: dict[str, int] = {}  # the keycode each held key (by its code) pressed
+        self._shift_down: set[int] = set()  # Shift keycodes among them
         self._lock = threading.Lock()
 
     def unavailable_reason(self) -> str | None:
@@ -125,31 +125,36 @@ class PynputInputBackend(InputBackend):
     # -- keyboard ----------------------------------------------------------------------------------------------------
 
     def key(self, key: str, code: str, down: bool) -> None:
+        """Press or release a key. A key-up releases the keycode its key-down pressed, whatever the modifiers (and so
+        the key the client reports) are now: Shift let go before the letter must not leave the letter held."""
         if key in IGNORED_KEYS:
             return
         self._open()
-        keymap = self._require_keymap()
         held_as = code or key
+        if not down:
+            keycode = self._pressed.pop(held_as, None)
+            if keycode is not None:
+                self._shift_down.discard(keycode)
+                self._fake_key(keycode, False)
+                self._display.flush()
+            return
+        if held_as in self._pressed:
+            return  # already held: X repeats a held key by itself
+        keymap = self._require_keymap()
         keysym = self._keysym(key, code)
         if not keysym:
             logger.info("no X keysym for key %r (code %r); ignored", key, code)
             return
-        keycode, level = keymap.keycode(keysym)
-        if keysym in keymap.shift_keysyms:
-            self._shift_down.discard(keycode)
-            if down:
-                self._shift_down.add(keycode)
+        keycode, level = keymap.keycode(keysym, in_use=self._pressed.values())
         if len(key) == 1 and (level == SHIFT_LEVEL) != bool(self._shift_down):
             # A phone keyboard sends "A" without any Shift event: the character the client meant wins, so it is typed
             # whole now with the Shift state it needs, and its key-up has nothing left to release.
-            if down:
-                self._tap(keycode, level)
-                self._tapped.add(held_as)
+            self._tap(keycode, level)
             return
-        if not down and held_as in self._tapped:
-            self._tapped.discard(held_as)
-            return
-        self._fake_key(keycode, down)
+        if keysym in keymap.shift_keysyms:
+            self._shift_down.add(keycode)
+        self._pressed[held_as] = keycode
+        self._fake_key(keycode, True)
         self._display.flush()
 
     def type_text(self, text: str) -> None:
@@ -157,7 +162,7 @@ class PynputInputBackend(InputBackend):
         keymap = self._require_keymap()
         for char in text:
             keysym = keymap.keysym("Return") if char == "\n" else char_keysym(char)
-            self._tap(*keymap.keycode(keysym))
+            self._tap(*keymap.keycode(keysym, in_use=self._pressed.values()))
         self._display.flush()
 
     def _require_keymap(self) -> Keymap:
@@ -198,6 +203,7 @@ class PynputInputBackend(InputBackend):
     def _fake_key(self, keycode: int, down: bool) -> None:
         from Xlib import X
 
+        self._injected.key_held(keycode, down)
         self._fake(X.KeyPress if down else X.KeyRelease, keycode)
 
     # -- local input -------------------------------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""Input safety on a real X server: what a key-down pressed is what its key-up releases, held keys do not pass for
+local input, and revoking control stops input at once. A real aiortc client drives an in-process host; a separate X
+client (the witness) reports what X delivers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from proxim_tray.approval import FULL_CONTROL
+from tests.support.control_host import Connected, XState, connected_host, until
+from tests.support.processes import XWitness
+
+HEARTBEAT_EVERY = 0.25
+
+
+@pytest.fixture
+def host_display(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DISPLAY", xvfb)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    return xvfb
+
+
+@pytest.fixture
+def x_state(host_display: str) -> Iterator[XState]:
+    state = XState(host_display)
+    yield state
+    state.close()
+
+
+def key_events(events: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    return [(event["event"], event["keycode"]) for event in events if event["event"].startswith("key_")]
+
+
+async def test_key_up_releases_what_key_down_pressed(host_display: str, witness: XWitness, x_state: XState) -> None:
+    """Letting go of Shift before the letter (and pressing it after) changes what the browser reports on key-up."""
+    async with connected_host(FULL_CONTROL) as host:
+        await asyncio.to_thread(witness.focus)
+        a = x_state.keycode("a")
+        shift = x_state.keycode("Shift_L")
+        sequences: list[list[tuple[str, str, str, list[str]]]] = [
+            [  # Shift down, A down, Shift up, A up
+                ("kd", "Shift", "ShiftLeft", ["Shift"]),
+                ("kd", "A", "KeyA", ["Shift"]),
+                ("ku", "Shift", "ShiftLeft", []),
+                ("ku", "a", "KeyA", []),
+            ],
+            [  # a down, Shift down, a up, Shift up
+                ("kd", "a", "KeyA", []),
+                ("kd", "Shift", "ShiftLeft", ["Shift"]),
+                ("ku", "A", "KeyA", ["Shift"]),
+                ("ku", "Shift", "ShiftLeft", []),
+            ],
+        ]
+        for sequence in sequences:
+            for t, key, code, mods in sequence:
+                host.send(t, key=key, code=code, mods=mods)
+            await until(lambda: not x_state.pressed_keycodes(), 2, "every key released on the X server")
+        # a button pressed and released while the modifiers change in between
+        host.send("kd", key="Shift", code="ShiftLeft", mods=["Shift"])
+        host.send("down", b="left", x=0.5, y=0.5)
+        host.send("ku", key="Shift", code="ShiftLeft", mods=[])
+        host.send("up", b="left")
+        await until(lambda: not x_state.button_mask() & 0x100, 2, "the left button released")
+        assert not x_state.pressed_keycodes()
+
+        events = key_events(await asyncio.to_thread(witness.events_during, 1.2))
+        presses_of_a = [event for event in events if event == ("key_press", a)]
+        assert len(presses_of_a) == 2, f"'a' pressed {len(presses_of_a)} times (autorepeat?): {events}"
+        assert events.count(("key_release", a)) == 2, events
+        assert events.count(("key_press", shift)) == 3, events
+        assert not x_state.pressed_keycodes()
+
+
+async def test_a_key_held_remotely_is_not_local_input(host_display: str, witness: XWitness, x_state: XState) -> None:
+    """X autorepeats a held key; its repeats are Proxim's own, so holding Backspace does not pause the session."""
+    async with connected_host(FULL_CONTROL, local_priority=2.0) as host:
+        control = host.session.control
+        assert control is not None
+        await until(control.watches_local_input, 5, "the host watching local input")
+        await asyncio.to_thread(witness.focus)
+        backspace = x_state.keycode("BackSpace")
+        host.send("kd", key="Backspace", code="Backspace", mods=[])
+        watching = asyncio.create_task(asyncio.to_thread(witness.events_during, 3.0))
+        while not watching.done():
+            host.send("hb")
+            await asyncio.sleep(HEARTBEAT_EVERY)
+        host.send("bogus")  # its reply marks the point by which a wrong "paused" would have come
+        told = await told_until(host, "error")
+        assert "paused" not in told, f"holding a key remotely paused the session: {told}"
+        repeats = key_events(watching.result()).count(("key_press", backspace))
+        assert repeats > 10, f"X autorepeated the held key only {repeats} times in 3 s"
+        assert backspace in x_state.pressed_keycodes()
+        host.send("ku", key="Backspace", code="Backspace", mods=[])
+        await until(lambda: backspace not in x_state.pressed_keycodes(), 2, "Backspace released")
+
+
+async def told_until(host: Connected, last: str) -> list[str]:
+    """The types of the control messages the client receives, up to and including the first ``last``."""
+    told: list[str] = []
+    while not told or told[-1] != last:
+        told.append((await asyncio.wait_for(host.client.control_messages.get(), 5))["t"])
+    return told
