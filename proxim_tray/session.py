@@ -301,9 +301,7 @@ class SessionManager:
         session.permissions = frozenset(permissions) | {Permission.VIEW}
         logger.info("permissions of %s now %s", session.device.describe(), sorted(session.permissions))
         if session.control is not None:
-            session.control.permissions = session.permissions
-            if Permission.CONTROL not in session.permissions:
-                session.control.release_all()
+            session.control.set_permissions(session.permissions)
         self._tell_client(session, {"t": "perm", "permissions": sorted(session.permissions)})
         self.app.state_changed()
         return True
@@ -317,9 +315,7 @@ class SessionManager:
         if session.track is not None:
             session.track.paused = paused
         if session.control is not None:
-            session.control.paused = paused
-            if paused:
-                session.control.release_all()
+            session.control.set_paused(paused)
         self._tell_client(session, {"t": "paused" if paused else "resumed", "reason": "host"})
         logger.info("sharing %s", "paused" if paused else "resumed")
         self.app.state_changed()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.control_host import XState
 from tests.support.netns import Lab, NetworkError
 from tests.support.processes import LineProcess, XWitness, child_env, free_port, host_command
 from tests.support.xserver import start_xvfb
@@ -42,6 +43,22 @@ def xvfb() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+@pytest.fixture
+def host_display(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An in-process host injects into and captures the test X server."""
+    monkeypatch.setenv("DISPLAY", xvfb)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    return xvfb
+
+
+@pytest.fixture
+def x_state(host_display: str) -> Iterator[XState]:
+    """What the X server says is pressed and where the pointer is."""
+    state = XState(host_display)
+    yield state
+    state.close()
 
 
 @pytest.fixture

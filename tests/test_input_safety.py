@@ -5,30 +5,18 @@ client (the witness) reports what X delivers."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from proxim_tray.approval import FULL_CONTROL
+from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+from proxim_tray.protocol import MAX_TEXT
 from tests.support.control_host import Connected, XState, connected_host, until
 from tests.support.processes import XWitness
 
 HEARTBEAT_EVERY = 0.25
-
-
-@pytest.fixture
-def host_display(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DISPLAY", xvfb)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    return xvfb
-
-
-@pytest.fixture
-def x_state(host_display: str) -> Iterator[XState]:
-    state = XState(host_display)
-    yield state
-    state.close()
 
 
 def key_events(events: list[dict[str, Any]]) -> list[tuple[str, int]]:
@@ -104,3 +92,49 @@ async def told_until(host: Connected, last: str) -> list[str]:
     while not told or told[-1] != last:
         told.append((await asyncio.wait_for(host.client.control_messages.get(), 5))["t"])
     return told
+
+
+BURST = 200  # text messages of MAX_TEXT characters: legal, and far more than a person types
+BURST_TEXT = ("pack my box with five dozen liquor jugs " * 25)[:MAX_TEXT]
+STOPS_WITHIN = 0.2
+
+
+async def revoke_view_only(host: Connected, x_state: XState) -> None:
+    host.app.sessions.set_permissions(VIEW_ONLY)
+
+
+async def revoke_pause(host: Connected, x_state: XState) -> None:
+    host.app.sessions.set_paused(True)
+
+
+async def revoke_local_input(host: Connected, x_state: XState) -> None:
+    x_state.move_pointer(5, 5)
+
+
+async def revoke_disconnect(host: Connected, x_state: XState) -> None:
+    await host.app.sessions.stop_session()
+
+
+@pytest.mark.parametrize(
+    "revoke", [revoke_view_only, revoke_pause, revoke_local_input, revoke_disconnect], ids=lambda f: f.__name__
+)
+async def test_revoking_control_stops_queued_typing(
+    host_display: str, witness: XWitness, x_state: XState, revoke: Callable[[Connected, XState], Awaitable[None]]
+) -> None:
+    async with connected_host(FULL_CONTROL, local_priority=2.0) as host:
+        control = host.session.control
+        assert control is not None
+        await until(control.watches_local_input, 5, "the host watching local input")
+        await asyncio.to_thread(witness.focus)
+        for _ in range(BURST):
+            host.send("text", text=BURST_TEXT)
+        await asyncio.to_thread(witness.next_event, "key_press")  # typing has begun
+        revoked = time.monotonic()
+        await revoke(host, x_state)
+        after = await asyncio.to_thread(witness.events_during, 1.0)
+        presses = [event["at"] - revoked for event in after if event["event"] == "key_press"]
+        typed_for = max(presses, default=0.0)
+        since = sum(1 for at in presses if at > 0)
+        print(f"{revoke.__name__}: typing stopped {typed_for * 1000:.0f} ms after, {since} presses since")
+        assert typed_for < STOPS_WITHIN, f"still typing {typed_for:.1f} s after {revoke.__name__} ({since} presses)"
+        assert not x_state.pressed_keycodes()

@@ -112,6 +112,14 @@ class XState:
     def button_mask(self) -> int:
         return int(self.display.screen().root.query_pointer().mask)
 
+    def move_pointer(self, x: int, y: int) -> None:
+        """The local user moves the mouse (through XTEST, as a real device's events are not to be had here)."""
+        from Xlib import X
+        from Xlib.ext import xtest
+
+        xtest.fake_input(self.display, X.MotionNotify, x=x, y=y)
+        self.display.sync()
+
     def keycode(self, keysym_name: str) -> int:
         from Xlib import XK
 

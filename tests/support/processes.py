@@ -164,3 +164,8 @@ def child_env(**overrides: str) -> dict[str, str]:
     env.update(overrides)
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def xdotool(display_name: str, *args: str) -> None:
+    """The local user at the keyboard and mouse (xdotool injects through XTEST as Proxim does, from another client)."""
+    subprocess.run(["xdotool", *args], env=child_env(DISPLAY=display_name), check=True)
