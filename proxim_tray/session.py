@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+PAUSED_BY_HOST = {"t": "paused", "reason": "host"}
+RESUMED_BY_HOST = {"t": "resumed", "reason": "host"}
+
 
 class SessionState(enum.StrEnum):
     WAITING = "waiting"
@@ -283,10 +286,15 @@ class SessionManager:
         session.channel = channel
         commands = self.app.commands.available()
         local_priority = self.app.config.local_priority
-        session.control = RemoteControl(backend, geometry, session.permissions, reply, commands, local_priority)
+        # the channel starts as the session is now: the host's user may have paused before the client opened it
+        session.control = RemoteControl(
+            backend, geometry, session.permissions, reply, commands, local_priority, paused=session.paused
+        )
         channel.on("message", session.control.handle)
         channel.on("close", session.control.release_all)
         channel.send(json.dumps(session.control.hello()))
+        if session.paused:
+            channel.send(json.dumps(PAUSED_BY_HOST))
 
     def _tell_client(self, session: Session, message: dict[str, Any]) -> None:
         channel = session.channel
@@ -316,7 +324,7 @@ class SessionManager:
             session.track.paused = paused
         if session.control is not None:
             session.control.set_paused(paused)
-        self._tell_client(session, {"t": "paused" if paused else "resumed", "reason": "host"})
+        self._tell_client(session, PAUSED_BY_HOST if paused else RESUMED_BY_HOST)
         logger.info("sharing %s", "paused" if paused else "resumed")
         self.app.state_changed()
         return True

@@ -5,15 +5,20 @@ client (the witness) reports what X delivers."""
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
+from proxim_tray.app import App
 from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+from proxim_tray.client import ProximClient
 from proxim_tray.protocol import MAX_TEXT
-from tests.support.control_host import Connected, XState, connected_host, until
+from tests.conftest import HostProcess
+from tests.support.control_host import Connected, XState, connected_host, running_host, until
 from tests.support.processes import XWitness
 
 HEARTBEAT_EVERY = 0.25
@@ -138,3 +143,76 @@ async def test_revoking_control_stops_queued_typing(
         print(f"{revoke.__name__}: typing stopped {typed_for * 1000:.0f} ms after, {since} presses since")
         assert typed_for < STOPS_WITHIN, f"still typing {typed_for:.1f} s after {revoke.__name__} ({since} presses)"
         assert not x_state.pressed_keycodes()
+
+
+async def approved_client(host: HostProcess) -> ProximClient:
+    """A real client paired with a host process, approved at its console prompt, its control channel open."""
+    client = ProximClient(await asyncio.to_thread(host.next_link))
+    await client.start()
+    await asyncio.to_thread(host.wait_for, r"Approve connection from .+\? \[y/N\]")
+    host.send("y")
+    await client.wait_connected(15)
+    assert (await asyncio.wait_for(client.control_messages.get(), 5))["t"] == "hello"
+    return client
+
+
+async def test_ctrl_c_during_a_burst_exits_at_once(start_host: Callable[..., HostProcess], witness: XWitness) -> None:
+    host = start_host()
+    client = await approved_client(host)
+    try:
+        await asyncio.to_thread(witness.focus)
+        for _ in range(BURST):
+            client.control({"t": "text", "text": BURST_TEXT})
+        await asyncio.to_thread(witness.next_event, "key_press")
+        interrupted = time.monotonic()
+        host.proc.send_signal(signal.SIGINT)
+        await asyncio.to_thread(host.proc.wait, 30)
+        exited = time.monotonic() - interrupted
+        after = await asyncio.to_thread(witness.events_during, 0.5)
+        typed_for = max((event["at"] - interrupted for event in after if event["event"] == "key_press"), default=0)
+        print(f"Ctrl+C: the host exited in {exited * 1000:.0f} ms, typing stopped {typed_for * 1000:.0f} ms after")
+        assert exited < 2.0, f"the host took {exited:.1f} s to exit"
+        assert typed_for < exited
+    finally:
+        await client.close()
+
+
+async def withdraw_by_pausing(app: App) -> None:
+    app.sessions.set_paused(True)
+
+
+async def withdraw_control(app: App) -> None:
+    app.sessions.set_permissions(VIEW_ONLY)
+
+
+@pytest.mark.parametrize("withdraw", [withdraw_by_pausing, withdraw_control], ids=lambda f: f.__name__)
+async def test_a_control_channel_opened_late_starts_as_the_session_is(
+    host_display: str, witness: XWitness, x_state: XState, withdraw: Callable[[App], Awaitable[None]]
+) -> None:
+    """The host's user pauses (or withdraws control) before the client opens its control channel."""
+    async with running_host(FULL_CONTROL) as app:
+        assert app.sessions.pairing is not None
+        client = ProximClient(app.sessions.pairing.url, channel_label="not control")
+        try:
+            await client.start()
+            await client.wait_connected(15.0)
+            await withdraw(app)
+            channel = client.pc.createDataChannel("control")
+            told: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+            channel.on("message", lambda raw: told.put_nowait(json.loads(raw)))
+            hello = await asyncio.wait_for(told.get(), 10)
+            assert hello["t"] == "hello"
+            if withdraw is withdraw_by_pausing:
+                assert await asyncio.wait_for(told.get(), 5) == {"t": "paused", "reason": "host"}
+            else:
+                assert hello["permissions"] == ["view"]
+            await asyncio.to_thread(witness.focus)
+            for message in ({"t": "kd", "key": "q", "code": "KeyQ"}, {"t": "ku", "key": "q", "code": "KeyQ"}):
+                channel.send(json.dumps(message))
+            channel.send(json.dumps({"t": "bogus"}))  # its reply marks the point by which "q" would have been typed
+            while (await asyncio.wait_for(told.get(), 5)).get("code") != "bad_message":
+                pass
+            typed = await asyncio.to_thread(witness.events_during, 0.5)
+            assert typed == [], f"input reached X although {withdraw.__name__} came first: {typed}"
+        finally:
+            await client.close()

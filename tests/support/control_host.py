@@ -60,27 +60,35 @@ class Connected:
 
 
 @asynccontextmanager
-async def connected_host(permissions: frozenset[Permission], **settings: Any) -> AsyncIterator[Connected]:
+async def running_host(permissions: frozenset[Permission], **settings: Any) -> AsyncIterator[App]:
+    """A host that approves every request with ``permissions``, once its pairing link is shown."""
     plugins = PluginHost(blocked=QUIET_PLUGINS)
     plugins.load_entry_points()
     plugins.register(ApproveAs(permissions), "approve_as", "tests")
     config = HostConfig(bind="127.0.0.1", port=0, advertise_addr="127.0.0.1", tray=False, fps=5, **settings)
     app = App(config, plugins)
     running = asyncio.get_running_loop().create_task(app.run())
-    client: ProximClient | None = None
     try:
-        pairing = await until(lambda: app.sessions.pairing, 10.0, "the host's pairing link")
-        client = ProximClient(pairing.url)
-        await client.start()
-        await client.wait_connected(15.0)
-        hello = await asyncio.wait_for(client.control_messages.get(), 5.0)
-        assert hello["t"] == "hello", hello
-        yield Connected(app, client, hello)
+        await until(lambda: app.sessions.pairing, 10.0, "the host's pairing link")
+        yield app
     finally:
-        if client is not None:
-            await client.close()
         app.request_stop()
         await asyncio.wait_for(running, 10.0)
+
+
+@asynccontextmanager
+async def connected_host(permissions: frozenset[Permission], **settings: Any) -> AsyncIterator[Connected]:
+    async with running_host(permissions, **settings) as app:
+        assert app.sessions.pairing is not None
+        client = ProximClient(app.sessions.pairing.url)
+        try:
+            await client.start()
+            await client.wait_connected(15.0)
+            hello = await asyncio.wait_for(client.control_messages.get(), 5.0)
+            assert hello["t"] == "hello", hello
+            yield Connected(app, client, hello)
+        finally:
+            await client.close()
 
 
 async def until(condition: Callable[[], T | None], timeout: float, what: str) -> T:
