@@ -18,7 +18,7 @@ from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
 from proxim_tray.client import ProximClient
 from proxim_tray.protocol import MAX_TEXT
 from tests.conftest import HostProcess
-from tests.support.control_host import Connected, XState, connected_host, running_host, until
+from tests.support.control_host import Connected, XState, approved_client, connected_host, running_host, until
 from tests.support.processes import XWitness
 
 HEARTBEAT_EVERY = 0.25
@@ -145,20 +145,9 @@ async def test_revoking_control_stops_queued_typing(
         assert not x_state.pressed_keycodes()
 
 
-async def approved_client(host: HostProcess) -> ProximClient:
-    """A real client paired with a host process, approved at its console prompt, its control channel open."""
-    client = ProximClient(await asyncio.to_thread(host.next_link))
-    await client.start()
-    await asyncio.to_thread(host.wait_for, r"Approve connection from .+\? \[y/N\]")
-    host.send("y")
-    await client.wait_connected(15)
-    assert (await asyncio.wait_for(client.control_messages.get(), 5))["t"] == "hello"
-    return client
-
-
 async def test_ctrl_c_during_a_burst_exits_at_once(start_host: Callable[..., HostProcess], witness: XWitness) -> None:
     host = start_host()
-    client = await approved_client(host)
+    client, _ = await approved_client(host)
     try:
         await asyncio.to_thread(witness.focus)
         for _ in range(BURST):

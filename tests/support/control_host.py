@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from Xlib import display as xdisplay
 
@@ -18,6 +18,9 @@ from proxim_tray.client import ProximClient
 from proxim_tray.config import HostConfig
 from proxim_tray.plugins import PluginHost
 from proxim_tray.session import Session
+
+if TYPE_CHECKING:
+    from tests.conftest import HostProcess
 
 T = TypeVar("T")
 # plugins a test host does without: prompts, QR output, the tray, and the audit log
@@ -89,6 +92,19 @@ async def connected_host(permissions: frozenset[Permission], **settings: Any) ->
             yield Connected(app, client, hello)
         finally:
             await client.close()
+
+
+async def approved_client(host: HostProcess, answer: str = "y") -> tuple[ProximClient, dict[str, Any]]:
+    """A real client paired with a host process, approved at its console prompt with ``answer``, its control channel
+    open; and the host's ``hello`` on it."""
+    client = ProximClient(await asyncio.to_thread(host.next_link))
+    await client.start()
+    await asyncio.to_thread(host.wait_for, r"Approve connection from .+\? \[y/N\]")
+    host.send(answer)
+    await client.wait_connected(15)
+    hello = await asyncio.wait_for(client.control_messages.get(), 5)
+    assert hello["t"] == "hello", hello
+    return client, hello
 
 
 async def until(condition: Callable[[], T | None], timeout: float, what: str) -> T:
