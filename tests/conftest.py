@@ -46,10 +46,11 @@ def xvfb() -> Iterator[str]:
 
 
 @pytest.fixture
-def host_display(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An in-process host injects into and captures the test X server."""
+def host_display(xvfb: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """An in-process host injects into and captures the test X server (and keeps its state files in the test's)."""
     monkeypatch.setenv("DISPLAY", xvfb)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     return xvfb
 
 
@@ -63,8 +64,8 @@ def x_state(host_display: str) -> Iterator[XState]:
 
 @pytest.fixture
 def display_env(xvfb: str, tmp_path: Path) -> dict[str, str]:
-    """The environment of processes a test starts: its X server, and no config file of the developer's."""
-    env = child_env(DISPLAY=xvfb, XDG_CONFIG_HOME=str(tmp_path / "config"))
+    """The environment of processes a test starts: its X server, and no config or state file of the developer's."""
+    env = child_env(DISPLAY=xvfb, XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "state"))
     env.pop("WAYLAND_DISPLAY", None)
     env.pop("PROXIM_CONFIG", None)
     return env

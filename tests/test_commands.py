@@ -21,13 +21,11 @@ MEDIA_AND_VOLUME = {"media_play_pause", "media_next", "media_previous", "volume_
 
 
 @pytest.fixture
-def host_display(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DISPLAY", xvfb)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+def host_display(host_display: str, monkeypatch: pytest.MonkeyPatch) -> str:
     # no login session and no desktop here: locking the screen cannot work, so it must not be offered
     monkeypatch.delenv("XDG_SESSION_ID", raising=False)
     monkeypatch.delenv("XDG_CURRENT_DESKTOP", raising=False)
-    return xvfb
+    return host_display
 
 
 def xclip(display_name: str, *args: str, text: str | None = None) -> str:

@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +25,7 @@ from tests.support.control_host import Connected, XState, approved_client, conne
 from tests.support.processes import XWitness
 
 HEARTBEAT_EVERY = 0.25
+PROXIM = [sys.executable, "-m", "proxim_tray"]
 
 
 def key_events(events: list[dict[str, Any]]) -> list[tuple[str, int]]:
@@ -205,3 +209,54 @@ async def test_a_control_channel_opened_late_starts_as_the_session_is(
             assert typed == [], f"input reached X although {withdraw.__name__} came first: {typed}"
         finally:
             await client.close()
+
+
+GRINNING_FACE_KEYSYM = 0x0101F600  # no layout has it: the host lends it a keycode
+
+
+async def hold_then_kill(host: HostProcess, x_state: XState) -> tuple[int, int]:
+    """A client holds 😀 (on a lent keycode) and Shift; the host is then killed with SIGKILL. Both keycodes."""
+    client, _ = await approved_client(host)
+
+    async def heartbeats() -> None:  # a client that falls silent has its keys released
+        while True:
+            client.control({"t": "hb"})
+            await asyncio.sleep(HEARTBEAT_EVERY)
+
+    beating = asyncio.create_task(heartbeats())
+    try:
+        client.control({"t": "kd", "key": "😀", "code": "", "mods": []})
+        client.control({"t": "kd", "key": "Shift", "code": "ShiftLeft", "mods": ["Shift"]})
+        shift = x_state.keycode("Shift_L")
+        await until(lambda: shift in x_state.pressed_keycodes(), 5, "Shift held on the X server")
+        lent = await until(lambda: x_state.keycode_typing(GRINNING_FACE_KEYSYM), 5, "a keycode lent to 😀")
+        await until(lambda: lent in x_state.pressed_keycodes(), 5, "😀 held on the X server")
+        host.proc.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(host.proc.wait, 5)
+    finally:
+        beating.cancel()
+        await client.close()
+    await asyncio.sleep(0.5)
+    assert {shift, lent} <= x_state.pressed_keycodes(), "the killed host's keys should still be held here"
+    return shift, lent
+
+
+def released_and_cleared(x_state: XState, keycodes: tuple[int, int]) -> bool:
+    return not set(keycodes) & x_state.pressed_keycodes() and not x_state.keycode_typing(GRINNING_FACE_KEYSYM)
+
+
+async def test_what_a_killed_host_held_is_undone_by_doctor_and_the_next_start(
+    start_host: Callable[..., HostProcess], display_env: dict[str, str], x_state: XState, artifacts: Path
+) -> None:
+    held = await hold_then_kill(start_host(), x_state)
+    doctor = await asyncio.to_thread(
+        subprocess.run, [*PROXIM, "doctor"], env=display_env, capture_output=True, text=True, timeout=60
+    )
+    (artifacts / "doctor.txt").write_text(doctor.stdout + doctor.stderr)
+    assert "stopped abruptly" in doctor.stderr, doctor.stderr
+    await until(lambda: released_and_cleared(x_state, held), 2, "the keys released and 😀's keycode cleared")
+
+    held = await hold_then_kill(start_host(), x_state)
+    host = start_host()
+    await asyncio.to_thread(host.next_link)
+    await until(lambda: released_and_cleared(x_state, held), 5, "the next start to release and clear them")

@@ -98,6 +98,10 @@ class Keymap:
         logger.debug("keycode %d lent to keysym %#x", spare, keysym)
         return int(spare)
 
+    def lent(self) -> dict[int, int]:
+        """Each lent keycode and the keysym it types now."""
+        return {keycode: keysym for keysym, keycode in self._borrowed.items()}
+
     def restore(self) -> None:
         """Give back every lent keycode (they were empty before)."""
         for keycode in self._borrowed.values():

@@ -144,6 +144,14 @@ class XState:
         xtest.fake_input(self.display, X.MotionNotify, x=x, y=y)
         self.display.sync()
 
+    def keycode_typing(self, keysym: int) -> int:
+        """The keycode whose first level types ``keysym`` now, or 0 (read afresh: the mapping changes as keycodes
+        are lent)."""
+        info = self.display.display.info
+        first, count = info.min_keycode, info.max_keycode - info.min_keycode + 1
+        mapping = self.display.get_keyboard_mapping(first, count)
+        return next((first + offset for offset, syms in enumerate(mapping) if syms and syms[0] == keysym), 0)
+
     def keycode(self, keysym_name: str) -> int:
         from Xlib import XK
 
