@@ -94,11 +94,11 @@ async def test_clipboard_both_ways(host_display: str, witness: XWitness) -> None
 
 async def test_clipboard_without_control_is_set_but_not_pasted(host_display: str, witness: XWitness) -> None:
     async with connected_host(VIEW_ONLY | {Permission.COMMANDS}) as host:
+        await asyncio.to_thread(xclip, host_display, "-in", text="before")  # xclip -out fails on an empty one
         await asyncio.to_thread(witness.focus)
-        host.send("clip_set", text="for the host's user to paste")
-        await until(
-            lambda: xclip(host_display, "-out") == "for the host's user to paste", 5, "the text on the clipboard"
-        )
+        text = "for the host's user to paste"
+        host.send("clip_set", text=text)
+        await until(lambda: xclip(host_display, "-out") == text, 5, "the text on the host's clipboard")
         host.send("bogus")  # its reply marks the point by which Ctrl+V would have been typed
         assert (await host.next_control("error"))["code"] == "bad_message"
         typed = await asyncio.to_thread(witness.events_during, 0.5)
