@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,7 +36,7 @@ MESSAGE_BURST = 500.0
 ERRORS_PER_SECOND = 20.0
 MAX_HELD_KEYS = 32  # more than any keyboard's rollover; also bounds the releases that may exceed the queue's limit
 # queued work (see InjectionQueue): a character the layout has is 1; one it may lack costs a keycode lending, which
-# remaps the keyboard for every X client (measured about 15 times slower); a command may start a program
+# remaps the keyboard for every X client (measured 15-40 times slower on Xvfb); a command may start a program
 LENDING_COST = 16
 COMMAND_COST = 32
 # text is typed this many characters at a time, the grant and pause checked before each
@@ -95,6 +96,7 @@ class RemoteControl:
         self._local_until: float | None = None
         self._local_timer: asyncio.TimerHandle | None = None
         self._last_local_signal = 0.0
+        self._local_seen = -math.inf  # the watcher's last local event (monotonic), read by the input thread
         # opening the watcher's X connections blocks briefly: it starts on an executor thread
         self._watching: asyncio.Future[Callable[[], None] | None] | None = None
         if local_priority > 0 and type(backend).watch_local_input is not InputBackend.watch_local_input:
@@ -188,7 +190,10 @@ class RemoteControl:
 
     def _may_run(self, needs: object) -> bool:
         """Whether input needing ``needs`` may be injected now; called on the input thread just before each job."""
-        return not self._closed and not self.paused and self._local_until is None and needs in self.permissions
+        if self._closed or self.paused or self._local_until is not None or needs not in self.permissions:
+            return False
+        # the loop may be busy with a burst of messages: the input thread stops as soon as the watcher saw the user
+        return time.monotonic() - self._local_seen >= self._local_priority
 
     def _run_command(self, command: Command, message: protocol.ControlMessage) -> None:
         text = message.text if isinstance(message, protocol.ClipboardSet) else ""
@@ -328,7 +333,7 @@ class RemoteControl:
 
     def _local_input_seen(self) -> None:
         """Called by the backend's watcher thread for every local event."""
-        now = time.monotonic()
+        now = self._local_seen = time.monotonic()
         if now - self._last_local_signal < LOCAL_INPUT_SIGNAL_INTERVAL:
             return
         self._last_local_signal = now

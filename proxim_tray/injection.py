@@ -15,7 +15,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-# in units of work: one key or pointer event is 1 (see ``put``'s ``cost``); about a second of injection at most
+# in units of work: one key or pointer event is 1 (see ``put``'s ``cost``); one to two seconds of injection at most
 MAX_PENDING_WORK = 8192
 # below this many pending jobs every pointer move is injected (a drawn path keeps its points); above, moves merge
 COALESCE_AFTER = 16
@@ -65,7 +65,8 @@ class InjectionQueue:
         needs: object = None,
     ) -> bool:
         """Queue ``function(*args)``, which takes ``cost`` units of work and runs only if ``may_run(needs)`` still
-        holds when its turn comes; False when the queue is full (``urgent`` jobs are always taken)."""
+        holds when its turn comes; False when the queue is full (``urgent`` jobs are always taken, and any job when
+        the queue is empty)."""
         with self._ready:
             if self._closing:
                 return False
@@ -73,7 +74,8 @@ class InjectionQueue:
             if coalesce and len(jobs) >= COALESCE_AFTER and jobs[-1].coalesce and jobs[-1].function == function:
                 jobs[-1] = _Job(function, args, True, urgent, jobs[-1].cost, needs)
                 return True
-            if self._work + cost > self.limit and not urgent:
+            # a job bigger than the limit (a long text of characters the layout may lack) is taken when none waits
+            if self._work and self._work + cost > self.limit and not urgent:
                 return False
             jobs.append(_Job(function, args, coalesce, urgent, cost, needs))
             self._work += cost
