@@ -11,12 +11,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
-from proxim_tray.errors import ProximError
+from proxim_tray import protocol
+from proxim_tray.errors import ProtocolError, ProximError
 from proxim_tray.pairing import fingerprint_to_b64url
-from proxim_tray.peer import dtls_certificates, sdp_fingerprint, use_dtls_certificates
+from proxim_tray.peer import dtls_certificates, rtc_configuration, sdp_fingerprint, use_dtls_certificates
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +49,21 @@ class ProximClient:
 
     url: str
     device_name: str = "Proxim Python client"
+    # the data channel opened with the offer; only one labelled "control" carries input (tests label it otherwise to
+    # open the control channel later, as a hostile client may)
+    channel_label: str = "control"
     headers: dict[str, str] = field(default_factory=dict)
     messages: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     control_messages: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
 
     def __post_init__(self) -> None:
         self.link = PairingLink.parse(self.url)
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        # made once the host has said which STUN and TURN servers to use
+        self.pc: RTCPeerConnection | None = None
+        self.channel: RTCDataChannel | None = None
         self.video: MediaStreamTrack | None = None
         self.resume_token = ""  # from `approved`, then from each `resumed`
+        self._servers: list[protocol.IceServer] = []
         self._video_arrived = asyncio.Event()
         self._channel_open = asyncio.Event()
         self._http: aiohttp.ClientSession | None = None
@@ -65,50 +72,68 @@ class ProximClient:
         # the WebSockets (and their HTTP sessions) of connections left behind by `resume`
         self._retired: list[tuple[aiohttp.ClientWebSocketResponse, aiohttp.ClientSession]] = []
 
-    async def start(self) -> None:
-        """Open the WebSocket and say hello with an offer; messages from the host arrive on ``messages``."""
-        hello = {"type": "hello", "v": 1, "session": self.link.session_id, "secret": self.link.secret}
-        await self._connect({**hello, "device": {"name": self.device_name}, "offer": await self._offer()})
+    async def start(self, timeout: float = 10.0) -> None:
+        """Open the WebSocket, learn the host's STUN and TURN servers, then say hello with an offer. Messages from the
+        host arrive on ``messages``, a refusal of the link too (then no hello is sent)."""
+        self._http = aiohttp.ClientSession()
+        self._ws = await self._http.ws_connect(self.link.websocket_url, headers=self.headers)
+        loop = asyncio.get_running_loop()
+        # the servers of the host's `ice_servers` answer; None when the host refused the link instead
+        ice_servers: asyncio.Future[list[protocol.IceServer] | None] = loop.create_future()
+        self._reader = loop.create_task(self._read(ice_servers))
+        link = {"session": self.link.session_id, "secret": self.link.secret}
+        await self.send({"type": "ice", "v": protocol.VERSION, **link})
+        servers = await asyncio.wait_for(ice_servers, timeout)
+        if servers is None:
+            return
+        self._servers = servers
+        self.pc = RTCPeerConnection(rtc_configuration(servers))
+        offer = await self._offer()
+        await self.send(
+            {"type": "hello", "v": protocol.VERSION, **link, "device": {"name": self.device_name}, "offer": offer}
+        )
 
     async def resume(self, token: str | None = None) -> None:
         """Come back to the session on a new WebSocket and peer connection with the same certificate, as after a
         network drop or a move to another network: no new approval. The old WebSocket stays open until :meth:`close`
         (closing it first could tell the host the client left). ``token`` overrides the one the host gave."""
         old_pc = self.pc
+        assert old_pc is not None and self._ws is not None and self._http is not None, "resume follows a start"
         if self._reader is not None:
             self._reader.cancel()
-        if self._ws is not None and self._http is not None:
-            self._retired.append((self._ws, self._http))
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self._retired.append((self._ws, self._http))
+        self.pc = RTCPeerConnection(rtc_configuration(self._servers))
         use_dtls_certificates(self.pc, dtls_certificates(old_pc))
         self.video = None
         self._video_arrived.clear()
         self._channel_open.clear()
-        resume = {"type": "resume", "v": 1, "session": self.link.session_id, "token": token or self.resume_token}
-        await self._connect({**resume, "offer": await self._offer()})
+        offer = await self._offer()
+        self._http = aiohttp.ClientSession()
+        self._ws = await self._http.ws_connect(self.link.websocket_url, headers=self.headers)
+        loop = asyncio.get_running_loop()
+        known: asyncio.Future[list[protocol.IceServer] | None] = loop.create_future()
+        known.set_result(self._servers)  # no `ice` request: the servers are those of the session
+        self._reader = loop.create_task(self._read(known))
+        resume = {"type": "resume", "v": protocol.VERSION, "session": self.link.session_id}
+        await self.send({**resume, "token": token or self.resume_token, "offer": offer})
         await old_pc.close()
 
     async def _offer(self) -> str:
+        assert self.pc is not None
         self.pc.addTransceiver("video", direction="recvonly")
-        self.channel = self.pc.createDataChannel("control")
+        self.channel = self.pc.createDataChannel(self.channel_label)
         self.channel.on("open", self._channel_open.set)
         self.channel.on("message", lambda raw: self.control_messages.put_nowait(json.loads(raw)))
         self.pc.on("track", self._on_track)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         return str(self.pc.localDescription.sdp)
 
-    async def _connect(self, first_message: dict[str, Any]) -> None:
-        self._http = aiohttp.ClientSession()
-        self._ws = await self._http.ws_connect(self.link.websocket_url, headers=self.headers)
-        self._reader = asyncio.get_running_loop().create_task(self._read())
-        await self.send(first_message)
-
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "video":
             self.video = track
             self._video_arrived.set()
 
-    async def _read(self) -> None:
+    async def _read(self, ice_servers: asyncio.Future[list[protocol.IceServer] | None]) -> None:
         assert self._ws is not None
         async for message in self._ws:
             if message.type != aiohttp.WSMsgType.TEXT:
@@ -116,12 +141,23 @@ class ProximClient:
             data = json.loads(message.data)
             if isinstance(data.get("resume"), str):
                 self.resume_token = data["resume"]
+            if data.get("type") == "ice_servers" and not ice_servers.done():
+                try:
+                    ice_servers.set_result(protocol.parse_ice_servers(data))
+                except ProtocolError as exc:
+                    ice_servers.set_exception(ProximError(f"the host's ICE servers cannot be used: {exc}"))
+                continue
             if data.get("type") == "answer":
                 await self._accept_answer(data["sdp"])
             self.messages.put_nowait(data)
+            if data.get("type") == "error" and not ice_servers.done():
+                ice_servers.set_result(None)  # the host refused the link
+        if not ice_servers.done():
+            ice_servers.set_result(None)
         self.messages.put_nowait({"type": "closed", "code": self._ws.close_code})
 
     async def _accept_answer(self, sdp: str) -> None:
+        assert self.pc is not None
         if fingerprint_to_b64url(sdp_fingerprint(sdp)) != self.link.fingerprint:
             raise ProximError("the host's certificate does not match the pairing link; not connecting")
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
@@ -145,6 +181,7 @@ class ProximClient:
         await asyncio.wait_for(self._video_arrived.wait(), timeout)
 
     def control(self, message: dict[str, Any]) -> None:
+        assert self.channel is not None
         self.channel.send(json.dumps(message))
 
     async def close(self) -> None:
@@ -157,4 +194,5 @@ class ProximClient:
             await asyncio.gather(self._reader, return_exceptions=True)
         if self._http is not None:
             await self._http.close()
-        await self.pc.close()
+        if self.pc is not None:
+            await self.pc.close()

@@ -21,6 +21,8 @@ from proxim_tray import protocol
 from proxim_tray.approval import ApprovalRequest, DeviceInfo, PairingAttempt, Permission
 from proxim_tray.control import RemoteControl, hello_message
 from proxim_tray.errors import BackendUnavailable, ProtocolError
+from proxim_tray.iceservers import CREDENTIAL_LIFETIME, IceSettings
+from proxim_tray.links import NO_ADDRESS
 from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.pairing import Pairing, verification_code
 from proxim_tray.peer import HostPeer, sdp_fingerprint
@@ -35,6 +37,13 @@ if TYPE_CHECKING:
     from proxim_tray.backends import CaptureSource
 
 logger = logging.getLogger(__name__)
+
+# seconds after the answer within which ICE must find a working pair of addresses; past them there is no network path
+NETWORK_PATH_TIMEOUT = 15.0
+PAUSED_BY_HOST = {"t": "paused", "reason": "host"}
+RESUMED_BY_HOST = {"t": "resumed", "reason": "host"}
+# with no address that answers, the host looks again this often (seconds)
+NO_LINK_RECHECK = 3.0
 
 
 class SessionState(enum.StrEnum):
@@ -71,6 +80,7 @@ class Session:
     state: SessionState = SessionState.WAITING
     permissions: frozenset[Permission] = frozenset()
     end_reason: str | None = None
+    end_message: str | None = None  # for people, when the reason alone does not say enough
     control: RemoteControl | None = field(default=None, repr=False)
     channel: RTCDataChannel | None = field(default=None, repr=False)
     paused: bool = False
@@ -93,6 +103,9 @@ class SessionManager:
     def __init__(self, app: App) -> None:
         self.app = app
         self.pairing: Pairing | None = None
+        # why there is no pairing link (no address answers), or None
+        self.no_link_reason: str | None = None
+        self._renewing = asyncio.Lock()
         self.session: Session | None = None
         self._peer: HostPeer | None = None
         self._expiry: asyncio.TimerHandle | None = None
@@ -100,6 +113,7 @@ class SessionManager:
         self._closing = False
         # loop time, not wall time: it is monotonic, and tests can fast-forward it
         self.failures = FailureLimiter(clock=lambda: asyncio.get_running_loop().time())
+        self.ice = IceSettings.from_config(app.config)
 
     @property
     def live_session(self) -> Session | None:
@@ -114,17 +128,42 @@ class SessionManager:
 
     # -- pairing -----------------------------------------------------------------------------------------------------
 
-    async def new_pairing(self) -> Pairing:
-        await self._retire_pairing()
-        if self._peer is not None:  # an unused link's peer; a used one belongs to its session
-            await self._peer.close()
-        self._peer = HostPeer(self.app.config.stun_servers)
-        self.pairing = Pairing(self.app.base_url, self._peer.fingerprint, self.app.config.link_ttl)
-        self._expiry = asyncio.get_running_loop().call_later(self.app.config.link_ttl, self._on_expiry, self.pairing)
-        logger.info("state waiting: new pairing link %s", self.pairing.session_id)
-        await self.app.plugins.call("proxim_show_pairing", app=self.app, pairing=self.pairing)
+    async def new_pairing(self) -> Pairing | None:
+        """Retire the link and show a new one through an address that answers; with none, say why (once) and check
+        again every few seconds. Returns the new link, or None."""
+        async with self._renewing:
+            await self._retire_pairing()
+            if self._peer is not None:  # an unused link's peer; a used one belongs to its session
+                await self._peer.close()
+                self._peer = None
+            assert self.app.find_links is not None, "the signaling plugin sets find_links before the first link"
+            links = await self.app.find_links()
+            if self._closing:
+                return None
+            loop = asyncio.get_running_loop()
+            if links.base_url is None:
+                problem = links.problem or NO_ADDRESS
+                if problem != self.no_link_reason:
+                    self.no_link_reason = problem
+                    logger.warning("no pairing link: %s", problem)
+                    await self.app.plugins.call("proxim_pairing_unavailable", app=self.app, reason=problem)
+                    self.app.state_changed()
+                self._expiry = loop.call_later(NO_LINK_RECHECK, self._on_expiry, None)
+                return None
+            self.no_link_reason = None
+            # the host's TURN credentials must still open an allocation when it answers: after the link's whole life
+            # and the approval's
+            config = self.app.config
+            self._peer = HostPeer(
+                self.ice.servers(config.link_ttl + config.approve_timeout + CREDENTIAL_LIFETIME), config.media_port
+            )
+            pairing = Pairing(links.base_url, self._peer.fingerprint, self.app.config.link_ttl, links.alternatives)
+            self.pairing = pairing
+            self._expiry = loop.call_later(self.app.config.link_ttl, self._on_expiry, pairing)
+        logger.info("state waiting: new pairing link %s through %s", pairing.session_id, pairing.base_url)
+        await self.app.plugins.call("proxim_show_pairing", app=self.app, pairing=pairing)
         self.app.state_changed()
-        return self.pairing
+        return pairing
 
     def _cancel_expiry(self) -> None:
         if self._expiry is not None:
@@ -137,9 +176,11 @@ class SessionManager:
         if pairing is not None:
             await self.app.plugins.call("proxim_hide_pairing", app=self.app, pairing=pairing)
 
-    def _on_expiry(self, pairing: Pairing) -> None:
+    def _on_expiry(self, pairing: Pairing | None) -> None:
+        """The link expired, or (None) it is time to look again for an address that answers."""
         if self.pairing is pairing:
-            logger.info("pairing link %s expired", pairing.session_id)
+            if pairing is not None:
+                logger.info("pairing link %s expired", pairing.session_id)
             self._spawn(self.new_pairing())
 
     # -- signaling ---------------------------------------------------------------------------------------------------
@@ -155,9 +196,13 @@ class SessionManager:
             await self._handle_hello(link, message)
         elif isinstance(message, protocol.Resume):
             await self._handle_resume(link, message)
-        else:  # `bye`: the client leaves
+        elif isinstance(message, protocol.IceRequest):
+            await self._handle_ice_request(link, message)
+        else:  # `bye`: the client leaves, perhaps because its ICE found no path first
             session = self.live_session
             if session is not None and session.link is link:
+                if message.reason == "no_network_path":
+                    await self._end_without_path(session)
                 await self.end_session(session, "client_left")
 
     async def _handle_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
@@ -166,14 +211,30 @@ class SessionManager:
             outcome = "accepted"
         except ProtocolError as exc:
             outcome = exc.code
-            if exc.code in ("unknown_session", "bad_secret"):
-                self.failures.record_failure(link.address)
-            await link.send({"type": "error", "code": exc.code, "message": exc.message})
-            if exc.code in ("busy", "unknown_session", "bad_secret", "rate_limited"):
-                await link.close()
+            await self._refuse(link, exc)
         logger.info("pairing attempt from %s: %s", link.address, outcome)
         attempt = PairingAttempt(link.address, hello.device_name, link.user_agent, outcome)
         await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
+
+    async def _handle_ice_request(self, link: ClientLink, request: protocol.IceRequest) -> None:
+        """The link's holder learns the STUN and TURN servers (and fresh TURN credentials); the link stays unused."""
+        try:
+            self._presented_peer(link, request.session, request.secret)
+        except ProtocolError as exc:
+            await self._refuse(link, exc)
+            logger.info("ICE servers request from %s: %s", link.address, exc.code)
+            attempt = PairingAttempt(link.address, "", link.user_agent, exc.code)
+            await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
+            return
+        await link.send(protocol.ice_servers_message(self.ice.servers(CREDENTIAL_LIFETIME)))
+
+    async def _refuse(self, link: ClientLink, refusal: ProtocolError) -> None:
+        """Answer a refused link; a wrong link counts as a failed attempt, and a client that cannot pair is dropped."""
+        if refusal.code in ("unknown_session", "bad_secret"):
+            self.failures.record_failure(link.address)
+        await link.send({"type": "error", "code": refusal.code, "message": refusal.message})
+        if refusal.code in ("busy", "unknown_session", "bad_secret", "rate_limited"):
+            await link.close()
 
     def owns(self, link: ClientLink) -> bool:
         """Whether ``link`` belongs to the live session."""
@@ -191,7 +252,8 @@ class SessionManager:
         else:
             await self.end_session(session, "client_left")
 
-    def _accept_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
+    def _presented_peer(self, link: ClientLink, session_id: str, secret: str) -> HostPeer:
+        """The peer of the unused link ``link`` presents, or the ProtocolError that refuses it."""
         if self.live_session is not None:
             if self.owns(link):
                 raise ProtocolError("bad_message", "this connection has already said hello")
@@ -200,10 +262,14 @@ class SessionManager:
         if wait > 0:
             raise ProtocolError("rate_limited", f"too many failed pairing attempts; try again in {wait:.0f} s")
         pairing, peer = self.pairing, self._peer
-        if pairing is None or peer is None or hello.session != pairing.session_id:
+        if pairing is None or peer is None or session_id != pairing.session_id:
             raise ProtocolError("unknown_session", "this pairing link is no longer valid; scan the host's new QR code")
-        if not pairing.secret_matches(hello.secret):
+        if not pairing.secret_matches(secret):
             raise ProtocolError("bad_secret", "the pairing secret is wrong; scan the host's QR code again")
+        return peer
+
+    def _accept_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
+        peer = self._presented_peer(link, hello.session, hello.secret)
         code = verification_code(peer.fingerprint, sdp_fingerprint(hello.offer))
         system, browser = describe(link.user_agent)
         device = DeviceInfo(hello.device_name, link.address, link.user_agent, system, browser)
@@ -266,11 +332,33 @@ class SessionManager:
             session.capture = self.app.capture_sources.create(self.app.config.capture, self.app.config)
         except BackendUnavailable as exc:
             logger.error("%s", exc)
-            await session.link.send({"type": "ended", "reason": "error", "message": str(exc)})
+            session.end_message = str(exc)
             await self.end_session(session, "error")
             return
         answer = await self._negotiate(session, session.offer)
         await session.link.send({"type": "answer", "sdp": answer})
+        # without a deadline a session whose ends cannot reach each other would hang: aioice waits for more candidates
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(session.connected.wait(), NETWORK_PATH_TIMEOUT)
+        if session.state is SessionState.CONNECTING:
+            await self._end_without_path(session)
+
+    async def _end_without_path(self, session: Session) -> None:
+        """ICE found no pair of addresses that works within the deadline (or gave up sooner): say what to try. (A
+        resumed connection that does not come up is the resume window's business.)"""
+        if session.state is not SessionState.CONNECTING or session.reconnect_timer is not None:
+            return
+        if session.peer.pc.iceConnectionState in ("connected", "completed"):
+            reason = "error"
+            session.end_message = "the two ends reached each other but could not set up the encrypted connection"
+        else:
+            reason = "no_network_path"
+            session.end_message = (
+                f"no network path between the device and this host (no pair of their addresses worked within "
+                f"{NETWORK_PATH_TIMEOUT:g} s); {self.ice.no_path_advice()}"
+            )
+        logger.warning("session with %s: %s", session.device.describe(), session.end_message)
+        await self.end_session(session, reason)
 
     async def _negotiate(self, session: Session, offer: str) -> str:
         """Answer ``offer`` with a new track of the session's capture on the session's peer; returns the answer."""
@@ -280,7 +368,7 @@ class SessionManager:
         peer = session.peer
         peer.pc.on("datachannel", lambda channel: self._on_datachannel(session, channel))
         peer.pc.on("connectionstatechange", lambda: self._on_connection_state(session, peer))
-        answer = await peer.answer(offer, session.track)
+        answer = await peer.answer(offer, session.track, client_address=session.device.address)
         self._transition(session, SessionState.CONNECTING)
         return answer
 
@@ -301,6 +389,8 @@ class SessionManager:
                     session.resume.confirm()
                 logger.info("reconnected: %s", session.device.describe())
                 self._spawn(self.app.plugins.call("proxim_session_reconnected", app=self.app, session=session))
+        elif state == "failed" and session.state is SessionState.CONNECTING and session.reconnect_timer is None:
+            self._spawn(self._end_without_path(session))
         elif state in ("failed", "closed"):
             self._spawn(self._connection_lost(session, f"the peer connection {state}"))
 
@@ -388,7 +478,9 @@ class SessionManager:
         assert session.resume is not None
         session.link = link
         session.device = dataclasses.replace(session.device, address=link.address)  # it may have moved
-        session.peer = HostPeer(self.app.config.stun_servers, same_identity_as=session.peer)
+        config = self.app.config
+        servers = self.ice.servers(CREDENTIAL_LIFETIME)
+        session.peer = HostPeer(servers, config.media_port, same_identity_as=session.peer)
         answer = await self._negotiate(session, offer)
         resumed = {"type": "resumed", "permissions": sorted(session.permissions), "resume": session.resume.next_token()}
         await link.send(resumed)
@@ -414,11 +506,15 @@ class SessionManager:
         session.channel = channel
         commands = self.app.commands.available()
         local_priority = self.app.config.local_priority
-        session.control = RemoteControl(backend, geometry, session.permissions, reply, commands, local_priority)
-        session.control.paused = session.paused
+        # the channel starts as the session is now: the host's user may have paused before the client opened it
+        session.control = RemoteControl(
+            backend, geometry, session.permissions, reply, commands, local_priority, paused=session.paused
+        )
         channel.on("message", session.control.handle)
         channel.on("close", session.control.release_all)
         channel.send(json.dumps(session.control.hello()))
+        if session.paused:
+            channel.send(json.dumps(PAUSED_BY_HOST))
 
     def _tell_client(self, session: Session, message: dict[str, Any]) -> None:
         channel = session.channel
@@ -433,9 +529,7 @@ class SessionManager:
         session.permissions = frozenset(permissions) | {Permission.VIEW}
         logger.info("permissions of %s now %s", session.device.describe(), sorted(session.permissions))
         if session.control is not None:
-            session.control.permissions = session.permissions
-            if Permission.CONTROL not in session.permissions:
-                session.control.release_all()
+            session.control.set_permissions(session.permissions)
         self._tell_client(session, {"t": "perm", "permissions": sorted(session.permissions)})
         self.app.state_changed()
         return True
@@ -449,10 +543,8 @@ class SessionManager:
         if session.track is not None:
             session.track.paused = paused
         if session.control is not None:
-            session.control.paused = paused
-            if paused:
-                session.control.release_all()
-        self._tell_client(session, {"t": "paused" if paused else "resumed", "reason": "host"})
+            session.control.set_paused(paused)
+        self._tell_client(session, PAUSED_BY_HOST if paused else RESUMED_BY_HOST)
         logger.info("sharing %s", "paused" if paused else "resumed")
         self.app.state_changed()
         return True
@@ -472,9 +564,12 @@ class SessionManager:
         self._transition(session, SessionState.ENDED)
         if session.approval is not None:
             session.approval.cancel()
-        if reason in ("host_stopped", "host_shutdown"):
+        if reason in ("host_stopped", "host_shutdown") or session.end_message is not None:
+            ended = {"type": "ended", "reason": reason}
+            if session.end_message is not None:
+                ended["message"] = session.end_message
             with contextlib.suppress(Exception):
-                await session.link.send({"type": "ended", "reason": reason})
+                await session.link.send(ended)
         if session.control is not None:
             await session.control.close()
         if session.track is not None:

@@ -9,9 +9,9 @@ import pytest
 
 from proxim_tray import ApprovalRequest, Pairing
 from proxim_tray.app import App
-from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, Permission
 from proxim_tray.session import SessionState
-from tests.support.hostkit import MemoryLink, Recorder, hello, make_app, make_offer
+from tests.support.hostkit import MemoryLink, Recorder, hello, make_app, make_offer, serve_links
 
 pytestmark = pytest.mark.looptime
 
@@ -25,7 +25,7 @@ def offer() -> str:
 async def host() -> AsyncIterator[tuple[App, Recorder]]:
     recorder = Recorder()
     app = make_app(recorder, approve_timeout=40.0, link_ttl=300.0)
-    app.base_url = "http://127.0.0.1:47600"
+    serve_links(app, "http://127.0.0.1:47600")
     # the first link is made by each test: looptime starts the loop's clock when the test body starts
     yield app, recorder
     await app.sessions.close()
@@ -38,6 +38,14 @@ async def ask(app: App, recorder: Recorder, offer: str) -> tuple[Pairing, Memory
     link = MemoryLink()
     await app.sessions.handle_message(link, hello(first, offer))
     return first, link, await asyncio.wait_for(recorder.requests.get(), 5)
+
+
+async def answered(app: App, recorder: Recorder, offer: str, permissions: frozenset[Permission]) -> MemoryLink:
+    """A client asked and the host's user approved it; returns once the host has sent its answer."""
+    _, link, request = await ask(app, recorder, offer)
+    request.approve(permissions, by="test")
+    await link.wait_for("answer")
+    return link
 
 
 async def test_waiting_link_is_renewed_when_it_expires(host: tuple[App, Recorder], offer: str) -> None:
@@ -87,9 +95,7 @@ async def test_approval_leads_to_connecting_with_the_granted_permissions(
     host: tuple[App, Recorder], offer: str
 ) -> None:
     app, recorder = host
-    _, link, request = await ask(app, recorder, offer)
-    request.approve(VIEW_ONLY, by="test")
-    await link.wait_for("answer")
+    link = await answered(app, recorder, offer, VIEW_ONLY)
     assert app.sessions.state is SessionState.CONNECTING
     assert link.types() == ["pending", "approved", "answer"]
     assert link.sent[1]["permissions"] == ["view"]
@@ -100,6 +106,33 @@ async def test_approval_leads_to_connecting_with_the_granted_permissions(
     assert (await recorder.ended.get())[1] == "host_stopped"
     assert link.sent[-1] == {"type": "ended", "reason": "host_stopped"} and link.closed
     assert app.sessions.state is SessionState.WAITING and not await app.sessions.stop_session()
+
+
+async def test_no_working_pair_of_addresses_ends_the_session_with_what_to_try(
+    host: tuple[App, Recorder], offer: str
+) -> None:
+    """The offer's peer is gone, so no check is ever answered: aiortc alone would wait for ever."""
+    app, recorder = host
+    link = await answered(app, recorder, offer, FULL_CONTROL)
+    await asyncio.sleep(14.5)
+    assert app.sessions.state is SessionState.CONNECTING
+    session, reason = await asyncio.wait_for(recorder.ended.get(), 1.0)
+    assert reason == "no_network_path" and link.closed
+    ended = link.sent[-1]
+    assert ended["type"] == "ended" and ended["reason"] == "no_network_path"
+    assert ended["message"] == session.end_message and "no network path" in ended["message"]
+    assert "TURN server (--turn" in ended["message"]
+    await recorder.next_link()
+
+
+async def test_a_client_whose_own_checks_failed_first_ends_it_the_same_way(
+    host: tuple[App, Recorder], offer: str
+) -> None:
+    app, recorder = host
+    link = await answered(app, recorder, offer, FULL_CONTROL)
+    await app.sessions.handle_message(link, '{"type": "bye", "reason": "no_network_path"}')
+    assert (await asyncio.wait_for(recorder.ended.get(), 1.0))[1] == "no_network_path"
+    assert link.sent[-1]["reason"] == "no_network_path"
 
 
 async def test_other_clients_are_busy_while_a_request_is_pending(host: tuple[App, Recorder], offer: str) -> None:

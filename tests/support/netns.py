@@ -7,6 +7,7 @@ namespace (``Namespace.argv``) must be ended by the test that started them, befo
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shlex
@@ -14,9 +15,10 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from tests.support.processes import LineProcess, child_env
 
@@ -152,6 +154,22 @@ def chromium_in(namespace: Namespace, workdir: Path) -> Path:
     return launcher
 
 
+@contextlib.contextmanager
+def phone_browser(phone: Namespace, workdir: Path) -> Iterator[Any]:
+    """A page in Chromium running inside the phone's namespace."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import CHROMIUM_ARGS  # the conftest imports this module
+
+    with sync_playwright() as playwright:
+        launcher = chromium_in(phone, workdir)
+        browser = playwright.chromium.launch(executable_path=str(launcher), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
 def host_env(workdir: Path, display: str | None = None) -> dict[str, str]:
     """The environment of a host process in a namespace: its own config and runtime folders (so hosts in other
     namespaces on the same port do not take it for themselves), no developer config file, and the X display if any
@@ -167,13 +185,21 @@ def host_env(workdir: Path, display: str | None = None) -> dict[str, str]:
 
 
 class NamespacedHost(LineProcess):
-    """``proxim host --no-tray`` as a user runs it, inside ``namespace``: no address flags unless ``extra`` has them."""
+    """``proxim host --no-tray`` as a user runs it, inside ``namespace``: no address flags unless ``extra`` has them.
+    ``command`` replaces the whole command line (the README's, for example)."""
 
     def __init__(
-        self, namespace: Namespace, workdir: Path, *extra: str, env: dict[str, str] | None = None, verbose: bool = True
+        self,
+        namespace: Namespace,
+        workdir: Path,
+        *extra: str,
+        env: dict[str, str] | None = None,
+        verbose: bool = True,
+        command: Sequence[str] | None = None,
     ) -> None:
         self.namespace = namespace
         argv = [sys.executable, "-m", "proxim_tray", "host", "--no-tray", *(["-v"] if verbose else []), *extra]
+        argv = list(command) if command is not None else argv
         super().__init__(
             namespace.argv(argv), env=env or host_env(workdir), stderr_path=workdir / f"host-{namespace.name}.log"
         )

@@ -7,6 +7,8 @@
   const util = window.Proxim.util;
 
   const GATHER_TIMEOUT_MS = 1000;
+  const GATHER_WITH_SERVERS_MS = 3000; // STUN and TURN answers take a round trip beyond the LAN
+  const ICE_URL_RE = /^(stun|turns?):[^\s]+$/;
   const DISCONNECT_GRACE_MS = 3000;
   const HEARTBEAT_MS = 250;
   // a resume attempt whose WebSocket has not opened by then is dropped for a new one (a connect sent while the
@@ -42,6 +44,9 @@
     lost: `Connection lost: the host stopped answering. ${SCAN_AGAIN}`,
     resume_failed: `The connection stayed lost too long and the session ended. ${SCAN_AGAIN}`,
     session_ended: `The session ended while this device was offline. ${SCAN_AGAIN}`,
+    nopath: 'No network path between this device and the host: they could not reach each other directly, and no '
+      + 'relay got through. Put both on the same network (or VPN), or have the host set up a TURN server (see '
+      + 'Proxim\u2019s networks documentation).',
     error: 'Something went wrong.',
   };
   const ENDED_MESSAGES = {
@@ -60,6 +65,7 @@
   let watch = 0;
   let lostTimer = 0;
   let certificate = null; // one DTLS identity for every connection of this page: the host binds the resume to it
+  let iceServerList = []; // the host's STUN and TURN servers, from its `ice_servers` answer
   let resumeToken = '';
   let resumeWindowMs = 0;
   let reconnect = null; // while reconnecting: {giveUp, timer, ws, gathering, sent, oldWs}
@@ -248,27 +254,48 @@
       fail('This browser cannot show remote screens (it has no WebRTC). Open the link in a current browser.');
       return;
     }
-
     const generated = RTCPeerConnection.generateCertificate?.({ name: 'ECDSA', namedCurve: 'P-256' });
     certificate = await Promise.resolve(generated).catch(() => null);
+    openSignaling(link);
+  }
+
+  /** The host's STUN and TURN servers as RTCIceServer entries, or null when the message is malformed. */
+  function iceServers(message) {
+    const servers = message.servers;
+    if (!Array.isArray(servers)) return null;
+    const valid = servers.every((server) => server && Array.isArray(server.urls) && server.urls.length > 0
+      && server.urls.every((url) => typeof url === 'string' && ICE_URL_RE.test(url))
+      && ['username', 'credential'].every((key) => server[key] === undefined || typeof server[key] === 'string'));
+    return valid ? servers.map(({ urls, username, credential }) => ({ urls, username, credential })) : null;
+  }
+
+  /** Creates the peer with the host's ICE servers, gathers every candidate, then asks the host with the offer. */
+  async function offer(link, servers) {
+    iceServerList = servers;
     const { pc, dc } = newPeer();
     session.pc = pc;
     session.dc = dc;
-    const offer = await makeOffer(pc);
+    const sdp = await makeOffer(pc);
     if (session.state !== 'connecting') return; // the user disconnected meanwhile
 
-    const clientHex = util.sha256Fingerprints(offer)[0];
+    const clientHex = util.sha256Fingerprints(sdp)[0];
     if (!clientHex) {
       fail("This browser's connection has no SHA-256 fingerprint; it cannot pair.");
       return;
     }
     session.code = util.verificationCode(link.fpHex, clientHex);
-    openSignaling(link, offer);
+    const device = { name: util.deviceName() };
+    session.ws.send(JSON.stringify({
+      type: 'hello', v: 1, session: link.session, secret: link.secret, device, offer: sdp,
+    }));
   }
 
-  /** A peer connection with the page's one certificate, its video transceiver and its `control` channel. */
+  /** A peer connection with the page's one certificate and the host's ICE servers (a resume reuses those it learned
+   * when pairing: TURN credentials from then still work for a while, and a LAN path needs none), its video
+   * transceiver and its `control` channel. */
   function newPeer() {
-    const pc = new RTCPeerConnection({ iceServers: [], ...(certificate && { certificates: [certificate] }) });
+    const certificates = certificate ? [certificate] : undefined;
+    const pc = new RTCPeerConnection({ iceServers: iceServerList, ...(certificates && { certificates }) });
     preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
     const dc = pc.createDataChannel('control');
     dc.onmessage = onControlMessage;
@@ -279,7 +306,7 @@
 
   async function makeOffer(pc) {
     await pc.setLocalDescription(await pc.createOffer());
-    await waitForIceGathering(pc, GATHER_TIMEOUT_MS);
+    await waitForIceGathering(pc, iceServerList.length ? GATHER_WITH_SERVERS_MS : GATHER_TIMEOUT_MS);
     return pc.localDescription.sdp;
   }
 
@@ -294,7 +321,7 @@
       if (state === 'connected' && !reconnect.sent && session.ws?.readyState === WebSocket.OPEN) goLive();
       else if (state === 'failed' && reconnect.sent) retrySoon();
     } else if (state === 'failed') {
-      setState('lost');
+      noNetworkPath();
     } else if (state === 'disconnected') {
       lostTimer = setTimeout(() => setState('lost'), DISCONNECT_GRACE_MS);
     }
@@ -317,7 +344,8 @@
     };
   }
 
-  function openSignaling(link, offer) {
+  /** Opens the signaling socket and first asks for the host's ICE servers, which the peer needs before gathering. */
+  function openSignaling(link) {
     let opened = false;
     const ws = new WebSocket(signalingUrl());
     listen(ws, link, () => {
@@ -331,9 +359,16 @@
     });
     ws.onopen = () => {
       opened = true;
-      const device = { name: util.deviceName() };
-      ws.send(JSON.stringify({ type: 'hello', v: 1, session: link.session, secret: link.secret, device, offer }));
+      ws.send(JSON.stringify({ type: 'ice', v: 1, session: link.session, secret: link.secret }));
     };
+  }
+
+  /** ICE failed before the session was live: tell the host why this page leaves, so both say the same. */
+  function noNetworkPath() {
+    if (session.ws?.readyState === WebSocket.OPEN) {
+      session.ws.send(JSON.stringify({ type: 'bye', reason: 'no_network_path' }));
+    }
+    setState('nopath');
   }
 
   // ---------------------------------------------------------------- resuming after a network blip
@@ -525,6 +560,12 @@
 
   async function onSignalingMessage(message, link) {
     switch (message.type) {
+      case 'ice_servers': {
+        const servers = iceServers(message);
+        if (servers) await offer(link, servers);
+        else fail('The host sent STUN or TURN settings this page cannot use.');
+        break;
+      }
       case 'pending':
         session.hostCode = String(message.code ?? '');
         session.approvalDeadline = performance.now() + (Number(message.timeout) || 0) * 1000;
@@ -548,7 +589,8 @@
         setState(message.reason === 'timeout' ? 'timeout' : 'rejected');
         break;
       case 'ended':
-        setState('ended', ENDED_MESSAGES[message.reason] || MESSAGES.ended);
+        if (message.reason === 'no_network_path') setState('nopath');
+        else setState('ended', ENDED_MESSAGES[message.reason] || MESSAGES.ended);
         break;
       case 'error':
         if (message.code === 'busy') setState('busy');
