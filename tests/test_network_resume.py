@@ -111,7 +111,7 @@ async def control_hello(client: ProximClient) -> dict[str, Any]:
 
 
 async def resume_refusal(
-    app: App, session_id: str, token: str, certificates: list[RTCCertificate] | None
+    ws_url: str, session_id: str, token: str, certificates: list[RTCCertificate] | None
 ) -> dict[str, Any]:
     """Present a resume of ``session_id`` with ``token`` and an offer made with ``certificates`` (new ones when None)
     on a WebSocket of its own; the host's reply, after which the host must close the socket."""
@@ -123,7 +123,7 @@ async def resume_refusal(
     await pc.setLocalDescription(await pc.createOffer())
     resume = {"type": "resume", "v": 1, "session": session_id, "token": token, "offer": pc.localDescription.sdp}
     try:
-        async with aiohttp.ClientSession() as http, http.ws_connect(app.base_url.replace("http", "ws") + "/ws") as ws:
+        async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
             await ws.send_json(resume)
             reply: dict[str, Any] = await ws.receive_json(timeout=5)
             assert (await ws.receive(timeout=5)).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
@@ -155,7 +155,8 @@ async def test_a_client_comes_back_on_a_new_connection_without_a_new_approval(
         assert [event["event"] for event in audit] == ["pairing_attempt", "decision", "session_resumed"]
         assert audit[2]["address"] == "127.0.0.1"
         # once the resumed connection is up, the token it replaced is refused
-        replay = await resume_refusal(app, client.link.session_id, first_token, dtls_certificates(client.pc))
+        ws_url, session_id = client.link.websocket_url, client.link.session_id
+        replay = await resume_refusal(ws_url, session_id, first_token, dtls_certificates(client.pc))
         assert replay["code"] == "bad_token"
         assert app.sessions.state is SessionState.CONNECTED
     finally:
@@ -170,18 +171,18 @@ async def test_a_wrong_token_or_another_certificate_changes_nothing(serving: tup
     client, _ = await connected_client(app, recorder)
     try:
         certificates = dtls_certificates(client.pc)
-        session_id, token = client.link.session_id, client.resume_token
-        assert (await resume_refusal(app, session_id, "A" * 22, certificates))["code"] == "bad_token"
-        assert (await resume_refusal(app, session_id, token, None))["code"] == "bad_certificate"
-        assert (await resume_refusal(app, "B" * 22, token, certificates))["code"] == "session_ended"
+        ws_url, session_id, token = client.link.websocket_url, client.link.session_id, client.resume_token
+        assert (await resume_refusal(ws_url, session_id, "A" * 22, certificates))["code"] == "bad_token"
+        assert (await resume_refusal(ws_url, session_id, token, None))["code"] == "bad_certificate"
+        assert (await resume_refusal(ws_url, "B" * 22, token, certificates))["code"] == "session_ended"
         assert app.sessions.state is SessionState.CONNECTED and log.events == []
         client.control({"t": "hb"})
         assert client.channel.readyState == "open"
         await app.sessions.stop_session()
-        assert (await resume_refusal(app, session_id, token, certificates))["code"] == "session_ended"
+        assert (await resume_refusal(ws_url, session_id, token, certificates))["code"] == "session_ended"
         # refusals count as failed attempts: five a minute from one address
-        assert (await resume_refusal(app, session_id, "C" * 22, certificates))["code"] == "session_ended"
-        assert (await resume_refusal(app, session_id, token, certificates))["code"] == "rate_limited"
+        assert (await resume_refusal(ws_url, session_id, "C" * 22, certificates))["code"] == "session_ended"
+        assert (await resume_refusal(ws_url, session_id, token, certificates))["code"] == "rate_limited"
     finally:
         await client.close()
 
