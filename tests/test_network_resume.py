@@ -24,13 +24,11 @@ from proxim_tray.client import ProximClient
 from proxim_tray.config import DEFAULT_RESUME_WINDOW
 from proxim_tray.peer import dtls_certificates, use_dtls_certificates
 from proxim_tray.session import SessionState
-from tests.conftest import CHROMIUM_ARGS, SCREEN
 from tests.support.control_host import XState
-from tests.support.hostkit import Recorder, make_app
-from tests.support.netns import Lab, Namespace, NamespacedHost, chromium_in, host_env, lan
+from tests.support.hostkit import Recorder, audit_events, make_app
+from tests.support.netns import Lab, Namespace, NamespacedHost, host_env, lan, phone_browser
 from tests.support.processes import XWitness
 from tests.support.webclient import open_live_session
-from tests.test_signaling import audit_events
 
 HOST_ADDRESS, PHONE_ADDRESS, PHONE_ROAMED = "10.71.0.1/24", "10.71.0.2/24", "10.71.0.3/24"
 KEY_A, KEY_B = 0x61, 0x62  # keysyms
@@ -215,8 +213,6 @@ class PhoneOnLan:
 
 @pytest.fixture
 def phone_on_lan(lab: Lab, xvfb: str, tmp_path: Path) -> Iterator[PhoneOnLan]:
-    from playwright.sync_api import sync_playwright
-
     host_ns, phone_ns = lan(lab, host_addresses=[HOST_ADDRESS], phone_addresses=[PHONE_ADDRESS])
     # the picture changes all the time, so frames flowing again is seen at once; input goes to the X server
     # (the X witness's own focus changes would count as the local user taking over: no local priority here)
@@ -224,16 +220,9 @@ def phone_on_lan(lab: Lab, xvfb: str, tmp_path: Path) -> Iterator[PhoneOnLan]:
         host_ns, tmp_path, "--capture", "testpattern", "--local-priority", "0", env=host_env(tmp_path, display=xvfb)
     )
     try:
-        with sync_playwright() as playwright:
-            launcher = chromium_in(phone_ns, tmp_path)
-            browser = playwright.chromium.launch(executable_path=str(launcher), headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_context(viewport={"width": SCREEN[0], "height": SCREEN[1]}).new_page()
-            try:
-                page.on("console", lambda m: print("PAGE", m.text) if m.text.startswith("TL") else None)
-                open_live_session(host, page)
-                yield PhoneOnLan(host, host_ns, phone_ns, page)
-            finally:
-                browser.close()
+        with phone_browser(phone_ns, tmp_path) as page:
+            open_live_session(host, page)
+            yield PhoneOnLan(host, host_ns, phone_ns, page)
     finally:
         host.stop()
 
@@ -268,7 +257,6 @@ def test_a_three_second_blip_resumes_without_a_new_approval(
     time.sleep(BLIP - 1.0)  # the rest of the blip: nothing to wait for, the network is simply gone
     rig.network(up=True, outage=outage)
     back = page.evaluate("performance.now()")
-    print("BACK", back)
 
     page.wait_for_function(FIRST_NEW_FRAME, arg=[back, old_stream], timeout=20_000)
     recovery = page.evaluate(FIRST_NEW_FRAME, [back, old_stream]) - back
