@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,9 +20,10 @@ from typing import Any
 
 import pytest
 
-from bench._host import keys_down
+from bench._host import keys_down, vitals
 from tests.conftest import CHROMIUM_ARGS
 from tests.support.netns import Lab, Namespace, NamespacedHost, chromium_in, host_env, lan
+from tests.support.processes import LineProcess, child_env
 from tests.support.webclient import VIDEO_CONTENT_BOX
 
 HOST_ADDRESS, PHONE_ADDRESS = "10.111.0.1/24", "10.111.0.2/24"
@@ -39,6 +41,15 @@ table inet cut {
   chain input { type filter hook input priority 0; policy accept; iifname "eth0" drop; }
 }
 """
+# the phone stops taking what the host sends over the peer connection (video, data channel) while its WebSocket
+# stays up and it keeps sending: to the host, a phone that does not read
+DEAF = """
+table inet deaf {
+  chain input { type filter hook input priority 0; policy accept; iifname "eth0" meta l4proto udp drop; }
+}
+"""
+DEAF_SECONDS = 8.0
+DEAF_RSS_BOUND_KIB = 8 * 1024
 # what the host's console shows once the phone no longer controls it
 NOT_CONTROLLED = r"^Session with .+ ended: client left\.$"
 
@@ -113,3 +124,31 @@ def test_the_network_cut_mid_session_releases_everything(lab: Lab, xvfb: str, tm
         host.next_link(SESSION_ENDS_AFTER_CUT_WITHIN - (time.monotonic() - cut))
         ended = time.monotonic() - cut
     print(f"keys released {released:.2f} s after the cut; fresh link {ended:.2f} s after it")
+
+
+def test_a_phone_that_stops_reading_does_not_grow_host_memory(lab: Lab, tmp_path: Path) -> None:
+    host_ns, phone = lan(lab, host_addresses=[HOST_ADDRESS], phone_addresses=[PHONE_ADDRESS])
+    host = NamespacedHost(host_ns, tmp_path, "--capture", "testpattern")
+    client = None
+    try:
+        script = Path(__file__).with_name("support") / "client_process.py"
+        argv = [sys.executable, str(script), host.next_link(), "--send-bad"]
+        client = LineProcess(phone.argv(argv), env=child_env())
+        host.wait_for(r"Approve connection from .+\? \[y/N\]")
+        host.send("y")
+        client.wait_for("^connected$")
+        phone.nft(DEAF)
+        started = time.monotonic()
+        samples = []  # from the first second on: the session's own start-up allocations are done by then
+        while (elapsed := time.monotonic() - started) < DEAF_SECONDS:
+            if elapsed >= 1.0:
+                samples.append(vitals(host.proc.pid).rss_kib)
+            time.sleep(0.5)
+        ended = any("ended" in line for line in host.drain())
+    finally:
+        if client is not None:
+            client.stop()
+        host.stop()
+    growth = max(samples) - samples[0]
+    print(f"host memory over {DEAF_SECONDS:g} s: {samples[0]} -> max {max(samples)} KiB; session ended: {ended}")
+    assert growth <= DEAF_RSS_BOUND_KIB, samples
