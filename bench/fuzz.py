@@ -44,6 +44,7 @@ CONTROL_BATCH = 100
 CONTROL_BATCH_PAUSE = 0.1
 # error replies are limited to 20 a second: after this quiet time the next one is answered again
 ERROR_BUCKET_REFILL = 1.1
+CHANNEL_BACKLOG = 1024 * 1024
 SIGNALING_ADDRESSES = 32
 BARRIER_TIMEOUT = 10.0
 
@@ -104,11 +105,17 @@ async def control_phase(
 ) -> dict[str, Any]:
     kinds: collections.Counter[str] = collections.Counter()
     sent = 0
+    drained = asyncio.Event()  # big mutants take a while through SCTP: keep the backlog short
+    client.channel.bufferedAmountLowThreshold = CHANNEL_BACKLOG
+    client.channel.on("bufferedamountlow", drained.set)
     while sent < count and time.monotonic() < deadline:
         for mutant in itertools.islice(mutants, min(CONTROL_BATCH, count - sent)):
             client.channel.send(mutant.raw)
             kinds[mutant.kind] += 1
             sent += 1
+        drained.clear()
+        if client.channel.bufferedAmount > CHANNEL_BACKLOG:
+            await asyncio.wait_for(drained.wait(), BARRIER_TIMEOUT)
         await asyncio.sleep(CONTROL_BATCH_PAUSE)
     answers = collections.Counter(m.get("code") or m.get("t", "?") for m in await barrier(client, tag))
     return {"sent": sent, "kinds": dict(kinds), "answers": dict(answers)}

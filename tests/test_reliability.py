@@ -13,13 +13,12 @@ SLOW_READER_SECONDS = 11.0
 
 
 def test_a_short_soak_stays_within_its_bounds(xvfb: str) -> None:
-    samples = soak.run(xvfb, SOAK_CYCLES)
-    assert soak.verdict(samples) == [], samples
+    assert soak.verdict(soak.run(xvfb, SOAK_CYCLES)) == []
 
 
 def test_fuzzed_messages_execute_nothing_and_the_host_keeps_serving(xvfb: str) -> None:
     figures = fuzz.run(xvfb, fuzz.parser().parse_args(["--count", str(FUZZ_COUNT), "--seconds", "60"]))
-    assert figures["problems"] == [], figures
+    assert figures["problems"] == []
 
 
 def test_wrong_secrets_are_checked_only_up_to_the_limits_and_the_owner_still_pairs() -> None:
@@ -32,5 +31,4 @@ def test_wrong_secrets_are_checked_only_up_to_the_limits_and_the_owner_still_pai
 
 
 def test_a_client_that_stops_reading_is_dropped_and_host_memory_stays_flat() -> None:
-    figures = slowreader.run(SLOW_READER_SECONDS)
-    assert figures["problems"] == [], figures
+    assert slowreader.run(SLOW_READER_SECONDS)["problems"] == []
