@@ -57,7 +57,8 @@ def test_arbitrary_bytes_never_crash_the_parsers(raw: bytes | str) -> None:
 def test_a_hello_parses_exactly_when_every_field_is_valid(message: dict[str, Any]) -> None:
     device = message.get("device")
     valid = (
-        message.get("v") == 1
+        type(message.get("v")) is int
+        and message["v"] == 1
         and all(isinstance(message.get(k), str) and 0 < len(message[k]) <= 64 for k in ("session", "secret"))
         and isinstance(message.get("offer"), str)
         and 0 < len(message["offer"]) <= protocol.MAX_SIGNALING_BYTES
@@ -74,6 +75,17 @@ def test_a_hello_parses_exactly_when_every_field_is_valid(message: dict[str, Any
     assert valid
     assert isinstance(parsed, protocol.Hello)
     assert (parsed.session, parsed.secret, parsed.offer) == (message["session"], message["secret"], message["offer"])
+
+
+@given(st.sampled_from([True, 1.0, "1", [1]]))
+def test_the_version_is_the_integer_one_not_something_equal_to_it(version: Any) -> None:
+    hello = {"type": "hello", "v": version, "session": "s", "secret": "k", "device": {"name": "n"}, "offer": "o"}
+    try:
+        protocol.parse_signaling(json.dumps(hello))
+    except ProtocolError as exc:
+        assert exc.code == "unsupported_version"
+    else:
+        raise AssertionError(f"version {version!r} was taken for 1")
 
 
 @given(st.integers(min_value=protocol.MAX_SIGNALING_BYTES - 64, max_value=protocol.MAX_SIGNALING_BYTES * 2))
