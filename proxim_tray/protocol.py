@@ -155,7 +155,7 @@ def parse_signaling(raw: str | bytes) -> SignalingMessage:
     kind, data = _load(raw, MAX_SIGNALING_BYTES, "type")
     if kind == "hello":
         version = data.get("v")
-        if version != VERSION:
+        if type(version) is not int or version != VERSION:  # true and 1.0 equal 1 in Python, not in the protocol
             raise ProtocolError("unsupported_version", f"protocol version {version!r} is not supported (use {VERSION})")
         device = data.get("device")
         if not isinstance(device, dict):
