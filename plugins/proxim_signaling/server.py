@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
+from proxim_signaling.selfcheck import SelfCheck
 from proxim_tray import protocol
 from proxim_tray.app import App
-from proxim_tray.netaddr import advertised_address, url_host
+from proxim_tray.links import LinkFinder, Listening
 
 logger = logging.getLogger(__name__)
 
@@ -51,18 +52,13 @@ def _same_origin(request: web.Request) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc == request.host
 
 
-def _bound_port(runner: web.AppRunner, requested: int) -> int:
-    """The port actually bound (differs from the request when that was 0)."""
-    for address in runner.addresses:
-        return int(address[1])
-    return requested
-
-
 class SignalingServer:
     def __init__(self, app: App) -> None:
         self.app = app
         self.web = web.Application(client_max_size=protocol.MAX_SIGNALING_BYTES)
         self.web.router.add_get("/ws", self._websocket)
+        self.self_check = SelfCheck()
+        self.self_check.add_route(self.web.router)
         app.plugins.call_sync("proxim_web_routes", app=app, router=self.web.router)
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
@@ -71,7 +67,8 @@ class SignalingServer:
         config = self.app.config
         self._runner = web.AppRunner(self.web, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, config.bind, config.port, reuse_address=True)
+        # no address: every address of every family (asyncio opens one socket per family)
+        site = web.TCPSite(self._runner, config.bind or None, config.port, reuse_address=True)
         try:
             await site.start()
         except OSError as exc:
@@ -82,12 +79,12 @@ class SignalingServer:
                     config.port,
                 )
             else:
-                logger.error("cannot listen on %s:%d: %s", config.bind, config.port, exc.strerror)
+                where = config.bind or "every address"
+                logger.error("cannot listen on %s port %d: %s", where, config.port, exc.strerror)
             return
-        port = _bound_port(self._runner, config.port)
-        address = advertised_address(config.advertise_addr)
-        self.app.base_url = f"http://{url_host(address)}:{port}"
-        logger.info("signaling server listening on %s:%d, advertised as %s", config.bind, port, self.app.base_url)
+        listening = Listening.of(self._runner.addresses)
+        logger.info("signaling server listening on %s", listening.describe())
+        self.app.find_links = LinkFinder(listening, config.advertise_addr, self.self_check.probe).find
 
     async def stop(self) -> None:
         for ws in list(self._sockets):
