@@ -119,6 +119,8 @@ def run(seconds: float) -> dict[str, Any]:
     problems = [] if growth <= RSS_BOUND_KIB else [f"memory grew {growth} KiB (bound {RSS_BOUND_KIB} KiB)"]
     if not paired:
         problems.append("an ordinary client could not pair afterwards")
+    if log.count("Traceback"):
+        problems.append(f"the host logged {log.count('Traceback')} tracebacks")
     if seconds > DROP_WITHIN and not any(lived <= DROP_WITHIN for lived in closes):
         problems.append(f"the host kept a connection that does not read open for more than {DROP_WITHIN} s")
     return {
