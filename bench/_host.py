@@ -3,15 +3,18 @@ threads, and the keys the X server has down."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from Xlib import display as xdisplay
 
+from proxim_tray.client import ProximClient
 from tests.support.processes import LineProcess, child_env, free_port, host_command
 
 
@@ -82,3 +85,19 @@ def running_host(display_name: str | None, *extra: str) -> Iterator[Host]:
             yield host
         finally:
             host.stop()
+
+
+async def paired(host: Host, link: str, name: str) -> tuple[ProximClient, dict[str, Any]]:
+    """A Python client paired through ``link``, approved on the host's console and connected; and the control
+    channel's ``hello``."""
+    client = ProximClient(link, device_name=name)
+    await client.start()
+    await asyncio.to_thread(host.approve)
+    for kind in ("pending", "approved", "answer"):
+        await client.expect(kind)
+    await client.wait_connected()
+    hello = await asyncio.wait_for(client.control_messages.get(), 10)
+    if hello.get("t") != "hello":
+        await client.close()
+        raise RuntimeError(f"expected the control channel's hello, got {hello}")
+    return client, hello

@@ -30,7 +30,7 @@ from typing import Any
 import aiohttp
 from Xlib import display as xdisplay
 
-from bench._host import Host, keys_down, running_host
+from bench._host import Host, keys_down, paired, running_host
 from bench._mutants import VALID_CONTROL, VALID_HELLO, Mutant, Mutator, harmless
 from bench._stream.rig import xvfb
 from bench.guess import guesser_addresses
@@ -121,19 +121,6 @@ async def control_phase(
     return {"sent": sent, "kinds": dict(kinds), "answers": dict(answers)}
 
 
-async def paired(host: Host, link: str, name: str) -> ProximClient:
-    client = ProximClient(link, device_name=name)
-    await client.start()
-    await asyncio.to_thread(host.approve)
-    for kind in ("pending", "approved", "answer"):
-        await client.expect(kind)
-    await client.wait_connected()
-    hello = await asyncio.wait_for(client.control_messages.get(), 10)
-    if hello.get("t") != "hello":
-        raise RuntimeError(f"expected the control hello, got {hello}")
-    return client
-
-
 async def set_access(host: Host, client: ProximClient, command: str, permissions: list[str]) -> None:
     host.send(command)
     while True:
@@ -163,7 +150,7 @@ async def fuzz(
     figures["signaling"]["approval_asked"] = any("Connection request" in line for line in host.drain())
 
     figures["step"] = "pairing after the signaling phase"
-    client = await paired(host, link, "Fuzz client")
+    client, _ = await paired(host, link, "Fuzz client")
     try:
         await set_access(host, client, "view only", ["view"])
         figures["step"] = "view_only"
@@ -187,7 +174,7 @@ async def fuzz(
     finally:
         await client.close()
     figures["step"] = "a fresh client pairing"
-    fresh = await paired(host, await asyncio.to_thread(host.next_link), "Fresh client")
+    fresh, _ = await paired(host, await asyncio.to_thread(host.next_link), "Fresh client")
     await fresh.close()
     figures["fresh_client_paired"] = True
     figures["keys_down"] = keys_down(display_name)

@@ -19,9 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._host import Host, keys_down, running_host
+from bench._host import Host, keys_down, paired, running_host
 from bench._stream.rig import xvfb
-from proxim_tray.client import ProximClient
 from tests.support.processes import XWitness, child_env
 
 SCREEN = (1280, 720)
@@ -54,20 +53,13 @@ SHIFT_RELEASED_FIRST = [
 
 async def cycle(host: Host, witness: XWitness, link: str) -> tuple[str, str]:
     """One session from pairing to its end: what the witness typed, and the fresh link the host shows afterwards."""
-    client = ProximClient(link, device_name="Soak client")
+    client, hello = await paired(host, link, "Soak client")
     try:
-        await client.start()
-        await asyncio.to_thread(host.approve)
-        await client.expect("pending")
-        await client.expect("approved")
-        await client.expect("answer")
-        await client.wait_connected()
+        if "control" not in hello["permissions"]:
+            raise RuntimeError(f"the host did not grant control: {hello}")
         assert client.video is not None
         for _ in range(FRAMES_PER_CYCLE):
             await asyncio.wait_for(client.video.recv(), 10)
-        hello = await asyncio.wait_for(client.control_messages.get(), 10)
-        if hello.get("t") != "hello" or "control" not in hello.get("permissions", []):
-            raise RuntimeError(f"the host did not grant control: {hello}")
         client.control({"t": "down", "b": "left", "x": 0.5, "y": 0.5})
         client.control({"t": "up", "b": "left"})
         await asyncio.to_thread(witness.next_event, "button_release")
