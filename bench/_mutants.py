@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from proxim_tray.protocol import MAX_CONTROL_BYTES, MAX_SIGNALING_BYTES
+from proxim_tray.protocol import MAX_CONTROL_BYTES, MAX_SIGNALING_BYTES, VERSION
 
 # one valid message of each control type (docs/protocol.md)
 VALID_CONTROL: list[dict[str, Any]] = [
@@ -32,7 +32,7 @@ VALID_CONTROL: list[dict[str, Any]] = [
 ]
 VALID_HELLO: dict[str, Any] = {
     "type": "hello",
-    "v": 1,
+    "v": VERSION,
     "session": "AAAAAAAAAAAAAAAAAAAAAA",
     "secret": "AAAAAAAAAAAAAAAAAAAAAA",
     "device": {"name": "Fuzzer"},

@@ -25,6 +25,7 @@ import aiohttp
 
 from bench._host import running_host
 from proxim_tray.client import PairingLink
+from proxim_tray.protocol import VERSION
 from tests.support.hostkit import make_offer  # an offer as a client makes it
 
 SECRET_BITS = 128
@@ -41,7 +42,7 @@ def guesser_addresses(count: int, first: int = 2) -> list[str]:
 def hello(link: PairingLink, secret: str, offer: str) -> dict[str, Any]:
     return {
         "type": "hello",
-        "v": 1,
+        "v": VERSION,
         "session": link.session_id,
         "secret": secret,
         "device": {"name": "Guesser"},

@@ -9,7 +9,7 @@ SOAK_CYCLES = 10
 FUZZ_COUNT = 200  # per phase
 GUESS_SECONDS = 2.0
 GUESS_ADDRESSES = 16
-SLOW_READER_SECONDS = 11.0
+SLOW_READER_SECONDS = slowreader.DROP_WITHIN + 1
 
 
 def test_a_short_soak_stays_within_its_bounds(xvfb: str) -> None:
