@@ -55,13 +55,12 @@ WRONG: dict[str, list[Any]] = {
     "name": NOT_A_SHORT_STRING,
     "t": [None, 1, "", "MOVE", "move ", "kd\x00", ["move"], {"t": "move"}, "nope"],
     "type": [None, 1, "", "HELLO", "hello ", ["hello"], "nope"],
-    "v": [2, "1", None, 0, 1.5, True],
+    "v": [VERSION + 1, str(VERSION), None, 0, VERSION + 0.5, True, float(VERSION)],
     "session": NOT_A_SHORT_STRING,
     "secret": NOT_A_SHORT_STRING,
     "device": [None, "phone", [], {}, {"name": ""}, {"name": "n" * 65}, {"name": 1}],
     "offer": ["", None, 1, ["v=0"]],
 }
-REQUIRED_SIGNALING = {"type", "v", "session", "secret", "device", "offer"}
 
 
 @dataclass(frozen=True)
