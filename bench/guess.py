@@ -32,6 +32,8 @@ SECRET_BITS = 128
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
 OWNER_ADDRESS = "127.0.0.1"
 ANSWER_TIMEOUT = 10.0
+# the host's first answer to a hello with the right secret
+ACCEPTED = "pending"
 
 
 def guesser_addresses(count: int, first: int = 2) -> list[str]:
