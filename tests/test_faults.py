@@ -29,7 +29,8 @@ from tests.support.webclient import VIDEO_CONTENT_BOX
 HOST_ADDRESS, PHONE_ADDRESS = "10.111.0.1/24", "10.111.0.2/24"
 # after the fault, the keys the phone held must be up within this, and the host must show it is not controlled
 KEYS_RELEASED_WITHIN = 5.0
-# after the browser dies, the session ends and a fresh link is shown within this
+# after the browser dies, the session ends and a fresh link is shown within this (a killed browser cannot say it
+# leaves, so a window for the phone to come back after a Wi-Fi blip adds its length here too)
 SESSION_ENDS_AFTER_KILL_WITHIN = 5.0
 # after the phone's network is cut and it does not come back, the session ends with a fresh link within this (a
 # window for the phone to come back after a Wi-Fi blip adds its length here)
@@ -109,7 +110,7 @@ def test_the_browser_killed_mid_session_releases_everything(lab: Lab, xvfb: str,
         kill_everything_in(phone)
         killed = time.monotonic()
         released = until(lambda: not keys_down(xvfb), KEYS_RELEASED_WITHIN, "keys released after the kill")
-        host.wait_for(NOT_CONTROLLED, SESSION_ENDS_AFTER_KILL_WITHIN - (time.monotonic() - killed))
+        host.wait_for(NOT_CONTROLLED, KEYS_RELEASED_WITHIN - (time.monotonic() - killed))
         host.next_link(SESSION_ENDS_AFTER_KILL_WITHIN - (time.monotonic() - killed))
         ended = time.monotonic() - killed
     print(f"keys released {released:.2f} s after the kill; fresh link {ended:.2f} s after it")
