@@ -222,7 +222,7 @@ def _number(data: dict[str, Any], name: str, low: float, high: float) -> float:
 
 def _check_version(data: dict[str, Any]) -> None:
     version = data.get("v")
-    if version != VERSION:
+    if type(version) is not int or version != VERSION:  # true and 1.0 equal 1 in Python, not in the protocol
         raise ProtocolError("unsupported_version", f"protocol version {version!r} is not supported (use {VERSION})")
 
 

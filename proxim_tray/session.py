@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import gc
 import json
 import logging
 from dataclasses import dataclass, field
@@ -445,6 +446,9 @@ class SessionManager:
         with contextlib.suppress(Exception):
             await session.link.close()
         await self.app.plugins.call("proxim_session_ended", app=self.app, session=session, reason=reason)
+        # the peer connection, its encoder's threads and buffers sit in reference cycles: free them now, not when the
+        # cyclic collector next runs (measured: 10 sessions, 40 threads and ~250 MB later)
+        gc.collect()
         if not self._closing:
             await self.new_pairing()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from hypothesis import given, settings
@@ -56,7 +57,8 @@ def test_arbitrary_bytes_never_crash_the_parsers(raw: bytes | str) -> None:
 def test_a_hello_parses_exactly_when_every_field_is_valid(message: dict[str, Any]) -> None:
     device = message.get("device")
     valid = (
-        message.get("v") == 1
+        type(message.get("v")) is int
+        and message["v"] == 1
         and all(isinstance(message.get(k), str) and 0 < len(message[k]) <= 64 for k in ("session", "secret"))
         and isinstance(message.get("offer"), str)
         and 0 < len(message["offer"]) <= protocol.MAX_SIGNALING_BYTES
@@ -73,6 +75,17 @@ def test_a_hello_parses_exactly_when_every_field_is_valid(message: dict[str, Any
     assert valid
     assert isinstance(parsed, protocol.Hello)
     assert (parsed.session, parsed.secret, parsed.offer) == (message["session"], message["secret"], message["offer"])
+
+
+@given(st.sampled_from([True, 1.0, "1", [1]]))
+def test_the_version_is_the_integer_one_not_something_equal_to_it(version: Any) -> None:
+    hello = {"type": "hello", "v": version, "session": "s", "secret": "k", "device": {"name": "n"}, "offer": "o"}
+    try:
+        protocol.parse_signaling(json.dumps(hello))
+    except ProtocolError as exc:
+        assert exc.code == "unsupported_version"
+    else:
+        raise AssertionError(f"version {version!r} was taken for 1")
 
 
 @given(st.integers(min_value=protocol.MAX_SIGNALING_BYTES - 64, max_value=protocol.MAX_SIGNALING_BYTES * 2))
@@ -102,3 +115,140 @@ def test_pointer_coordinates_outside_the_screen_are_refused(x: float, y: float) 
         assert not inside and exc.code == "bad_message"
     else:
         assert inside and move == protocol.PointerMove(x, y)
+
+
+# -- control messages: structure-aware ---------------------------------------------------------------------------------
+
+unit = st.floats(min_value=0, max_value=1)
+KEY_TEXT = st.text(min_size=1, max_size=protocol.MAX_KEY_FIELD)
+# each control type, its fields and a strategy for a valid value of each (docs/protocol.md)
+CONTROL_SHAPES: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+    "move": {"x": unit, "y": unit},
+    "rmove": {
+        "dx": st.floats(-protocol.MAX_RELATIVE_MOVE, protocol.MAX_RELATIVE_MOVE),
+        "dy": st.floats(-protocol.MAX_RELATIVE_MOVE, protocol.MAX_RELATIVE_MOVE),
+    },
+    "down": {"b": st.sampled_from(protocol.BUTTONS), "x": unit, "y": unit},
+    "up": {"b": st.sampled_from(protocol.BUTTONS)},
+    "wheel": {"dx": st.floats(-protocol.MAX_WHEEL, protocol.MAX_WHEEL), "dy": st.integers(-100, 100)},
+    "kd": {
+        "key": KEY_TEXT,
+        "code": st.text(max_size=protocol.MAX_KEY_FIELD),
+        "mods": st.lists(st.sampled_from(protocol.MODIFIERS), unique=True),
+    },
+    "ku": {"key": KEY_TEXT, "code": st.text(max_size=protocol.MAX_KEY_FIELD)},
+    "text": {"text": st.text(min_size=1, max_size=protocol.MAX_TEXT)},
+    "cmd": {"name": st.text(min_size=1, max_size=protocol.MAX_COMMAND_NAME)},
+    "clip_set": {"text": st.text(min_size=1, max_size=2000)},
+    "release": {},
+    "hb": {},
+    "clip_get": {},
+}
+OPTIONAL_FIELDS = {("down", "x"), ("down", "y"), ("kd", "mods")}
+hostile_values = (
+    json_values
+    | st.floats(allow_nan=False, allow_infinity=True)
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.text(alphabet=st.characters(codec="utf-8"), min_size=0, max_size=5000)
+    | st.sampled_from(["", "\x00", "\u202e", "\x1b[2J", "Shift", "left", True, False, None, [], {}])
+)
+
+
+def _is_number_in(value: Any, low: float, high: float) -> bool:
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
+    )
+
+
+def _is_text(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, str) and low <= len(value) <= high
+
+
+def control_is_valid(message: dict[str, Any], raw: str) -> bool:
+    """docs/protocol.md's rules for a control message, written again independently of the parser."""
+    kind = message.get("t")
+    limit = protocol.MAX_CONTROL_BYTES if kind == "clip_set" else protocol.MAX_INPUT_BYTES
+    if not isinstance(kind, str) or kind not in CONTROL_SHAPES or len(raw) > limit:
+        return False
+    relative, wheel = protocol.MAX_RELATIVE_MOVE, protocol.MAX_WHEEL
+    get = message.get
+    match kind:
+        case "move":
+            return _is_number_in(get("x"), 0, 1) and _is_number_in(get("y"), 0, 1)
+        case "rmove":
+            return _is_number_in(get("dx"), -relative, relative) and _is_number_in(get("dy"), -relative, relative)
+        case "down" | "up":
+            point = ("x" not in message and "y" not in message) or (
+                _is_number_in(get("x"), 0, 1) and _is_number_in(get("y"), 0, 1)
+            )
+            return get("b") in protocol.BUTTONS and point
+        case "wheel":
+            return _is_number_in(get("dx"), -wheel, wheel) and _is_number_in(get("dy"), -wheel, wheel)
+        case "kd" | "ku":
+            mods = get("mods", [])
+            return (
+                _is_text(get("key"), 1, protocol.MAX_KEY_FIELD)
+                and _is_text(get("code"), 0, protocol.MAX_KEY_FIELD)
+                and isinstance(mods, list)
+                and all(isinstance(mod, str) and mod in protocol.MODIFIERS for mod in mods)
+            )
+        case "text":
+            return _is_text(get("text"), 1, protocol.MAX_TEXT)
+        case "cmd":
+            return _is_text(get("name"), 1, protocol.MAX_COMMAND_NAME)
+        case "clip_set":
+            return _is_text(get("text"), 1, protocol.MAX_CONTROL_BYTES)
+    return True  # release, hb, clip_get: no fields
+
+
+@st.composite
+def control_like(draw: st.DrawFn) -> dict[str, Any]:
+    """Control messages that are valid, or broken in one field (type, value, presence), or of an unknown type."""
+    kind = draw(st.sampled_from(sorted(CONTROL_SHAPES)) | st.text(max_size=8))
+    shape = CONTROL_SHAPES.get(kind, {})
+    message: dict[str, Any] = {"t": kind}
+    for name, valid in shape.items():
+        if (kind, name) not in OPTIONAL_FIELDS or draw(st.booleans()):
+            message[name] = draw(valid)
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(sorted(message)))
+        if draw(st.booleans()):
+            del message[name]
+        else:
+            message[name] = draw(hostile_values)
+    return message
+
+
+@given(control_like())
+@settings(max_examples=1500)
+def test_a_control_message_parses_exactly_when_it_is_valid(message: dict[str, Any]) -> None:
+    raw = json.dumps(message)
+    valid = control_is_valid(message, raw)
+    try:
+        parsed = protocol.parse_control(raw)
+    except ProtocolError as exc:
+        assert not valid, f"a valid control message was refused: {exc.message}"
+        assert exc.code in ("bad_message", "too_large")
+        return
+    assert valid, f"an invalid control message was accepted as {parsed}"
+
+
+def nested(depth: int, opener: str) -> str:
+    closer = {"[": "]", "{": "}"}[opener]
+    inner = '{"t": "hb"}'
+    if opener == "{":
+        return '{"t": ' * depth + inner + closer * depth
+    return opener * depth + inner + closer * depth
+
+
+@given(st.integers(min_value=1, max_value=20_000), st.sampled_from("[{"), st.booleans())
+@settings(max_examples=60)
+def test_deep_nesting_is_a_bad_message_on_both_channels(depth: int, opener: str, closed: bool) -> None:
+    raw = nested(depth, opener) if closed else opener * depth
+    for parse, field in ((protocol.parse_control, "t"), (protocol.parse_signaling, "type")):
+        try:
+            parse(raw.replace('"t"', f'"{field}"'))
+        except ProtocolError as exc:
+            assert exc.code in ("bad_message", "too_large")
+        else:
+            raise AssertionError(f"nesting {depth} deep was accepted")

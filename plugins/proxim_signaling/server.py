@@ -32,12 +32,24 @@ class WebSocketLink:
 
     def __init__(self, ws: web.WebSocketResponse, request: web.Request) -> None:
         self._ws = ws
+        self._transport = request.transport
         self.address = request.remote or "unknown"
         self.user_agent = request.headers.get("User-Agent", "")[:300]
 
     async def send(self, message: dict[str, Any]) -> None:
-        if not self._ws.closed:
+        """Send ``message``; a client that does not take it within SEND_TIMEOUT is dropped."""
+        if self._ws.closed:
+            return
+        try:
             await asyncio.wait_for(self._ws.send_json(message), SEND_TIMEOUT)
+        except TimeoutError:
+            logger.warning("dropped the connection from %s: it read nothing for %g s", self.address, SEND_TIMEOUT)
+            # abort, not close: close waits until the unsent bytes are written, which a client that does not read
+            # never allows, and the connection would hold its descriptor for good
+            if self._transport is not None:
+                self._transport.abort()
+        except ConnectionError:
+            pass  # the client is gone (or was just dropped); the read loop ends the connection
 
     async def close(self) -> None:
         await self._ws.close()
