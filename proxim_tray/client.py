@@ -14,9 +14,10 @@ import aiohttp
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
-from proxim_tray.errors import ProximError
-from proxim_tray.pairing import fingerprint_to_b64url
-from proxim_tray.peer import sdp_fingerprint
+from proxim_tray import protocol
+from proxim_tray.errors import ProtocolError, ProximError
+from proxim_tray.fingerprint import sdp_fingerprint
+from proxim_tray.pairing import commitment, fingerprint_from_b64url, new_nonce, verification_code
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,9 @@ class ProximClient:
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._nonce = new_nonce()
+        # the verification code this client shows, computed once the host has revealed its nonce
+        self.code = ""
 
     async def start(self) -> None:
         """Open the WebSocket and say hello with an offer; messages from the host arrive on ``messages``."""
@@ -70,19 +74,26 @@ class ProximClient:
         self.channel.on("message", lambda raw: self.control_messages.put_nowait(json.loads(raw)))
         self.pc.on("track", self._on_track)
         await self.pc.setLocalDescription(await self.pc.createOffer())
+        offer = self.offer_sdp()
+        own_fingerprint = sdp_fingerprint(self.pc.localDescription.sdp)
         self._http = aiohttp.ClientSession()
         self._ws = await self._http.ws_connect(self.link.websocket_url, headers=self.headers)
         self._reader = asyncio.get_running_loop().create_task(self._read())
         await self.send(
             {
                 "type": "hello",
-                "v": 1,
+                "v": protocol.VERSION,
                 "session": self.link.session_id,
                 "secret": self.link.secret,
                 "device": {"name": self.device_name},
-                "offer": self.pc.localDescription.sdp,
+                "offer": offer,
+                "commitment": commitment(own_fingerprint, self._nonce),
             }
         )
+
+    def offer_sdp(self) -> str:
+        """The offer presented in ``hello``: this client's local description."""
+        return str(self.pc.localDescription.sdp)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "video":
@@ -95,13 +106,29 @@ class ProximClient:
             if message.type != aiohttp.WSMsgType.TEXT:
                 break
             data = json.loads(message.data)
+            if data.get("type") == "challenge":
+                await self._answer_challenge(data)
+                continue
             if data.get("type") == "answer":
                 await self._accept_answer(data["sdp"])
             self.messages.put_nowait(data)
         self.messages.put_nowait({"type": "closed", "code": self._ws.close_code})
 
+    async def _answer_challenge(self, challenge: dict[str, Any]) -> None:
+        """Compute the code from the host's nonce, then reveal ours (which the host compares with our commitment)."""
+        nonce = challenge.get("nonce")
+        if self.code or not isinstance(nonce, str):
+            raise ProximError("the host sent a second or malformed challenge; not pairing")
+        own = sdp_fingerprint(self.pc.localDescription.sdp)
+        self.code = verification_code(fingerprint_from_b64url(self.link.fingerprint), own, self._nonce, nonce)
+        await self.send({"type": "reveal", "nonce": self._nonce})
+
     async def _accept_answer(self, sdp: str) -> None:
-        if fingerprint_to_b64url(sdp_fingerprint(sdp)) != self.link.fingerprint:
+        try:
+            genuine = sdp_fingerprint(sdp) == fingerprint_from_b64url(self.link.fingerprint)
+        except ProtocolError:
+            genuine = False
+        if not genuine:
             raise ProximError("the host's certificate does not match the pairing link; not connecting")
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
 

@@ -14,12 +14,11 @@ from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.stats import RTCOutboundRtpStreamStats, RTCRemoteInboundRtpStreamStats
 
 from proxim_tray.encoding import BitrateController, create_encoder
-from proxim_tray.errors import ConfigError, ProtocolError
+from proxim_tray.errors import ConfigError
 from proxim_tray.media import ScreenVideoTrack
 
 logger = logging.getLogger(__name__)
 
-_FINGERPRINT = re.compile(r"^a=fingerprint:sha-256 ([0-9A-Fa-f:]{95})\s*$", re.MULTILINE)
 _MDNS_CANDIDATE = re.compile(r"^a=candidate:\S+ \d+ \S+ \d+ \S+\.local .*$\r?\n?", re.MULTILINE | re.IGNORECASE)
 _RTPMAP = re.compile(r"^a=rtpmap:\d+ ([^/\s]+)/90000", re.MULTILINE)
 _VIDEO_PAYLOADS = re.compile(r"^m=video \d+ \S+ (\d+)", re.MULTILINE)
@@ -47,13 +46,6 @@ def install_encoder(sender: RTCRtpSender, encoder: Encoder) -> None:
     only, unlike replacing ``get_encoder`` for the whole process.
     """
     sender._RTCRtpSender__encoder = encoder  # type: ignore[attr-defined]
-
-
-def sdp_fingerprint(sdp: str) -> str:
-    match = _FINGERPRINT.search(sdp)
-    if match is None:
-        raise ProtocolError("bad_message", "the offer has no sha-256 DTLS fingerprint")
-    return match.group(1).upper()
 
 
 def drop_mdns_candidates(sdp: str) -> str:

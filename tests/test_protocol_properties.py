@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 from hypothesis import given, settings
@@ -26,11 +27,12 @@ def hello_like(draw: st.DrawFn) -> dict[str, Any]:
     """Hellos that are valid, or broken in one field (type, value or presence)."""
     message: dict[str, Any] = {
         "type": "hello",
-        "v": 1,
+        "v": protocol.VERSION,
         "session": draw(short_text),
         "secret": draw(short_text),
         "device": {"name": draw(short_text)},
         "offer": draw(st.text(min_size=1, max_size=200)),
+        "commitment": draw(st.sampled_from(["A" * 43, "_-" * 21 + "z", "A" * 42, "A" * 44, "A" * 42 + "="])),
     }
     if draw(st.booleans()):
         field = draw(st.sampled_from(sorted(message)))
@@ -55,8 +57,12 @@ def test_arbitrary_bytes_never_crash_the_parsers(raw: bytes | str) -> None:
 @settings(max_examples=300)
 def test_a_hello_parses_exactly_when_every_field_is_valid(message: dict[str, Any]) -> None:
     device = message.get("device")
+    commitment = message.get("commitment")
     valid = (
-        message.get("v") == 1
+        message.get("v") == protocol.VERSION
+        and isinstance(commitment, str)
+        and len(commitment) == 43
+        and "=" not in commitment
         and all(isinstance(message.get(k), str) and 0 < len(message[k]) <= 64 for k in ("session", "secret"))
         and isinstance(message.get("offer"), str)
         and 0 < len(message["offer"]) <= protocol.MAX_SIGNALING_BYTES
@@ -73,6 +79,30 @@ def test_a_hello_parses_exactly_when_every_field_is_valid(message: dict[str, Any
     assert valid
     assert isinstance(parsed, protocol.Hello)
     assert (parsed.session, parsed.secret, parsed.offer) == (message["session"], message["secret"], message["offer"])
+    assert parsed.device_name == protocol.printable_name(message["device"]["name"])
+
+
+@given(st.integers(min_value=1, max_value=20_000), st.sampled_from(["[", '{"a":', '{"t": [']))
+@settings(max_examples=30)
+def test_deeply_nested_json_is_a_bad_message(depth: int, opening: str) -> None:
+    for parse, limit in ((protocol.parse_signaling, protocol.MAX_SIGNALING_BYTES), (protocol.parse_control, 4000)):
+        raw = (opening * depth)[:limit]
+        try:
+            parse(raw)
+        except ProtocolError as exc:
+            assert exc.code in ("bad_message", "too_large")
+        else:
+            raise AssertionError("nested JSON parsed as a message")
+
+
+@given(st.text(max_size=80))
+def test_a_printable_name_has_no_controls_and_one_line(name: str) -> None:
+    shown = protocol.printable_name(name)
+    assert shown and shown == shown.strip() and protocol.printable_name(shown) == shown
+    for char in shown:
+        assert unicodedata.category(char) not in ("Cc", "Zl", "Zp"), repr(char)
+        assert unicodedata.bidirectional(char) not in ("LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI")
+        assert char not in "\u200e\u200f\u061c"
 
 
 @given(st.integers(min_value=protocol.MAX_SIGNALING_BYTES - 64, max_value=protocol.MAX_SIGNALING_BYTES * 2))

@@ -120,7 +120,7 @@ async def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
         return
     device = request.device
     text = (
-        f"{device.name} at {device.address} asks to connect.\n"
+        f"{device.quoted_name} at {device.address} asks to connect.\n"
         f"Verification code {request.code[:3]} {request.code[3:]}: the device shows the same digits."
     )
     choices: list[tuple[str, Callable[[], object]]] = [

@@ -8,7 +8,6 @@
   const GATHER_TIMEOUT_MS = 1000;
   const DISCONNECT_GRACE_MS = 3000;
   const HEARTBEAT_MS = 250;
-  const FINGERPRINT_RE = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
   const ACTIVE_STATES = new Set(['connecting', 'pending', 'live']);
   const NEEDS_CONTROL = new Set(['move', 'rmove', 'down', 'up', 'wheel', 'kd', 'ku', 'text']);
   const NEEDS_COMMANDS = new Set(['cmd', 'clip_get', 'clip_set']);
@@ -237,16 +236,15 @@
     if (session.state !== 'connecting') return; // the user disconnected meanwhile
 
     const offer = pc.localDescription.sdp;
-    const clientHex = util.sha256Fingerprints(offer)[0];
+    const clientHex = util.sdpFingerprint(offer);
     if (!clientHex) {
-      fail("This browser's connection has no SHA-256 fingerprint; it cannot pair.");
+      fail("This browser's connection has no single SHA-256 fingerprint; it cannot pair.");
       return;
     }
-    session.code = util.verificationCode(link.fpHex, clientHex);
-    openSignaling(link, offer);
+    openSignaling(link, offer, { clientHex, nonce: util.newNonce() });
   }
 
-  function openSignaling(link, offer) {
+  function openSignaling(link, offer, proof) {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     let opened = false;
     const ws = new WebSocket(`${scheme}://${location.host}/ws`);
@@ -254,12 +252,15 @@
     ws.onopen = () => {
       opened = true;
       const device = { name: util.deviceName() };
-      ws.send(JSON.stringify({ type: 'hello', v: 1, session: link.session, secret: link.secret, device, offer }));
+      const commitment = util.commitment(proof.clientHex, proof.nonce);
+      ws.send(JSON.stringify({
+        type: 'hello', v: 2, session: link.session, secret: link.secret, device, offer, commitment,
+      }));
     };
     ws.onmessage = (event) => {
       const message = util.parseJson(event.data);
       if (!message) return;
-      onSignalingMessage(message, link).catch((err) => fail(`The host's answer could not be used: ${err.message}`));
+      onSignalingMessage(message, link, proof).catch((err) => fail(`The host's answer could not be used: ${err.message}`));
     };
     ws.onclose = () => {
       if (opened) setState('lost');
@@ -270,9 +271,22 @@
     };
   }
 
-  async function onSignalingMessage(message, link) {
+  async function onSignalingMessage(message, link, proof) {
     switch (message.type) {
+      case 'challenge':
+        // one challenge per hello: a second would let whoever sends it choose the code after seeing our nonce
+        if (session.code || typeof message.nonce !== 'string') {
+          fail('Stopped: the host sent an unexpected challenge. Scan the QR code on the host again.');
+          return;
+        }
+        session.code = util.verificationCode(link.fpHex, proof.clientHex, proof.nonce, message.nonce);
+        session.ws.send(JSON.stringify({ type: 'reveal', nonce: proof.nonce }));
+        break;
       case 'pending':
+        if (!session.code) {
+          fail('Stopped: the host asked for approval without a challenge. Scan the QR code on the host again.');
+          return;
+        }
         session.hostCode = String(message.code ?? '');
         session.approvalDeadline = performance.now() + (Number(message.timeout) || 0) * 1000;
         setState('pending', `Accept the request on the host if it shows the code ${util.formatCode(session.code)}.`);
@@ -282,7 +296,7 @@
         setState('connecting', 'Approved. Connecting to the screen…');
         break;
       case 'answer':
-        await acceptAnswer(message.sdp, link.fp);
+        await acceptAnswer(message.sdp, link.fpHex);
         break;
       case 'rejected':
         setState(message.reason === 'timeout' ? 'timeout' : 'rejected');
@@ -300,12 +314,8 @@
     }
   }
 
-  async function acceptAnswer(sdp, expectedFp) {
-    const fingerprints = typeof sdp === 'string' ? util.sha256Fingerprints(sdp) : [];
-    const genuine = fingerprints.length > 0 && fingerprints.every(
-      (hex) => FINGERPRINT_RE.test(hex) && util.base64urlEncode(util.fromFingerprintHex(hex)) === expectedFp,
-    );
-    if (!genuine) {
+  async function acceptAnswer(sdp, expectedHex) {
+    if (typeof sdp !== 'string' || util.sdpFingerprint(sdp) !== expectedHex) {
       fail('Stopped: host identity mismatch. The answer did not come from the computer that showed the QR code.');
       return;
     }

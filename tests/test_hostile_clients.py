@@ -1,0 +1,324 @@
+"""Hostile clients on the LAN against a real host: floods, held sockets, forged origins, deep JSON, idle connections.
+
+The host is real (the aiohttp signaling plugin, aiortc peers); attackers speak from other loopback addresses
+(127.0.0.2 and up, which Linux routes to the host like any LAN peer) and the owner from 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, suppress
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from proxim_tray import protocol
+from proxim_tray.app import App
+from proxim_tray.approval import FULL_CONTROL
+from proxim_tray.client import ProximClient
+from tests.support.control_host import connected_host
+from tests.support.hostkit import Recorder, running, signaling_app
+from tests.support.processes import LineProcess, free_port, host_command
+
+SUPPORT = Path(__file__).parent / "support"
+
+
+@pytest.fixture
+async def host() -> AsyncIterator[tuple[App, Recorder]]:
+    recorder = Recorder()
+    async with running(signaling_app(recorder, approve_timeout=10.0, link_ttl=120.0), recorder) as started:
+        yield started
+
+
+def ws_url(app: App) -> str:
+    return app.base_url.replace("http", "ws", 1) + "/ws"
+
+
+def http_from(address: str) -> aiohttp.ClientSession:
+    """An HTTP client whose connections come from ``address`` (a loopback address standing for a LAN device)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(address, 0), force_close=True))
+
+
+async def owner_pairs(app: App, recorder: Recorder) -> None:
+    """The owner scans the link shown now, from 127.0.0.1: the host's user sees the request and the client its code."""
+    assert app.sessions.pairing is not None
+    client = ProximClient(app.sessions.pairing.url)
+    await client.start()
+    try:
+        pending = await client.expect("pending")
+        request = await asyncio.wait_for(recorder.requests.get(), 5)
+        assert request.code == pending["code"]
+    finally:
+        await client.close()
+
+
+def random_hello() -> str:
+    return json.dumps(
+        {
+            "type": "hello",
+            "v": protocol.VERSION,
+            "session": secrets.token_urlsafe(16),
+            "secret": secrets.token_urlsafe(16),
+            "device": {"name": "flood"},
+            "offer": "v=0",
+            "commitment": secrets.token_urlsafe(32),
+        }
+    )
+
+
+# -- item 5: the global failure cap never refuses the owner's correct secret ---------------------------------------
+
+
+async def test_a_flood_of_random_sessions_from_many_addresses_does_not_lock_the_owner_out(
+    host: tuple[App, Recorder],
+) -> None:
+    app, recorder = host
+    refused = []
+    for n in range(2, 10):  # 8 addresses x 5 hellos: the whole host's failure cap (30) is passed
+        async with http_from(f"127.0.0.{n}") as http:
+            for _ in range(5):
+                async with http.ws_connect(ws_url(app)) as ws:
+                    await ws.send_str(random_hello())
+                    refused.append((await ws.receive_json(timeout=5))["code"])
+    assert set(refused) <= {"unknown_session", "rate_limited"} and "rate_limited" in refused
+    await owner_pairs(app, recorder)
+
+
+# -- item 8: one device holding WebSockets does not lock the owner out ---------------------------------------------
+
+
+@pytest.mark.parametrize("addresses", [1, 4], ids=["one-address", "four-addresses"])
+async def test_held_websockets_do_not_lock_the_owner_out(host: tuple[App, Recorder], addresses: int) -> None:
+    app, recorder = host
+    async with AsyncExitStack() as stack:
+        held = []
+        for n in range(16):
+            http = await stack.enter_async_context(http_from(f"127.0.0.{2 + n % addresses}"))
+            try:
+                held.append(await stack.enter_async_context(http.ws_connect(ws_url(app))))
+            except aiohttp.WSServerHandshakeError as exc:
+                assert exc.status in (429, 503)
+        if addresses == 1:
+            assert len(held) < 16, "one address may not hold every slot"
+        await owner_pairs(app, recorder)
+
+
+# -- item 9: the Origin check does not trust the Host header (DNS rebinding) ---------------------------------------
+
+
+async def test_a_rebound_name_is_refused_even_when_host_and_origin_agree(host: tuple[App, Recorder]) -> None:
+    app, _ = host
+    port = app.base_url.rsplit(":", 1)[1]
+    async with aiohttp.ClientSession() as http:
+        for origin in ("http://evil.example", f"http://evil.example:{port}"):
+            headers = {"Origin": origin, "Host": origin.removeprefix("http://")}
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(ws_url(app), headers=headers)
+            assert refused.value.status == 403
+        for origin in (app.base_url, f"http://localhost:{port}"):
+            async with http.ws_connect(ws_url(app), headers={"Origin": origin}) as ws:
+                await ws.send_str("{}")
+                assert (await ws.receive_json(timeout=5))["code"] == "bad_message"
+
+
+# -- item 10: deep JSON is a bad message, on signaling and on the control channel ----------------------------------
+
+
+async def test_deep_json_on_signaling_is_a_bad_message(
+    host: tuple[App, Recorder], caplog: pytest.LogCaptureFixture
+) -> None:
+    app, recorder = host
+    async with aiohttp.ClientSession() as http, http.ws_connect(ws_url(app)) as ws:
+        for deep in ("[" * 4000, '{"a":' * 4000):
+            await ws.send_str(deep)
+            assert (await ws.receive_json(timeout=5))["code"] == "bad_message"
+    assert "Traceback" not in caplog.text and "RecursionError" not in caplog.text
+    await owner_pairs(app, recorder)
+
+
+async def test_deep_json_on_the_control_channel_is_a_bad_message(
+    xvfb: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("DISPLAY", xvfb)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    async with connected_host(FULL_CONTROL) as host:
+        host.client.channel.send("[" * 4000)
+        assert (await host.next_control("error"))["code"] == "bad_message"
+        host.send("clip_get")  # still answering, so the channel and its session live on
+        assert (await host.next_control("error"))["code"] == "not_permitted"
+        assert host.session.is_live and host.client.pc.connectionState == "connected"
+    assert "RecursionError" not in caplog.text
+
+
+# -- item 11: unauthenticated bad-message floods are limited -------------------------------------------------------
+
+
+async def test_a_bad_message_flood_closes_the_socket_and_the_address_waits(host: tuple[App, Recorder]) -> None:
+    app, recorder = host
+    async with http_from("127.0.0.2") as http:
+        ws = await http.ws_connect(ws_url(app))
+        replies = 0
+        for _ in range(1000):
+            if ws.closed:
+                break
+            try:
+                await ws.send_str("{}")
+            except ConnectionError:
+                break
+        while True:
+            message = await ws.receive(timeout=5)
+            if message.type != aiohttp.WSMsgType.TEXT:
+                break
+            replies += 1
+        await ws.close()
+        assert ws.closed and replies <= 10, f"{replies} error replies to an unauthenticated flood"
+        for _ in range(8):  # further floods from the same address are cut short too, then refused at the door
+            try:
+                async with http.ws_connect(ws_url(app)) as again:
+                    for _ in range(20):
+                        await again.send_str("{}")
+                    while (await again.receive(timeout=5)).type == aiohttp.WSMsgType.TEXT:
+                        pass
+            except aiohttp.WSServerHandshakeError as exc:
+                assert exc.status == 429
+                break
+        else:
+            raise AssertionError("the flooding address was never refused")
+    await owner_pairs(app, recorder)
+
+
+# -- item 6: idle and slowloris TCP connections --------------------------------------------------------------------
+
+IDLE_SOCKETS = 400
+HOST_FD_LIMIT = 256
+
+
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_idle_connections_are_bounded_and_timed_out(display_env: dict[str, str], tmp_path: Path) -> None:
+    """400 idle or slowloris connections against a host with 256 file descriptors: it stays reachable."""
+    port = free_port()
+    log = tmp_path / "host.log"
+    argv = ["prlimit", f"--nofile={HOST_FD_LIMIT}:{HOST_FD_LIMIT}", "--", *host_command(port, tmp_path / "qr.png")]
+    host = LineProcess(argv, env=display_env, stderr_path=log)
+    sockets: list[socket.socket] = []
+    try:
+        link = host.wait_for(r"^\s+(http://\S+)$").group(1)
+        baseline = open_fds(host.proc.pid)
+        started = time.monotonic()
+        for n in range(IDLE_SOCKETS):
+            sock = socket.socket()
+            sock.bind((f"127.0.0.{2 + n % 20}", 0))
+            sock.setblocking(False)
+            with suppress(BlockingIOError):
+                sock.connect(("127.0.0.1", port))
+            if n % 2:  # half of them slowloris: a request line, then nothing more
+                with suppress(OSError):
+                    sock.send(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            sockets.append(sock)
+        time.sleep(1.0)  # the host accepts what it can
+        assert open_fds(host.proc.pid) <= baseline + 150, "connections are capped well below the descriptor limit"
+        client = LineProcess([sys.executable, str(SUPPORT / "client_process.py"), link], env=display_env)
+        try:
+            host.wait_for(r"Approve connection from", timeout=10)
+            host.send("y")
+            client.wait_for("connected", timeout=15)
+        finally:
+            client.stop()
+
+        def closed_by_host(sock: socket.socket) -> bool:
+            try:
+                return sock.recv(1) == b""
+            except BlockingIOError:
+                return False
+            except OSError:
+                return True
+
+        deadline = started + 15
+        while not all(closed_by_host(s) for s in sockets) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        still_open = sum(not closed_by_host(s) for s in sockets)
+        assert still_open == 0, f"{still_open} idle connections still open 15 s after they were made"
+    finally:
+        for sock in sockets:
+            sock.close()
+        host.stop()
+    text = log.read_text(errors="replace")
+    assert len(text) < 200_000, f"the host logged {len(text)} bytes"
+    assert text.count("out of system resource") <= 5
+
+
+# -- item 7: a device name cannot write to the host's terminal or forge its lines ----------------------------------
+
+HOSTILE_NAME = "\x1b[2J\x1b]52;c;cm0=\x07Pixel\r\nVerification code: 000 000\nApproved.\u202e\x9b1m"
+CONTROLS = [chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))] + ["\u202e", "\u2066", "\u200f", "\u2028"]
+
+
+def test_a_hostile_device_name_is_shown_quoted_and_without_controls(
+    display_env: dict[str, str], tmp_path: Path
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    port = free_port()
+    host = LineProcess(
+        host_command(port, tmp_path / "qr.png", "--audit-log", str(audit)),
+        env=display_env,
+        stderr_path=tmp_path / "log",
+    )
+    try:
+        link = host.wait_for(r"^\s+(http://\S+)$").group(1)
+        seen_before = len(host.lines)
+
+        async def ask() -> None:
+            client = ProximClient(link, device_name=HOSTILE_NAME)
+            await client.start()
+            try:
+                await client.expect("pending")
+                host.wait_for(r"Approve connection from")
+                host.send("n")
+                await client.expect("rejected")
+            finally:
+                await client.close()
+
+        asyncio.run(ask())
+        host.wait_for(r"^\s+(http://\S+)$")  # the next link: everything about the request was printed
+    finally:
+        host.stop()
+    printed = host.lines[seen_before:]
+    for line in printed:
+        assert not any(c in line for c in CONTROLS), f"control character in {line!r}"
+    assert not any(line.startswith(("Verification code: 000", "Approved.")) for line in printed), printed
+    request_line = next(line for line in printed if line.startswith("Connection request from"))
+    assert '"' in request_line and "Pixel" in request_line, request_line
+    logged = (tmp_path / "log").read_text()
+    assert not any(c in logged for c in CONTROLS if c != "\n")
+    names = [json.loads(line)["device"] for line in audit.read_text().splitlines()]
+    assert names and all(not any(c in name for c in CONTROLS) for name in names)
+
+
+async def test_the_tray_menu_shows_a_hostile_name_quoted_and_without_controls(host: tuple[App, Recorder]) -> None:
+    from proxim_tray_pystray.menu import status_items
+    from proxim_tray_pystray.states import TrayState
+
+    app, recorder = host
+    assert app.sessions.pairing is not None
+    client = ProximClient(app.sessions.pairing.url, device_name=HOSTILE_NAME)
+    await client.start()
+    try:
+        await client.expect("pending")
+        request = await asyncio.wait_for(recorder.requests.get(), 5)
+        labels = [item.text for item in status_items(app, TrayState.PENDING, None)]
+        asking = next(label for label in labels if "asks to connect, code" in label)
+        assert asking.startswith('"') and not any(c in asking for c in CONTROLS), asking
+        assert request.device.quoted_name in asking
+    finally:
+        await client.close()
