@@ -180,15 +180,16 @@ async def test_a_bad_message_flood_closes_the_socket_and_the_address_waits(host:
             replies += 1
         await ws.close()
         assert ws.closed and replies <= 10, f"{replies} error replies to an unauthenticated flood"
-        for _ in range(8):  # further floods from the same address are cut short too, then refused at the door
-            try:
-                async with http.ws_connect(ws_url(app)) as again:
+        for _ in range(8):  # further floods from the same address are cut short too, then refused unread
+            async with http.ws_connect(ws_url(app)) as again:
+                with suppress(ConnectionError):
                     for _ in range(20):
                         await again.send_str("{}")
-                    while (await again.receive(timeout=5)).type == aiohttp.WSMsgType.TEXT:
-                        pass
-            except aiohttp.WSServerHandshakeError as exc:
-                assert exc.status == 429
+                codes = []
+                while (message := await again.receive(timeout=5)).type == aiohttp.WSMsgType.TEXT:
+                    codes.append(json.loads(message.data)["code"])
+            assert codes[-1] == "rate_limited" and len(codes) <= 5, codes
+            if codes == ["rate_limited"]:
                 break
         else:
             raise AssertionError("the flooding address was never refused")
@@ -320,5 +321,25 @@ async def test_the_tray_menu_shows_a_hostile_name_quoted_and_without_controls(ho
         asking = next(label for label in labels if "asks to connect, code" in label)
         assert asking.startswith('"') and not any(c in asking for c in CONTROLS), asking
         assert request.device.quoted_name in asking
+    finally:
+        await client.close()
+
+
+async def test_a_paired_session_outlives_the_idle_timeouts(host: tuple[App, Recorder]) -> None:
+    from proxim_signaling.server import IDLE_TIMEOUT
+
+    app, recorder = host
+    assert app.sessions.pairing is not None
+    client = ProximClient(app.sessions.pairing.url)
+    await client.start()
+    try:
+        await client.expect("pending")
+        (await asyncio.wait_for(recorder.requests.get(), 5)).approve(by="test")
+        await client.expect("approved")
+        await client.expect("answer")
+        await client.wait_connected()
+        await asyncio.sleep(IDLE_TIMEOUT + 1.5)  # what must not happen: the session's socket closed as idle
+        assert client.messages.empty(), client.messages.get_nowait()
+        assert app.sessions.live_session is not None and client.pc.connectionState == "connected"
     finally:
         await client.close()
