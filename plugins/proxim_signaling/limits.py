@@ -65,7 +65,7 @@ def throttle_accept_errors(loop: asyncio.AbstractEventLoop) -> Callable[[], None
 
     def handler(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
         if "out of system resource" in str(context.get("message", "")):
-            throttle.warning("cannot accept connections: %s; too many files open?", context.get("exception"))
+            throttle.warning("cannot accept a connection (%s); asyncio retries every second", context.get("exception"))
         elif previous is not None:
             previous(loop, context)
         else:
