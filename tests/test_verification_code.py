@@ -10,9 +10,12 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from aiortc import RTCConfiguration, RTCPeerConnection
 
 from proxim_tray.app import App
 from proxim_tray.client import ProximClient
+from proxim_tray.errors import ProtocolError
+from proxim_tray.fingerprint import sdp_fingerprint
 from tests.support.hostkit import Recorder, running, signaling_app
 
 FINGERPRINT_LINE = re.compile(r"^a=fingerprint:sha-256 (\S+)\r?$", re.MULTILINE)
@@ -119,3 +122,24 @@ async def test_a_client_cannot_know_the_code_before_the_host_reveals_its_part(ho
 
 def _b64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+async def test_an_answer_naming_another_certificate_anywhere_is_not_the_hosts() -> None:
+    """What the Python client checks a host's answer with (the page applies the same rule in util.js)."""
+    offerer, answerer = (RTCPeerConnection(RTCConfiguration(iceServers=[])) for _ in range(2))
+    try:
+        offerer.addTransceiver("video", direction="recvonly")
+        offerer.createDataChannel("control")
+        await offerer.setLocalDescription(await offerer.createOffer())
+        await answerer.setRemoteDescription(offerer.localDescription)
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        answer = answerer.localDescription.sdp
+    finally:
+        await offerer.close()
+        await answerer.close()
+    genuine = sdp_fingerprint(answer)
+    first_line = FINGERPRINT_LINE.search(answer)
+    assert first_line is not None and first_line.group(1).upper() == genuine
+    for forge in (a_session_level_value_of_its_own, real_in_video_upper_case_ground_in_data, two_values_in_one_section):
+        with pytest.raises(ProtocolError):
+            sdp_fingerprint(forge(answer))
