@@ -15,7 +15,7 @@ import segno
 from proxim_tray import Pairing, hookimpl
 from proxim_tray.app import App
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 logger = logging.getLogger(__name__)
 
