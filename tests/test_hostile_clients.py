@@ -206,8 +206,40 @@ def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def idle_connection(source: str, port: int, slowloris: bool) -> socket.socket:
+    """A connection that sends nothing, or (``slowloris``) a request line and one header, then nothing more."""
+    sock = socket.socket()
+    sock.bind((source, 0))
+    sock.setblocking(False)
+    with suppress(BlockingIOError):
+        sock.connect(("127.0.0.1", port))
+    if slowloris:
+        with suppress(OSError):
+            sock.send(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    return sock
+
+
+def closed_by_host(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except OSError:  # reset, or never connected
+        return True
+
+
+def still_open_after(sockets: list[socket.socket], timeout: float) -> int:
+    """How many of ``sockets`` the host has not closed within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not all(closed_by_host(s) for s in sockets) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return sum(not closed_by_host(s) for s in sockets)
+
+
 def test_idle_connections_are_bounded_and_timed_out(display_env: dict[str, str], tmp_path: Path) -> None:
     """400 idle or slowloris connections against a host with 256 file descriptors: it stays reachable."""
+    from proxim_signaling.server import IDLE_TIMEOUT
+
     port = free_port()
     log = tmp_path / "host.log"
     argv = ["prlimit", f"--nofile={HOST_FD_LIMIT}:{HOST_FD_LIMIT}", "--", *host_command(port, tmp_path / "qr.png")]
@@ -216,17 +248,7 @@ def test_idle_connections_are_bounded_and_timed_out(display_env: dict[str, str],
     try:
         link = host.wait_for(r"^\s+(http://\S+)$").group(1)
         baseline = open_fds(host.proc.pid)
-        started = time.monotonic()
-        for n in range(IDLE_SOCKETS):
-            sock = socket.socket()
-            sock.bind((f"127.0.0.{2 + n % 20}", 0))
-            sock.setblocking(False)
-            with suppress(BlockingIOError):
-                sock.connect(("127.0.0.1", port))
-            if n % 2:  # half of them slowloris: a request line, then nothing more
-                with suppress(OSError):
-                    sock.send(b"GET / HTTP/1.1\r\nHost: x\r\n")
-            sockets.append(sock)
+        sockets += [idle_connection(f"127.0.0.{2 + n % 20}", port, slowloris=n % 2 == 1) for n in range(IDLE_SOCKETS)]
         time.sleep(1.0)  # the host accepts what it can
         assert open_fds(host.proc.pid) <= baseline + 150, "connections are capped well below the descriptor limit"
         client = LineProcess([sys.executable, str(SUPPORT / "client_process.py"), link], env=display_env)
@@ -236,27 +258,21 @@ def test_idle_connections_are_bounded_and_timed_out(display_env: dict[str, str],
             client.wait_for("connected", timeout=15)
         finally:
             client.stop()
-
-        def closed_by_host(sock: socket.socket) -> bool:
-            try:
-                return sock.recv(1) == b""
-            except BlockingIOError:
-                return False
-            except OSError:
-                return True
-
-        deadline = started + 15
-        while not all(closed_by_host(s) for s in sockets) and time.monotonic() < deadline:
+        # what the host holds drains: handshakes the full backlog refused never reach it (the kernel drops them)
+        deadline = time.monotonic() + 3 * IDLE_TIMEOUT
+        while open_fds(host.proc.pid) > baseline + 10 and time.monotonic() < deadline:
             time.sleep(0.2)
-        still_open = sum(not closed_by_host(s) for s in sockets)
-        assert still_open == 0, f"{still_open} idle connections still open 15 s after they were made"
+        assert open_fds(host.proc.pid) <= baseline + 10, "idle connections were not closed"
+        fresh = [idle_connection("127.0.0.2", port, slowloris) for slowloris in (False, True)]
+        sockets += fresh
+        assert still_open_after(fresh, IDLE_TIMEOUT + 2) == 0, "a silent or slow connection outlived the timeout"
     finally:
         for sock in sockets:
             sock.close()
         host.stop()
     text = log.read_text(errors="replace")
     assert len(text) < 200_000, f"the host logged {len(text)} bytes"
-    assert text.count("out of system resource") <= 5
+    assert text.count("out of system resource") + text.count("cannot accept a connection") <= 5
 
 
 # -- item 7: a device name cannot write to the host's terminal or forge its lines ----------------------------------
