@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from proxim_tray.backends import BackendRegistry, CaptureSource, InputBackend
 from proxim_tray.commands import CommandRegistry
 from proxim_tray.config import HostConfig
+from proxim_tray.links import Links
 from proxim_tray.plugins import PluginHost
 from proxim_tray.session import SessionManager
 from proxim_tray.tray import Tray
@@ -32,8 +33,8 @@ class App:
         plugins.call_sync("proxim_register_commands", register=self.commands.register)
         self.sessions = SessionManager(self)
         self.tray: Tray | None = None
-        # set by the signaling plugin once it listens: scheme, advertised address and port
-        self.base_url = ""
+        # set by the signaling plugin once it listens: finds the links that answer (see links.py)
+        self.find_links: Callable[[], Awaitable[Links]] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._input: InputBackend | None = None
@@ -52,7 +53,7 @@ class App:
         self._stop = asyncio.Event()
         await self.plugins.call("proxim_startup", app=self)
         try:
-            if not self.base_url:
+            if self.find_links is None:
                 logger.error("the signaling server did not start (see the errors above); stopping")
                 return 1
             await self.sessions.new_pairing()

@@ -41,9 +41,15 @@ def _add_plugin_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_host_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-tray", action="store_true", help="run in the terminal without a tray icon")
-    parser.add_argument("--bind", default="0.0.0.0", metavar="ADDR", help="address to listen on (default: all)")
+    parser.add_argument(
+        "--bind", default="", metavar="ADDR", help="listen only on ADDR (default: every address, IPv6 and IPv4)"
+    )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})")
-    parser.add_argument("--advertise-addr", metavar="ADDR", help="address put in the pairing link (default: LAN)")
+    parser.add_argument(
+        "--advertise-addr",
+        metavar="ADDR",
+        help="address put in the pairing link (default: the best address that answers)",
+    )
     parser.add_argument("--qr-png", type=Path, metavar="PATH", help="also write the pairing QR code to PATH")
     parser.add_argument(
         "--approve-timeout",
@@ -168,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "plugins":
         return print_plugins(plugins, as_json=args.json)
     if args.command == "doctor":
-        return doctor.run(plugins)
+        return doctor.run(plugins, _config_from(args))
     config = _config_from(args)
     plugins.call_sync("proxim_configure", config=config, args=args)
     return run_host(config, plugins)

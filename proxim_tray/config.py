@@ -13,7 +13,8 @@ DEFAULT_LINK_TTL = 300.0
 
 @dataclass
 class HostConfig:
-    bind: str = "0.0.0.0"
+    # empty: every address of every family (IPv6 and IPv4)
+    bind: str = ""
     port: int = DEFAULT_PORT
     advertise_addr: str | None = None
     approve_timeout: float = DEFAULT_APPROVE_TIMEOUT

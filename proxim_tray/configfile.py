@@ -43,9 +43,15 @@ class Key:
 
 KEYS = [
     Key("tray", bool, True, "show a tray icon; false runs in the terminal", dest="no_tray", inverted=True),
-    Key("bind", str, "0.0.0.0", "address to listen on"),
+    Key("bind", str, "", 'listen only on this address ("0.0.0.0": IPv4 only, "::": IPv6 only); empty: every address'),
     Key("port", int, DEFAULT_PORT, "port to listen on; one host runs per user and port"),
-    Key("advertise_addr", str, "", "address put in the pairing link; empty picks the LAN address", unset=""),
+    Key(
+        "advertise_addr",
+        str,
+        "",
+        "address put in the pairing link; empty: the best address that answers",
+        unset="",
+    ),
     Key("approve_timeout", float, DEFAULT_APPROVE_TIMEOUT, "seconds to approve a request before it is rejected"),
     Key("link_ttl", float, DEFAULT_LINK_TTL, "seconds before an unused pairing link is renewed"),
     Key("qr_png", str, "", "also write the pairing QR code to this PNG file; empty: no file", unset=""),

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from proxim_tray.backends import Backend
 from proxim_tray.config import HostConfig
-from proxim_tray.netaddr import lan_candidates
+from proxim_tray.links import NO_ADDRESS, Listening, plan
+from proxim_tray.netaddr import inventory
 
 if TYPE_CHECKING:
     from proxim_tray.app import App
@@ -60,8 +61,32 @@ def _owner(plugins: PluginHost, factory: object) -> str | None:
     return None
 
 
-def run(plugins: PluginHost) -> int:
-    config = HostConfig()
+def network_lines(config: HostConfig) -> tuple[bool, str, list[str]]:
+    """Whether a phone can get a link, the summary, and one line per address: which is tried first, and why the
+    others are only alternatives or not used at all."""
+    forced = config.advertise_addr
+    lines = []
+    first = None
+    for entry, why in plan(Listening.planned(config.bind, config.port), inventory()):
+        if why is not None:
+            verdict = f"not used: {why}"
+        elif forced:
+            verdict = f"not used: --advertise-addr chooses {forced}"
+        elif first is None:
+            first = entry
+            verdict = "tried first"
+        else:
+            verdict = "tried next: an alternative link when it answers"
+        lines.append(f"{entry.describe()}: {verdict}")
+    if forced:
+        return True, f"the link uses {forced} (--advertise-addr); the host warns if it does not answer", lines
+    if first is None:
+        return False, f"{NO_ADDRESS}: connect this computer to a network, or pass --advertise-addr", lines
+    summary = f"the link uses {first.address} on {first.interface} when it answers (the host checks before showing it)"
+    return True, summary, lines
+
+
+def run(plugins: PluginHost, config: HostConfig) -> int:
     from proxim_tray.app import App
 
     app = App(config, plugins)
@@ -100,12 +125,10 @@ def run(plugins: PluginHost) -> int:
         if bus
         else "no session D-Bus: desktop notifications are off; approve in the terminal or the tray",
     )
-    candidates = lan_candidates()
-    if candidates:
-        best = candidates[0]
-        line("LAN address", True, f"{best.address} on {best.interface} (override with --advertise-addr)")
-    else:
-        line("LAN address", False, "none found: connect this machine to a network, or pass --advertise-addr")
+    reachable, summary, addresses = network_lines(config)
+    line("network address", reachable, summary)
+    for text in addresses:
+        print(f"{'':<4} {'':<18} {text}")
     for failure in plugins.failures:
         line("plugin", False, f"{failure.name} failed to load: {failure.error}")
     return 0 if problems == 0 else 1

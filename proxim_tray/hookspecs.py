@@ -88,12 +88,20 @@ def proxim_register_commands(register: RegisterCommand) -> None:
 
 @hookspec
 def proxim_show_pairing(app: App, pairing: Pairing) -> Any:
-    """A new pairing link is live: display it (terminal QR, PNG, window, tray). Called again on every renewal."""
+    """A new pairing link is live: display it (terminal QR, PNG, window, tray), and ``pairing.alternative_urls``, the
+    same link through the host's other addresses that answered. Called again on every renewal."""
 
 
 @hookspec
 def proxim_hide_pairing(app: App, pairing: Pairing) -> Any:
     """The pairing link is no longer valid (used, expired, or the host is stopping): stop displaying it."""
+
+
+@hookspec
+def proxim_pairing_unavailable(app: App, reason: str) -> Any:
+    """No pairing link can be shown: none of the host's addresses answers (``reason`` says why and what to do, for
+    people). Display that instead of a QR code; the host keeps looking, and ``proxim_show_pairing`` follows once an
+    address answers. Called again only when the reason changes."""
 
 
 @hookspec

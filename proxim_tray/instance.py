@@ -99,6 +99,8 @@ class InstanceServer:
         connected = session.device.describe() if session is not None and session.is_live else None
         if command == "show":
             if sessions.pairing is None:
+                if connected is None and sessions.no_link_reason:
+                    return f"error: no pairing link to show: {sessions.no_link_reason}"
                 return f"error: no pairing link to show: {connected or 'the host'} is in a session"
             logger.info("another launch asked to show the pairing QR code")
             await self._app.plugins.call("proxim_show_pairing", app=self._app, pairing=sessions.pairing)

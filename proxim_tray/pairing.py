@@ -50,19 +50,28 @@ def verification_code(host_fingerprint: str, client_fingerprint: str, client_non
 
 @dataclass
 class Pairing:
-    """One pairing link. ``url`` is what the QR code carries."""
+    """One pairing link. ``url`` is what the QR code carries; ``alternative_urls`` are the same link through the
+    host's other addresses that answered, for a phone that cannot open ``url``."""
 
     base_url: str
     host_fingerprint: str
     ttl: float
+    alternatives: tuple[str, ...] = ()
     session_id: str = field(default_factory=lambda: b64url(secrets.token_bytes(16)))
     secret: str = field(default_factory=lambda: b64url(secrets.token_bytes(16)), repr=False)
     created: float = field(default_factory=time.monotonic)
 
     @property
     def url(self) -> str:
+        return self._url_through(self.base_url)
+
+    @property
+    def alternative_urls(self) -> list[str]:
+        return [self._url_through(base_url) for base_url in self.alternatives]
+
+    def _url_through(self, base_url: str) -> str:
         fp = fingerprint_to_b64url(self.host_fingerprint)
-        return f"{self.base_url}/p/{self.session_id}#k={self.secret}&fp={fp}"
+        return f"{base_url}/p/{self.session_id}#k={self.secret}&fp={fp}"
 
     @property
     def expires_at(self) -> float:

@@ -18,6 +18,7 @@ from proxim_tray.approval import ApprovalRequest, DeviceInfo, PairingAttempt, Pe
 from proxim_tray.control import RemoteControl, hello_message
 from proxim_tray.errors import BackendUnavailable, ProtocolError
 from proxim_tray.fingerprint import sdp_fingerprint
+from proxim_tray.links import NO_ADDRESS
 from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.pairing import Pairing, commitment_matches, new_nonce, verification_code
 from proxim_tray.peer import HostPeer
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 # seconds a client has to reveal the nonce it committed to once it has the host's
 REVEAL_TIMEOUT = 10.0
+# with no address that answers, the host looks again this often (seconds)
+NO_LINK_RECHECK = 3.0
 
 
 class SessionState(enum.StrEnum):
@@ -95,6 +98,9 @@ class SessionManager:
     def __init__(self, app: App) -> None:
         self.app = app
         self.pairing: Pairing | None = None
+        # why there is no pairing link (no address answers), or None
+        self.no_link_reason: str | None = None
+        self._renewing = asyncio.Lock()
         self.session: Session | None = None
         self._peer: HostPeer | None = None
         self._expiry: asyncio.TimerHandle | None = None
@@ -116,17 +122,37 @@ class SessionManager:
 
     # -- pairing -----------------------------------------------------------------------------------------------------
 
-    async def new_pairing(self) -> Pairing:
-        await self._retire_pairing()
-        if self._peer is not None:  # an unused link's peer; a used one belongs to its session
-            await self._peer.close()
-        self._peer = HostPeer(self.app.config.stun_servers)
-        self.pairing = Pairing(self.app.base_url, self._peer.fingerprint, self.app.config.link_ttl)
-        self._expiry = asyncio.get_running_loop().call_later(self.app.config.link_ttl, self._on_expiry, self.pairing)
-        logger.info("state waiting: new pairing link %s", self.pairing.session_id)
-        await self.app.plugins.call("proxim_show_pairing", app=self.app, pairing=self.pairing)
+    async def new_pairing(self) -> Pairing | None:
+        """Retire the link and show a new one through an address that answers; with none, say why (once) and check
+        again every few seconds. Returns the new link, or None."""
+        async with self._renewing:
+            await self._retire_pairing()
+            if self._peer is not None:  # an unused link's peer; a used one belongs to its session
+                await self._peer.close()
+                self._peer = None
+            assert self.app.find_links is not None, "the signaling plugin sets find_links before the first link"
+            links = await self.app.find_links()
+            if self._closing:
+                return None
+            loop = asyncio.get_running_loop()
+            if links.base_url is None:
+                problem = links.problem or NO_ADDRESS
+                if problem != self.no_link_reason:
+                    self.no_link_reason = problem
+                    logger.warning("no pairing link: %s", problem)
+                    await self.app.plugins.call("proxim_pairing_unavailable", app=self.app, reason=problem)
+                    self.app.state_changed()
+                self._expiry = loop.call_later(NO_LINK_RECHECK, self._on_expiry, None)
+                return None
+            self.no_link_reason = None
+            self._peer = HostPeer(self.app.config.stun_servers)
+            pairing = Pairing(links.base_url, self._peer.fingerprint, self.app.config.link_ttl, links.alternatives)
+            self.pairing = pairing
+            self._expiry = loop.call_later(self.app.config.link_ttl, self._on_expiry, pairing)
+        logger.info("state waiting: new pairing link %s through %s", pairing.session_id, pairing.base_url)
+        await self.app.plugins.call("proxim_show_pairing", app=self.app, pairing=pairing)
         self.app.state_changed()
-        return self.pairing
+        return pairing
 
     def _cancel_expiry(self) -> None:
         if self._expiry is not None:
@@ -139,9 +165,11 @@ class SessionManager:
         if pairing is not None:
             await self.app.plugins.call("proxim_hide_pairing", app=self.app, pairing=pairing)
 
-    def _on_expiry(self, pairing: Pairing) -> None:
+    def _on_expiry(self, pairing: Pairing | None) -> None:
+        """The link expired, or (None) it is time to look again for an address that answers."""
         if self.pairing is pairing:
-            logger.info("pairing link %s expired", pairing.session_id)
+            if pairing is not None:
+                logger.info("pairing link %s expired", pairing.session_id)
             self._spawn(self.new_pairing())
 
     # -- signaling ---------------------------------------------------------------------------------------------------

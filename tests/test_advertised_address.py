@@ -35,12 +35,19 @@ def in_namespace(namespace: str, *commands: str) -> None:
         ip("netns", "exec", namespace, *command.split())
 
 
-def advertised(namespace: str, override: str | None = None) -> str:
-    code = f"from proxim_tray.netaddr import advertised_address as a; print(a({override!r}))"
+def python_in(namespace: str, code: str) -> str:
+    """What ``code`` prints, run by this Python inside ``namespace``."""
     result = subprocess.run(
         ["ip", "netns", "exec", namespace, sys.executable, "-c", code], check=True, capture_output=True, text=True
     )
     return result.stdout.strip()
+
+
+def ranked(namespace: str) -> list[str]:
+    """The addresses a pairing link may use inside ``namespace``, in the order the host tries them."""
+    return python_in(
+        namespace, "from proxim_tray.netaddr import lan_candidates as c; print(*(a.address for a in c()))"
+    ).split()
 
 
 def test_the_lan_address_wins_over_bridges_tunnels_and_public_addresses(namespace: str) -> None:
@@ -56,8 +63,44 @@ def test_the_lan_address_wins_over_bridges_tunnels_and_public_addresses(namespac
         "ip addr add 192.168.1.23/24 dev eth1",
         "ip -6 addr add 2001:db8::5/64 dev wlan0 nodad",
     )
-    assert advertised(namespace) == "192.168.1.23"
-    assert advertised(namespace, "192.168.7.7") == "192.168.7.7"
+    assert ranked(namespace) == ["192.168.1.23", "2001:db8::5", "203.0.113.7"]
+
+
+def test_the_interface_holding_the_default_route_comes_first(namespace: str) -> None:
+    """Private IPv4, then ULA or global IPv6, then other IPv4 within it; another interface's private address after."""
+    in_namespace(
+        namespace,
+        "ip link add eth0 type veth peer name eth1",
+        "ip addr add 192.168.1.23/24 dev eth1",
+        "ip addr add 192.0.2.2/24 dev eth0",
+        "ip -6 addr add fd00::2/64 dev eth0 nodad",
+        "ip -6 addr add 2001:db8::2/64 dev eth0 nodad",
+        "ip addr add 10.0.0.2/24 dev eth0",
+        "ip link set eth0 up",
+        "ip link set eth1 up",
+        "ip route add default via 192.0.2.1 dev eth0",
+    )
+    assert ranked(namespace) == ["10.0.0.2", "fd00::2", "2001:db8::2", "192.0.2.2", "192.168.1.23"]
+
+
+def test_other_systems_find_the_same_default_route_interface(namespace: str) -> None:
+    """Without Linux's routing tables the host asks the system which source address it would use; same answer."""
+    in_namespace(
+        namespace,
+        "ip link add eth0 type veth peer name eth1",
+        "ip addr add 192.168.1.23/24 dev eth1",
+        "ip addr add 10.0.0.2/24 dev eth0",
+        "ip -6 addr add fd00::2/64 dev eth0 nodad",
+        "ip link set eth0 up",
+        "ip link set eth1 up",
+        "ip route add default via 10.0.0.1 dev eth0",
+        "ip -6 route add default via fd00::1 dev eth0",
+    )
+    code = (
+        "from proxim_tray import routes, netaddr; pairs = netaddr.interface_addresses(); "
+        "print(routes._from_proc(), routes._from_source_addresses(pairs))"
+    )
+    assert python_in(namespace, code) == "['eth0'] ['eth0']"
 
 
 def test_ipv6_is_advertised_when_it_is_all_there_is(namespace: str) -> None:
@@ -67,11 +110,18 @@ def test_ipv6_is_advertised_when_it_is_all_there_is(namespace: str) -> None:
         "ip addr add 10.8.0.2/24 dev tun0",
         "ip -6 addr add fd12:3456::9/64 dev wlan0 nodad",
     )
-    assert advertised(namespace) == "fd12:3456::9"
+    assert ranked(namespace) == ["fd12:3456::9"]
 
 
-def test_with_no_lan_the_link_falls_back_to_loopback(namespace: str) -> None:
-    assert advertised(namespace) == "127.0.0.1"
+def test_loopback_and_link_local_addresses_are_never_candidates(namespace: str) -> None:
+    in_namespace(
+        namespace,
+        "ip link set lo up",
+        "ip link add eth0 type veth peer name eth1",
+        "ip link set eth0 up",
+        "ip link set eth1 up",
+    )
+    assert ranked(namespace) == []
 
 
 @pytest.mark.parametrize(

@@ -38,8 +38,14 @@ async def host() -> AsyncIterator[tuple[App, Recorder]]:
         yield started
 
 
+def base_url(app: App) -> str:
+    """Where the link shown now leads (``http://127.0.0.1:PORT`` in these tests)."""
+    assert app.sessions.pairing is not None
+    return app.sessions.pairing.base_url
+
+
 def ws_url(app: App) -> str:
-    return app.base_url.replace("http", "ws", 1) + "/ws"
+    return base_url(app).replace("http", "ws", 1) + "/ws"
 
 
 def http_from(address: str) -> aiohttp.ClientSession:
@@ -116,14 +122,14 @@ async def test_held_websockets_do_not_lock_the_owner_out(host: tuple[App, Record
 
 async def test_a_rebound_name_is_refused_even_when_host_and_origin_agree(host: tuple[App, Recorder]) -> None:
     app, _ = host
-    port = app.base_url.rsplit(":", 1)[1]
+    port = base_url(app).rsplit(":", 1)[1]
     async with aiohttp.ClientSession() as http:
         for origin in ("http://evil.example", f"http://evil.example:{port}"):
             headers = {"Origin": origin, "Host": origin.removeprefix("http://")}
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await http.ws_connect(ws_url(app), headers=headers)
             assert refused.value.status == 403
-        for origin in (app.base_url, f"http://localhost:{port}"):
+        for origin in (base_url(app), f"http://localhost:{port}"):
             async with http.ws_connect(ws_url(app), headers={"Origin": origin}) as ws:
                 await ws.send_str("{}")
                 assert (await ws.receive_json(timeout=5))["code"] == "bad_message"

@@ -24,6 +24,7 @@ from proxim_tray.app import App
 from proxim_tray.cli import _config_from, build_parser, main
 from proxim_tray.config import HostConfig
 from proxim_tray.plugins import PluginHost, load_plugin_host
+from tests.support.hostkit import serve_links
 
 SAMPLES = Path(__file__).parent / "plugin_samples"
 BUILT_IN = {"signaling", "webclient", "qr", "console", "capture_mss", "input_pynput", "tray", "audit"}
@@ -475,7 +476,7 @@ async def test_proxim_show_pairing_and_hide_pairing_follow_the_link(tmp_path: Pa
     host = load_plugin_host(plugins_dir=plugins_dir(tmp_path, "sample_plugin.py"))
     qr_png = tmp_path / "pairing.png"
     app = App(HostConfig(link_ttl=0.2, qr_png=qr_png, stun_servers=[]), host)
-    app.base_url = "http://192.0.2.7:47600"
+    serve_links(app, "http://192.0.2.7:47600")
     seen = sample_module(host).seen
 
     first = await app.sessions.new_pairing()

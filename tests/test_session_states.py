@@ -11,7 +11,7 @@ from proxim_tray import ApprovalRequest, Pairing
 from proxim_tray.app import App
 from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
 from proxim_tray.session import SessionState
-from tests.support.hostkit import MemoryLink, Recorder, hello, make_app, make_offer, reveal
+from tests.support.hostkit import MemoryLink, Recorder, hello, make_app, make_offer, reveal, serve_links
 
 pytestmark = pytest.mark.looptime
 
@@ -25,7 +25,7 @@ def offer() -> str:
 async def host() -> AsyncIterator[tuple[App, Recorder]]:
     recorder = Recorder()
     app = make_app(recorder, approve_timeout=40.0, link_ttl=300.0)
-    app.base_url = "http://127.0.0.1:47600"
+    serve_links(app, "http://127.0.0.1:47600")
     # the first link is made by each test: looptime starts the loop's clock when the test body starts
     yield app, recorder
     await app.sessions.close()

@@ -164,7 +164,9 @@ async def test_an_expired_link_is_refused_and_replaced(running: tuple[App, Recor
 
 async def test_oversized_frames_and_foreign_origins(running: tuple[App, Recorder]) -> None:
     app, _ = running
-    ws_url = app.base_url.replace("http", "ws") + "/ws"
+    assert app.sessions.pairing is not None
+    origin = app.sessions.pairing.base_url
+    ws_url = origin.replace("http", "ws") + "/ws"
     async with aiohttp.ClientSession() as http:
         async with http.ws_connect(ws_url) as ws:
             await ws.send_str(json.dumps({"type": "hello", "pad": "x" * 100_000}))
@@ -180,7 +182,7 @@ async def test_oversized_frames_and_foreign_origins(running: tuple[App, Recorder
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await http.ws_connect(ws_url, headers={"Origin": "http://evil.example"})
         assert refused.value.status == 403
-        async with http.ws_connect(ws_url, headers={"Origin": app.base_url}) as ws:
+        async with http.ws_connect(ws_url, headers={"Origin": origin}) as ws:
             await ws.send_str("{}")
             assert (await ws.receive_json(timeout=5))["code"] == "bad_message"
     assert app.sessions.state is SessionState.WAITING
@@ -229,7 +231,7 @@ class LifecycleLog:
     @hookimpl
     async def proxim_startup(self, app: App) -> None:
         await asyncio.sleep(0)  # an awaitable result is awaited
-        self.events.append(f"startup:{bool(app.base_url)}")
+        self.events.append(f"startup:{app.find_links is not None}")
 
     @hookimpl
     def proxim_shutdown(self, app: App) -> None:

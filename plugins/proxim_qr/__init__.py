@@ -58,6 +58,17 @@ def proxim_show_pairing(app: App, pairing: Pairing) -> None:
             f"  {pairing.url}\n(the link works once and is renewed every {minutes} min)",
             flush=True,
         )
+        if pairing.alternative_urls:
+            print(f"Phone cannot open it? Try: {', '.join(pairing.alternative_urls)}", flush=True)
         if app.config.qr_png is not None:
             print(f"QR code also written to {app.config.qr_png}", flush=True)
         sys.stdout.flush()
+
+
+@hookimpl
+def proxim_pairing_unavailable(app: App, reason: str) -> None:
+    if app.config.qr_png is not None:  # a QR code that leads nowhere is worse than none
+        with contextlib.suppress(FileNotFoundError):
+            app.config.qr_png.unlink()
+    if app.config.console:
+        print(f"No pairing link: {reason}. Proxim keeps checking and shows a QR code once it can.", flush=True)

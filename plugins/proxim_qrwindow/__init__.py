@@ -60,7 +60,11 @@ class WindowHost:
     def show_pairing(self, pairing: Pairing) -> None:
         asked_again = pairing is self._pairing
         self._pairing = pairing
-        self.on_gtk(lambda window: window.show_link(pairing.url, pairing.expires_at, asked_again or window.visible))
+        self.on_gtk(
+            lambda window: window.show_link(
+                pairing.url, pairing.alternative_urls, pairing.expires_at, asked_again or window.visible
+            )
+        )
 
     def close(self) -> None:
         def destroy(window: Any) -> None:
@@ -111,6 +115,13 @@ def proxim_hide_pairing(app: App, pairing: Pairing) -> None:
     host = _hosts.get(id(app))
     if host is not None:
         host.on_gtk(lambda window: window.link_used())
+
+
+@hookimpl
+def proxim_pairing_unavailable(app: App, reason: str) -> None:
+    host = _hosts.get(id(app))
+    if host is not None:
+        host.on_gtk(lambda window: window.no_link(reason))
 
 
 @hookimpl

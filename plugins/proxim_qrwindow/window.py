@@ -38,21 +38,31 @@ class PairingWindow:
         self.heading = Gtk.Label(label="Scan with your phone's camera")
         self.image = Gtk.Image()
         self.link = Gtk.Label(selectable=True, wrap=True, max_width_chars=60)
+        self.alternatives = Gtk.Label(selectable=True, wrap=True, max_width_chars=60)
         self.countdown = Gtk.Label()
         self.request_label = Gtk.Label(wrap=True, max_width_chars=60)
         self.buttons = Gtk.Box(spacing=8, halign=Gtk.Align.CENTER)
-        for widget in (self.heading, self.image, self.link, self.countdown, self.request_label, self.buttons):
+        for widget in (
+            self.heading,
+            self.image,
+            self.link,
+            self.alternatives,
+            self.countdown,
+            self.request_label,
+            self.buttons,
+        ):
             box.pack_start(widget, False, False, 0)
         box.show_all()
         self.request_label.hide()
         self._expires_at = 0.0
         GLib.timeout_add(500, self._tick)
 
-    def show_link(self, url: str, expires_at: float, present: bool) -> None:
+    def show_link(self, url: str, alternatives: list[str], expires_at: float, present: bool) -> None:
         self.heading.set_text("Scan with your phone's camera")
         self.image.set_from_pixbuf(qr_pixbuf(url))
         self.image.show()
         self.link.set_text(url)
+        self.alternatives.set_text("Phone cannot open it? Try:\n" + "\n".join(alternatives) if alternatives else "")
         self._expires_at = expires_at
         self._tick()
         if present:
@@ -60,9 +70,16 @@ class PairingWindow:
         self.link.select_region(0, 0)  # a focused selectable label selects all of itself otherwise
 
     def link_used(self) -> None:
+        self._no_qr_code("This link was used. A new one appears when the session ends.")
+
+    def no_link(self, reason: str) -> None:
+        self._no_qr_code(f"No pairing link: {reason}.\nProxim keeps checking and shows a QR code once it can.")
+
+    def _no_qr_code(self, heading: str) -> None:
         self.image.hide()
         self.link.set_text("")
-        self.heading.set_text("This link was used. A new one appears when the session ends.")
+        self.alternatives.set_text("")
+        self.heading.set_text(heading)
         self._expires_at = 0.0
         self.countdown.set_text("")
 

@@ -13,9 +13,10 @@ from aiohttp import WSMsgType, web
 
 from proxim_signaling.limits import ConnectionGuard, throttle_accept_errors
 from proxim_signaling.origin import origin_allowed
+from proxim_signaling.selfcheck import SelfCheck
 from proxim_tray import protocol
 from proxim_tray.app import App
-from proxim_tray.netaddr import advertised_address, url_host
+from proxim_tray.links import LinkFinder, Listening
 from proxim_tray.ratelimit import address_key
 
 logger = logging.getLogger(__name__)
@@ -58,8 +59,11 @@ class SignalingServer:
         self.guard = ConnectionGuard()
         self.web = web.Application(client_max_size=protocol.MAX_SIGNALING_BYTES, middlewares=[self._in_request])
         self.web.router.add_get("/ws", self._websocket)
+        self.self_check = SelfCheck()
+        self.self_check.add_route(self.web.router)
         app.plugins.call_sync("proxim_web_routes", app=app, router=self.web.router)
         self._runner: web.AppRunner | None = None
+        self.listening = Listening(())
         self._listener: asyncio.Server | None = None
         self._restore_exception_handler: Callable[[], None] | None = None
         # oldest first: when every slot is taken, the oldest socket that has not paired gives up its own
@@ -73,8 +77,9 @@ class SignalingServer:
         await self._runner.setup()
         assert self._runner.server is not None  # set by setup()
         try:
+            # no address: every address of every family (asyncio opens one socket per family)
             self._listener = await loop.create_server(
-                self.guard.wrap(self._runner.server), config.bind, config.port, reuse_address=True
+                self.guard.wrap(self._runner.server), config.bind or None, config.port, reuse_address=True
             )
         except OSError as exc:
             await self._runner.cleanup()
@@ -84,13 +89,13 @@ class SignalingServer:
                     config.port,
                 )
             else:
-                logger.error("cannot listen on %s:%d: %s", config.bind, config.port, exc.strerror)
+                where = config.bind or "every address"
+                logger.error("cannot listen on %s port %d: %s", where, config.port, exc.strerror)
             return
         self._restore_exception_handler = throttle_accept_errors(loop)
-        port = int(self._listener.sockets[0].getsockname()[1])
-        address = advertised_address(config.advertise_addr)
-        self.app.base_url = f"http://{url_host(address)}:{port}"
-        logger.info("signaling server listening on %s:%d, advertised as %s", config.bind, port, self.app.base_url)
+        self.listening = Listening.of(sock.getsockname() for sock in self._listener.sockets)
+        logger.info("signaling server listening on %s", self.listening.describe())
+        self.app.find_links = LinkFinder(self.listening, config.advertise_addr, self.self_check.probe).find
 
     async def stop(self) -> None:
         for ws in list(self._sockets):
@@ -110,7 +115,7 @@ class SignalingServer:
             return await handler(request)
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
-        if not origin_allowed(self.app, request.headers.get("Origin")):
+        if not origin_allowed(self.app, self.listening, request.headers.get("Origin")):
             logger.warning("refused a WebSocket from foreign origin %r", request.headers.get("Origin"))
             raise web.HTTPForbidden(text="cross-origin WebSocket refused")
         await self._take_slot(request)

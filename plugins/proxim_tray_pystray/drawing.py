@@ -17,6 +17,7 @@ STATE_COLOURS: dict[TrayState, Colour] = {
     TrayState.CONTROLLED: (211, 20, 20),  # red: someone drives this desktop
     TrayState.PAUSED: (110, 110, 110),  # grey
     TrayState.UNAVAILABLE: (110, 110, 110),
+    TrayState.OFFLINE: (110, 110, 110),
 }
 WHITE = (255, 255, 255, 255)
 DARK = (20, 20, 20, 255)
@@ -43,7 +44,7 @@ def draw_icon(state: TrayState, size: int = 64) -> Image.Image:
     elif state is TrayState.PAUSED:
         draw.rectangle((22 * unit, 14 * unit, 29 * unit, 40 * unit), fill=WHITE)
         draw.rectangle((35 * unit, 14 * unit, 42 * unit, 40 * unit), fill=WHITE)
-    elif state is TrayState.UNAVAILABLE:
+    elif state in (TrayState.UNAVAILABLE, TrayState.OFFLINE):
         draw.line((20 * unit, 15 * unit, 44 * unit, 39 * unit), fill=WHITE, width=round(6 * unit))
         draw.line((44 * unit, 15 * unit, 20 * unit, 39 * unit), fill=WHITE, width=round(6 * unit))
     return image

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 def status_items(app: App, state: TrayState, unavailable: str | None) -> list[MenuItem]:
     items = [MenuItem(f"Proxim: {DESCRIPTIONS[state]}", enabled=False)]
-    if unavailable:
-        items.append(MenuItem(unavailable, enabled=False))
+    for problem in (unavailable, app.sessions.no_link_reason):
+        if problem:
+            items.append(MenuItem(problem, enabled=False))
     session = app.sessions.session
     if session is not None and session.is_live and app.sessions.state is SessionState.PENDING:
         request = session.approval

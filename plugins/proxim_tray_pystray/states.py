@@ -21,6 +21,7 @@ class TrayState(enum.StrEnum):
     CONTROLLED = "controlled"  # someone sees the screen and drives mouse and keyboard
     PAUSED = "paused"  # a session is live but sharing is paused
     UNAVAILABLE = "unavailable"  # capture or input cannot work here (Wayland, no display)
+    OFFLINE = "offline"  # no address of this computer answers: no link to show
 
 
 DESCRIPTIONS = {
@@ -32,6 +33,7 @@ DESCRIPTIONS = {
     TrayState.CONTROLLED: "your screen is being viewed AND controlled",
     TrayState.PAUSED: "sharing is paused",
     TrayState.UNAVAILABLE: "sharing cannot work here",
+    TrayState.OFFLINE: "no network a phone can reach",
 }
 
 
@@ -48,4 +50,6 @@ def tray_state(app: App, unavailable: bool = False) -> TrayState:
         return TrayState.CONNECTING
     if unavailable:
         return TrayState.UNAVAILABLE
+    if app.sessions.no_link_reason is not None:
+        return TrayState.OFFLINE
     return TrayState.READY if app.sessions.pairing is not None else TrayState.STARTING

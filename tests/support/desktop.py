@@ -248,13 +248,18 @@ class TrayHost(LineProcess):
         poll(lambda: text in self.log_text(), timeout, f"{text!r} in the host's log")
 
 
+def qr_code(path: Path) -> str | None:
+    """The text of the QR code in the PNG at ``path``, or None while there is none."""
+    try:
+        results = zxingcpp.read_barcodes(Image.open(path))
+    except OSError:
+        return None
+    return str(results[0].text) if results else None
+
+
 def link_of(host: TrayHost, previous: str | None = None) -> str:
     def decoded() -> str | None:
-        try:
-            results = zxingcpp.read_barcodes(Image.open(host.qr_png))
-        except OSError:
-            return None
-        text = str(results[0].text) if results else None
+        text = qr_code(host.qr_png)
         return text if text != previous else None
 
     return poll(decoded, 15, "a pairing QR code")

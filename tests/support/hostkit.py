@@ -18,6 +18,7 @@ from proxim_tray import ApprovalRequest, CaptureSource, Pairing, ScreenGeometry,
 from proxim_tray.app import App
 from proxim_tray.config import HostConfig
 from proxim_tray.fingerprint import sdp_fingerprint
+from proxim_tray.links import Links
 from proxim_tray.pairing import commitment
 from proxim_tray.plugins import PluginHost
 
@@ -143,6 +144,15 @@ async def make_offer() -> str:
     sdp = str(pc.localDescription.sdp)
     await pc.close()
     return sdp
+
+
+def serve_links(app: App, base_url: str) -> None:
+    """Stand in for the signaling plugin's link finder: every link goes through ``base_url``."""
+
+    async def find() -> Links:
+        return Links(base_url)
+
+    app.find_links = find
 
 
 def make_app(recorder: Recorder, *, extra_plugins: tuple[ModuleType, ...] = (), **settings: Any) -> App:

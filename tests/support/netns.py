@@ -167,13 +167,21 @@ def host_env(workdir: Path, display: str | None = None) -> dict[str, str]:
 
 
 class NamespacedHost(LineProcess):
-    """``proxim host --no-tray`` as a user runs it, inside ``namespace``: no address flags unless ``extra`` has them."""
+    """``proxim host --no-tray`` as a user runs it, inside ``namespace``: no address flags unless ``extra`` has them.
+    ``command`` replaces the whole command line (the README's, for example)."""
 
     def __init__(
-        self, namespace: Namespace, workdir: Path, *extra: str, env: dict[str, str] | None = None, verbose: bool = True
+        self,
+        namespace: Namespace,
+        workdir: Path,
+        *extra: str,
+        env: dict[str, str] | None = None,
+        verbose: bool = True,
+        command: Sequence[str] | None = None,
     ) -> None:
         self.namespace = namespace
         argv = [sys.executable, "-m", "proxim_tray", "host", "--no-tray", *(["-v"] if verbose else []), *extra]
+        argv = list(command) if command is not None else argv
         super().__init__(
             namespace.argv(argv), env=env or host_env(workdir), stderr_path=workdir / f"host-{namespace.name}.log"
         )
