@@ -260,7 +260,8 @@
     ws.onmessage = (event) => {
       const message = util.parseJson(event.data);
       if (!message) return;
-      onSignalingMessage(message, link, proof).catch((err) => fail(`The host's answer could not be used: ${err.message}`));
+      onSignalingMessage(message, link, proof)
+        .catch((err) => fail(`The host's answer could not be used: ${err.message}`));
     };
     ws.onclose = () => {
       if (opened) setState('lost');
