@@ -25,7 +25,7 @@ from proxim_tray.app import App
 from proxim_tray.approval import FULL_CONTROL
 from proxim_tray.client import ProximClient
 from tests.support.control_host import connected_host
-from tests.support.hostkit import Recorder, running, signaling_app
+from tests.support.hostkit import CONTROLS, HOSTILE_NAME, Recorder, running, signaling_app
 from tests.support.processes import LineProcess, free_port, host_command
 
 SUPPORT = Path(__file__).parent / "support"
@@ -282,9 +282,6 @@ def test_idle_connections_are_bounded_and_timed_out(display_env: dict[str, str],
 
 
 # -- item 7: a device name cannot write to the host's terminal or forge its lines ----------------------------------
-
-HOSTILE_NAME = "\x1b[2J\x1b]52;c;cm0=\x07Pixel\r\nVerification code: 000 000\nApproved.\u202e\x9b1m"
-CONTROLS = [chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))] + ["\u202e", "\u2066", "\u200f", "\u2028"]
 
 
 def test_a_hostile_device_name_is_shown_quoted_and_without_controls(

@@ -116,6 +116,10 @@ class MemoryLink:
 
 
 CLIENT_NONCE = "TestClientNonce0123456"
+# a device name that clears the screen, writes the terminal's clipboard (OSC 52), forges lines and reverses text
+HOSTILE_NAME = "\x1b[2J\x1b]52;c;cm0=\x07Pixel\r\nVerification code: 000 000\nApproved.\u202e\x9b1m"
+# what no surface may show of it: C0, DEL, C1, bidirectional formatting and line separators
+CONTROLS = [chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))] + ["\u202e", "\u2066", "\u200f", "\u2028"]
 
 
 def hello(pairing: Pairing, offer: str, secret: str | None = None, name: str = "Test phone") -> str:
