@@ -25,6 +25,7 @@ from proxim_tray.app import App
 from proxim_tray.approval import FULL_CONTROL
 from proxim_tray.client import ProximClient
 from tests.support.control_host import connected_host
+from tests.support.flood import idle_connection
 from tests.support.hostkit import CONTROLS, HOSTILE_NAME, Recorder, running, signaling_app
 from tests.support.processes import LineProcess, free_port, host_command
 
@@ -210,19 +211,6 @@ HOST_FD_LIMIT = 256
 
 def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-def idle_connection(source: str, port: int, slowloris: bool) -> socket.socket:
-    """A connection that sends nothing, or (``slowloris``) a request line and one header, then nothing more."""
-    sock = socket.socket()
-    sock.bind((source, 0))
-    sock.setblocking(False)
-    with suppress(BlockingIOError):
-        sock.connect(("127.0.0.1", port))
-    if slowloris:
-        with suppress(OSError):
-            sock.send(b"GET / HTTP/1.1\r\nHost: x\r\n")
-    return sock
 
 
 def closed_by_host(sock: socket.socket) -> bool:
