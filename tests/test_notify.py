@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,9 @@ def test_a_hostile_device_name_is_quoted_and_without_controls(desktop: Desktop, 
         finally:
             await client.close()
 
-    notification = asyncio.run(ask())
+    # on a thread of its own: the Playwright tests of this module leave an event loop running on this one
+    with ThreadPoolExecutor(1) as thread:
+        notification = thread.submit(asyncio.run, ask()).result(timeout=30)
     summary = notification["summary"]
     assert summary.startswith('"') and "Pixel" in summary, summary
     assert not any(c in summary + notification["body"] for c in CONTROLS), notification
