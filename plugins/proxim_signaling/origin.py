@@ -1,8 +1,9 @@
-"""Which web origins may open the signaling WebSocket: pages served from an address this host listens on or advertises.
+"""Which web origins may open the signaling WebSocket: pages served from an address this host has or advertises.
 
 A DNS-rebinding page (``evil.example`` made to resolve to this host) sends ``Origin`` and ``Host`` both
 ``evil.example``: comparing the two proves nothing, since the browser takes both from the page's own URL. The origin
 must instead name this host by one of its own addresses or advertised names (or ``localhost``), at a port it listens on.
+A page whose origin is one of the host's own addresses was served by the host itself, so every address counts.
 """
 
 from __future__ import annotations
@@ -11,20 +12,16 @@ from urllib.parse import urlsplit
 
 from proxim_tray.app import App
 from proxim_tray.links import Listening
-from proxim_tray.netaddr import lan_candidates
+from proxim_tray.netaddr import interface_addresses
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def own_hosts(app: App, listening: Listening) -> set[str]:
-    """The names a page of this host is served from (lower case, IPv6 without brackets): loopback, every LAN address,
-    the addresses it listens on, ``--advertise-addr``, and the hosts of the pairing link shown now and its
-    alternatives."""
-    hosts = set(LOOPBACK_NAMES) | {candidate.address for candidate in lan_candidates()}
-    hosts |= {str(ip) for ip, _ in listening.sockets if not ip.is_unspecified}
-    if app.config.advertise_addr:
-        hosts.add(app.config.advertise_addr)
+def advertised_hosts(app: App) -> set[str]:
+    """Names the host puts in links (lower case, IPv6 without brackets): ``--advertise-addr`` and the hosts of the
+    pairing link shown now and of its alternatives."""
+    hosts = {app.config.advertise_addr or ""}
     pairing = app.sessions.pairing
     if pairing is not None:
         hosts |= {urlsplit(base_url).hostname or "" for base_url in (pairing.base_url, *pairing.alternatives)}
@@ -43,4 +40,7 @@ def origin_allowed(app: App, listening: Listening, origin: str | None) -> bool:
         return False
     if parts.scheme not in DEFAULT_PORTS or port not in {bound for _, bound in listening.sockets}:
         return False
-    return (parts.hostname or "") in own_hosts(app, listening)
+    host = parts.hostname or ""
+    if host in LOOPBACK_NAMES or host in advertised_hosts(app):
+        return True
+    return any(str(ip) == host for _, ip in interface_addresses())  # the slowest check last: it asks the system
