@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -20,13 +20,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from proxim_tray import protocol
 from proxim_tray.app import App
 from proxim_tray.approval import FULL_CONTROL
 from proxim_tray.client import ProximClient
 from tests.support.control_host import connected_host
-from tests.support.flood import idle_connection
+from tests.support.flood import idle_connection, random_hello
 from tests.support.hostkit import CONTROLS, HOSTILE_NAME, Recorder, running, signaling_app
+from tests.support.netns import Lab, NamespacedHost, lan
 from tests.support.processes import LineProcess, free_port, host_command
 
 SUPPORT = Path(__file__).parent / "support"
@@ -67,20 +67,6 @@ async def owner_pairs(app: App, recorder: Recorder) -> None:
         await client.close()
 
 
-def random_hello() -> str:
-    return json.dumps(
-        {
-            "type": "hello",
-            "v": protocol.VERSION,
-            "session": secrets.token_urlsafe(16),
-            "secret": secrets.token_urlsafe(16),
-            "device": {"name": "flood"},
-            "offer": "v=0",
-            "commitment": secrets.token_urlsafe(32),
-        }
-    )
-
-
 # -- item 5: the global failure cap never refuses the owner's correct secret ---------------------------------------
 
 
@@ -97,6 +83,36 @@ async def test_a_flood_of_random_sessions_from_many_addresses_does_not_lock_the_
                     refused.append((await ws.receive_json(timeout=5))["code"])
     assert set(refused) <= {"unknown_session", "rate_limited"} and "rate_limited" in refused
     await owner_pairs(app, recorder)
+
+
+def test_one_device_with_many_ipv6_addresses_counts_once_and_the_owner_still_pairs(lab: Lab, tmp_path: Path) -> None:
+    """On a dual-stack LAN (namespaces): a device guesses from 10 addresses of its /64, then from 30 other /64s."""
+    host_ns, phone_ns = lan(
+        lab, host_addresses=["192.168.77.1/24", "fd00:77::1/64"], phone_addresses=["192.168.77.2/24", "fd00:77::2/64"]
+    )
+    one_64 = [f"fd00:77::{n:x}" for n in range(0x100, 0x10A)]
+    other_64s = [f"fd00:77:0:{n:x}::2" for n in range(1, 31)]  # the host answers them through its default route
+    for address in one_64 + other_64s:
+        phone_ns.sh(f"ip addr add {address}/64 dev eth0 nodad")
+    host = NamespacedHost(host_ns, tmp_path, "--capture", "testpattern")
+    owner: LineProcess | None = None
+    try:
+        link = host.next_link()
+        assert link.startswith("http://192.168.77.1:"), link
+        port = link.split("/")[2].rsplit(":", 1)[1]
+        flood = phone_ns.argv([sys.executable, "-m", "tests.support.flood", f"ws://[fd00:77::1]:{port}/ws"])
+        codes = subprocess.run([*flood, *one_64, *other_64s], capture_output=True, text=True, timeout=60, check=True)
+        answered = codes.stdout.split()
+        assert answered[:10] == ["unknown_session"] * 5 + ["rate_limited"] * 5, answered
+        assert answered[-1] == "rate_limited", "everyone's cap (30 a minute) was passed"
+        owner = LineProcess(phone_ns.argv([sys.executable, str(SUPPORT / "client_process.py"), link]))
+        host.wait_for(r"Approve connection from", timeout=15)
+        host.send("y")
+        owner.wait_for("connected", timeout=20)
+    finally:
+        if owner is not None:
+            owner.stop()
+        host.stop()
 
 
 # -- item 8: one device holding WebSockets does not lock the owner out ---------------------------------------------
