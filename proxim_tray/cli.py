@@ -15,11 +15,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from proxim_tray import __version__, configfile, doctor, instance
+from proxim_tray import __version__, configfile, doctor, iceservers, instance
 from proxim_tray import media_options as options
 from proxim_tray.app import App
-from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_PORT, HostConfig
-from proxim_tray.errors import ProximError
+from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_MEDIA_PORT, DEFAULT_PORT, HostConfig
+from proxim_tray.errors import ConfigError, ProximError
 from proxim_tray.media_options import CODECS
 from proxim_tray.plugins import PluginHost, load_plugin_host
 
@@ -39,12 +39,23 @@ def _add_plugin_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-v: info, -vv: debug)")
 
 
+def _add_media_port_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--media-port",
+        type=options.media_port,
+        default=DEFAULT_MEDIA_PORT,
+        metavar="N",
+        help=f"UDP port for video and input, the one to open in a firewall; 0: random (default: {DEFAULT_MEDIA_PORT})",
+    )
+
+
 def _add_host_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-tray", action="store_true", help="run in the terminal without a tray icon")
     parser.add_argument(
         "--bind", default="", metavar="ADDR", help="listen only on ADDR (default: every address, IPv6 and IPv4)"
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})")
+    _add_media_port_option(parser)
     parser.add_argument(
         "--advertise-addr",
         metavar="ADDR",
@@ -92,7 +103,28 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="pause remote input for SECONDS after local mouse or keyboard use; 0 never pauses (default: 2)",
     )
-    parser.add_argument("--stun", action="append", default=[], metavar="URL", help="STUN server (default: none)")
+    parser.add_argument(
+        "--stun",
+        action="append",
+        type=iceservers.stun_url,
+        default=[],
+        metavar="URL",
+        help="STUN server, given to both ends (default: none)",
+    )
+    parser.add_argument(
+        "--turn",
+        action="append",
+        type=iceservers.turn_url,
+        default=[],
+        metavar="URL",
+        help="TURN server relaying when no direct path exists, turn:HOST[:PORT][?transport=udp|tcp] (default: none)",
+    )
+    parser.add_argument("--turn-user", metavar="NAME", help="TURN user name (static credentials)")
+    parser.add_argument("--turn-password", metavar="PASSWORD", help="TURN password (static credentials)")
+    parser.add_argument(
+        "--turn-secret", metavar="SECRET", help="secret shared with coturn (use-auth-secret): short-lived credentials"
+    )
+    parser.add_argument("--turn-secret-file", type=Path, metavar="PATH", help="read --turn-secret from PATH")
 
 
 def build_parser(plugins: PluginHost | None = None, defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
@@ -117,6 +149,9 @@ def build_parser(plugins: PluginHost | None = None, defaults: dict[str, Any] | N
     listing.add_argument("--json", action="store_true", help="print JSON")
     checkup = sub.add_parser("doctor", help="check what works on this machine")
     _add_plugin_options(checkup)
+    checkup.add_argument("--port", type=int, default=DEFAULT_PORT, help="the signaling port to check")
+    _add_media_port_option(checkup)
+    checkup.set_defaults(**{key: value for key, value in (defaults or {}).items() if key in ("port", "media_port")})
     return parser
 
 
@@ -147,11 +182,24 @@ def _config_from(args: argparse.Namespace) -> HostConfig:
         max_size=args.max_size,
         region=args.region,
         local_priority=args.local_priority,
+        media_port=args.media_port,
         stun_servers=list(args.stun),
+        turn_servers=list(args.turn),
+        turn_user=args.turn_user,
+        turn_password=args.turn_password,
+        turn_secret=_turn_secret(args),
         disabled_plugins=list(args.disable_plugin),
         plugins_dir=args.plugins_dir,
         config_file=args.config,
     )
+
+
+def _turn_secret(args: argparse.Namespace) -> str | None:
+    if args.turn_secret_file is None:
+        return str(args.turn_secret) if args.turn_secret else None
+    if args.turn_secret:
+        raise ConfigError("give the TURN secret either in --turn-secret or in --turn-secret-file, not both")
+    return iceservers.read_secret_file(args.turn_secret_file)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -173,9 +221,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _tell_running_host(args.port, args.command)
     if args.command == "plugins":
         return print_plugins(plugins, as_json=args.json)
+    try:
+        config = _config_from(args)
+        iceservers.IceSettings.from_config(config)
+    except ProximError as exc:
+        print(f"proxim: {exc}", file=sys.stderr)
+        return 2
     if args.command == "doctor":
-        return doctor.run(plugins, _config_from(args))
-    config = _config_from(args)
+        return doctor.run(plugins, config)
     plugins.call_sync("proxim_configure", config=config, args=args)
     return run_host(config, plugins)
 

@@ -11,13 +11,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from proxim_tray import protocol
 from proxim_tray.errors import ProtocolError, ProximError
 from proxim_tray.fingerprint import sdp_fingerprint
 from proxim_tray.pairing import commitment, fingerprint_from_b64url, new_nonce, verification_code
+from proxim_tray.peer import rtc_configuration
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,9 @@ class ProximClient:
 
     def __post_init__(self) -> None:
         self.link = PairingLink.parse(self.url)
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        # made once the host has said which STUN and TURN servers to use
+        self.pc: RTCPeerConnection | None = None
+        self.channel: RTCDataChannel | None = None
         self.video: MediaStreamTrack | None = None
         self._video_arrived = asyncio.Event()
         self._channel_open = asyncio.Event()
@@ -66,33 +69,37 @@ class ProximClient:
         # the verification code this client shows, computed once the host has revealed its nonce
         self.code = ""
 
-    async def start(self) -> None:
-        """Open the WebSocket and say hello with an offer; messages from the host arrive on ``messages``."""
+    async def start(self, timeout: float = 10.0) -> None:
+        """Open the WebSocket, learn the host's STUN and TURN servers, then say hello with an offer. Messages from the
+        host arrive on ``messages``, a refusal of the link too (then no hello is sent)."""
+        self._http = aiohttp.ClientSession()
+        self._ws = await self._http.ws_connect(self.link.websocket_url, headers=self.headers)
+        loop = asyncio.get_running_loop()
+        # the servers of the host's `ice_servers` answer; None when the host refused the link instead
+        ice_servers: asyncio.Future[list[protocol.IceServer] | None] = loop.create_future()
+        self._reader = loop.create_task(self._read(ice_servers))
+        link = {"session": self.link.session_id, "secret": self.link.secret}
+        await self.send({"type": "ice", "v": protocol.VERSION, **link})
+        servers = await asyncio.wait_for(ice_servers, timeout)
+        if servers is None:
+            return
+        self.pc = RTCPeerConnection(rtc_configuration(servers))
         self.pc.addTransceiver("video", direction="recvonly")
         self.channel = self.pc.createDataChannel("control")
         self.channel.on("open", self._channel_open.set)
         self.channel.on("message", lambda raw: self.control_messages.put_nowait(json.loads(raw)))
         self.pc.on("track", self._on_track)
         await self.pc.setLocalDescription(await self.pc.createOffer())
+        device = {"name": self.device_name}
         offer = self.offer_sdp()
-        own_fingerprint = sdp_fingerprint(self.pc.localDescription.sdp)
-        self._http = aiohttp.ClientSession()
-        self._ws = await self._http.ws_connect(self.link.websocket_url, headers=self.headers)
-        self._reader = asyncio.get_running_loop().create_task(self._read())
+        proof = commitment(sdp_fingerprint(self.pc.localDescription.sdp), self._nonce)
         await self.send(
-            {
-                "type": "hello",
-                "v": protocol.VERSION,
-                "session": self.link.session_id,
-                "secret": self.link.secret,
-                "device": {"name": self.device_name},
-                "offer": offer,
-                "commitment": commitment(own_fingerprint, self._nonce),
-            }
+            {"type": "hello", "v": protocol.VERSION, **link, "device": device, "offer": offer, "commitment": proof}
         )
 
     def offer_sdp(self) -> str:
         """The offer presented in ``hello``: this client's local description."""
+        assert self.pc is not None
         return str(self.pc.localDescription.sdp)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
@@ -100,7 +107,7 @@ class ProximClient:
             self.video = track
             self._video_arrived.set()
 
-    async def _read(self) -> None:
+    async def _read(self, ice_servers: asyncio.Future[list[protocol.IceServer] | None]) -> None:
         assert self._ws is not None
         async for message in self._ws:
             if message.type != aiohttp.WSMsgType.TEXT:
@@ -109,9 +116,19 @@ class ProximClient:
             if data.get("type") == "challenge":
                 await self._answer_challenge(data)
                 continue
+            if data.get("type") == "ice_servers" and not ice_servers.done():
+                try:
+                    ice_servers.set_result(protocol.parse_ice_servers(data))
+                except ProtocolError as exc:
+                    ice_servers.set_exception(ProximError(f"the host's ICE servers cannot be used: {exc}"))
+                continue
             if data.get("type") == "answer":
                 await self._accept_answer(data["sdp"])
             self.messages.put_nowait(data)
+            if data.get("type") == "error" and not ice_servers.done():
+                ice_servers.set_result(None)  # the host refused the link
+        if not ice_servers.done():
+            ice_servers.set_result(None)
         self.messages.put_nowait({"type": "closed", "code": self._ws.close_code})
 
     async def _answer_challenge(self, challenge: dict[str, Any]) -> None:
@@ -119,11 +136,13 @@ class ProximClient:
         nonce = challenge.get("nonce")
         if self.code or not isinstance(nonce, str):
             raise ProximError("the host sent a second or malformed challenge; not pairing")
+        assert self.pc is not None
         own = sdp_fingerprint(self.pc.localDescription.sdp)
         self.code = verification_code(fingerprint_from_b64url(self.link.fingerprint), own, self._nonce, nonce)
         await self.send({"type": "reveal", "nonce": self._nonce})
 
     async def _accept_answer(self, sdp: str) -> None:
+        assert self.pc is not None
         try:
             genuine = sdp_fingerprint(sdp) == fingerprint_from_b64url(self.link.fingerprint)
         except ProtocolError:
@@ -151,6 +170,7 @@ class ProximClient:
         await asyncio.wait_for(self._video_arrived.wait(), timeout)
 
     def control(self, message: dict[str, Any]) -> None:
+        assert self.channel is not None
         self.channel.send(json.dumps(message))
 
     async def close(self) -> None:
@@ -160,4 +180,5 @@ class ProximClient:
             await asyncio.gather(self._reader, return_exceptions=True)
         if self._http is not None:
             await self._http.close()
-        await self.pc.close()
+        if self.pc is not None:
+            await self.pc.close()

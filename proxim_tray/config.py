@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PORT = 47600
+DEFAULT_MEDIA_PORT = 47601  # UDP: video and input; one fixed number a firewall can open, like the signaling port
 DEFAULT_APPROVE_TIMEOUT = 40.0
 DEFAULT_LINK_TTL = 300.0
 
@@ -33,7 +34,14 @@ class HostConfig:
     region: tuple[int, int, int, int] | None = None
     # remote input pauses for this many seconds after the local user moves the mouse or types (0: never)
     local_priority: float = 2.0
+    # the UDP port of the host's ICE candidates (0: a random port per session)
+    media_port: int = DEFAULT_MEDIA_PORT
     stun_servers: list[str] = field(default_factory=list)
+    turn_servers: list[str] = field(default_factory=list)
+    # static TURN credentials, or the secret shared with coturn (use-auth-secret) that mints short-lived ones
+    turn_user: str | None = None
+    turn_password: str | None = field(default=None, repr=False)
+    turn_secret: str | None = field(default=None, repr=False)
     disabled_plugins: list[str] = field(default_factory=list)
     plugins_dir: Path | None = None
     # the configuration file in use (None: the default location)

@@ -12,8 +12,8 @@ from typing import Any
 
 import platformdirs
 
-from proxim_tray import media_options
-from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_PORT
+from proxim_tray import iceservers, media_options
+from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_MEDIA_PORT, DEFAULT_PORT
 from proxim_tray.errors import ProximError
 
 CONFIG_ENV = "PROXIM_CONFIG"
@@ -45,6 +45,13 @@ KEYS = [
     Key("tray", bool, True, "show a tray icon; false runs in the terminal", dest="no_tray", inverted=True),
     Key("bind", str, "", 'listen only on this address ("0.0.0.0": IPv4 only, "::": IPv6 only); empty: every address'),
     Key("port", int, DEFAULT_PORT, "port to listen on; one host runs per user and port"),
+    Key(
+        "media_port",
+        int,
+        DEFAULT_MEDIA_PORT,
+        "UDP port for video and input, the one to open in a firewall; 0: a random port",
+        convert=media_options.media_port,
+    ),
     Key(
         "advertise_addr",
         str,
@@ -84,11 +91,30 @@ KEYS = [
     ),
     Key("bitrate", str, "500-8000", 'video bitrate range in kbit/s, "MIN-MAX"', convert=media_options.bitrate_range),
     Key("local_priority", float, 2.0, "seconds remote input pauses after local mouse or keyboard use; 0: never"),
-    Key("stun", str, [], 'STUN servers, for example ["stun:stun.example.org:3478"]', is_list=True),
+    Key(
+        "stun",
+        str,
+        [],
+        'STUN servers, for example ["stun:stun.example.org:3478"]',
+        is_list=True,
+        convert=iceservers.stun_url,
+    ),
+    Key(
+        "turn",
+        str,
+        [],
+        'TURN servers, for example ["turn:turn.example.org:3478?transport=udp"]; they need credentials',
+        is_list=True,
+        convert=iceservers.turn_url,
+    ),
+    Key("turn_user", str, "", "TURN user name (static credentials); empty: none", unset=""),
+    Key("turn_password", str, "", "TURN password (static credentials); empty: none", unset=""),
+    Key("turn_secret", str, "", "secret shared with coturn (use-auth-secret); empty: none", unset=""),
+    Key("turn_secret_file", str, "", "read the secret shared with coturn from this file; empty: none", unset=""),
     Key("disable_plugin", str, [], "plugins not to load, by name", is_list=True),
     Key("plugins_dir", str, "", "also load plugin modules from this directory; empty: none", unset=""),
 ]
-PATH_KEYS = {"qr_png", "plugins_dir"}
+PATH_KEYS = {"qr_png", "plugins_dir", "turn_secret_file"}
 
 
 def default_path() -> Path:
@@ -125,7 +151,7 @@ def _checked(path: Path, key: Key, value: Any) -> Any:
     if key.is_list:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise fail("a list of strings")
-        return list(value)
+        return [_converted(path, key, item) for item in value]
     if key.kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, key.kind) or (key.kind is int and isinstance(value, bool)):
@@ -137,11 +163,17 @@ def _checked(path: Path, key: Key, value: Any) -> Any:
     if key.unset is not None and value == key.unset:
         return None
     if key.convert is not None:
-        try:
-            return key.convert(str(value))
-        except argparse.ArgumentTypeError as exc:
-            raise ConfigFileError(f"{path}: {key.name}: {exc}") from None
+        return _converted(path, key, str(value))
     return Path(str(value)).expanduser() if key.name in PATH_KEYS else value
+
+
+def _converted(path: Path, key: Key, text: str) -> Any:
+    if key.convert is None:
+        return text
+    try:
+        return key.convert(text)
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigFileError(f"{path}: {key.name}: {exc}") from None
 
 
 def template() -> str:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from proxim_tray import firewall
 from proxim_tray.backends import Backend
 from proxim_tray.config import HostConfig
 from proxim_tray.links import NO_ADDRESS, Listening, plan
@@ -129,6 +130,7 @@ def run(plugins: PluginHost, config: HostConfig) -> int:
     line("network address", reachable, summary)
     for text in addresses:
         print(f"{'':<4} {'':<18} {text}")
+    line("firewall", *firewall.advice(config.port, config.media_port))
     for failure in plugins.failures:
         line("plugin", False, f"{failure.name} failed to load: {failure.error}")
     return 0 if problems == 0 else 1

@@ -132,8 +132,8 @@ def proxim_session_started(app: App, session: Session) -> Any:
 
 @hookspec
 def proxim_session_ended(app: App, session: Session, reason: str) -> Any:
-    """A session ended. ``reason`` is one of ``rejected``, ``timeout``, ``client_left``, ``host_stopped``,
-    ``host_shutdown``, ``error``."""
+    """A session ended. ``reason`` is one of ``rejected``, ``timeout``, ``client_left``, ``no_network_path``,
+    ``host_stopped``, ``host_shutdown``, ``error``; ``session.end_message`` may say more, for people."""
 
 
 # -- tray and web ------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Command-line values for streaming (frame rate, bitrate, size, region), checked with a clear message."""
+"""Command-line values for streaming (frame rate, bitrate, size, region, media port), checked with a clear message."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ def region(text: str) -> tuple[int, int, int, int]:
     if x < 0 or y < 0 or width < 2 or height < 2:
         raise argparse.ArgumentTypeError(f"region {text!r} is wrong; X and Y from 0, WIDTH and HEIGHT at least 2")
     return x, y, width, height
+
+
+def media_port(text: str) -> int:
+    value = _integer(text, "media port")
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"media port {value} is out of range; give 1 to 65535, or 0 for a random port")
+    return value
 
 
 def _integer(text: str, what: str) -> int:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Sequence
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs.base import Encoder
@@ -15,11 +16,13 @@ from aiortc.stats import RTCOutboundRtpStreamStats, RTCRemoteInboundRtpStreamSta
 
 from proxim_tray.encoding import BitrateController, create_encoder
 from proxim_tray.errors import ConfigError
+from proxim_tray.hidden_candidates import reveal, split_offer
+from proxim_tray.ice_port import bind_host_candidates
 from proxim_tray.media import ScreenVideoTrack
+from proxim_tray.protocol import IceServer
 
 logger = logging.getLogger(__name__)
 
-_MDNS_CANDIDATE = re.compile(r"^a=candidate:\S+ \d+ \S+ \d+ \S+\.local .*$\r?\n?", re.MULTILINE | re.IGNORECASE)
 _RTPMAP = re.compile(r"^a=rtpmap:\d+ ([^/\s]+)/90000", re.MULTILINE)
 _VIDEO_PAYLOADS = re.compile(r"^m=video \d+ \S+ (\d+)", re.MULTILINE)
 PREFERRED_CODECS = ("video/H264", "video/VP8")
@@ -27,6 +30,7 @@ LOSS_REPORT_INTERVAL = 1.0
 REPEATED_NACKS = 2  # a packet asked for this often was lost in retransmission too
 RETRANSMISSION_MEMORY = 4096  # sequence numbers remembered
 KEYFRAME_HOLDOFF = 0.5  # seconds: one keyframe answers all the packets of a lost frame
+FIREWALL_HINT_AFTER = 10.0  # seconds without a connection after the answer; Chromium gives up after about 15
 
 
 def codec_preferences(codec: str) -> list[RTCRtpCodecCapability]:
@@ -48,11 +52,6 @@ def install_encoder(sender: RTCRtpSender, encoder: Encoder) -> None:
     sender._RTCRtpSender__encoder = encoder  # type: ignore[attr-defined]
 
 
-def drop_mdns_candidates(sdp: str) -> str:
-    """aioice blocks about a second resolving ``.local`` names; the peer-reflexive path connects without them."""
-    return _MDNS_CANDIDATE.sub("", sdp)
-
-
 def offered_video_codecs(sdp: str) -> set[str]:
     """The video codec names (lower case) an offer lists."""
     return {name.lower() for name in _RTPMAP.findall(sdp)}
@@ -67,15 +66,25 @@ def negotiated_video_codec(sdp: str) -> str:
     return rtpmap.group(1).lower() if rtpmap else ""
 
 
+def rtc_configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
+    """aiortc's configuration for ``servers``; it uses the first STUN and the first TURN URL only."""
+    # an empty list matters: aiortc's default STUN server stalls gathering by 5 s on a closed network
+    return RTCConfiguration(
+        iceServers=[RTCIceServer(list(s.urls), username=s.username, credential=s.credential) for s in servers]
+    )
+
+
 class HostPeer:
-    def __init__(self, stun_servers: list[str]) -> None:
-        ice_servers = [RTCIceServer(urls=url) for url in stun_servers]
-        # an empty list matters: aiortc's default STUN server stalls gathering by 5 s on a closed network
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
+    def __init__(self, servers: Sequence[IceServer], media_port: int = 0) -> None:
+        """``media_port``: the UDP port of the host candidates (0: a random one)."""
+        self.pc = RTCPeerConnection(rtc_configuration(servers))
         self.bitrate: BitrateController | None = None
         self.encoder: Encoder | None = None
         self.keyframe_requests = 0
         self._loss_watch: asyncio.Task[None] | None = None
+        self._reveal: asyncio.Task[None] | None = None
+        self._firewall_hint: asyncio.TimerHandle | None = None
+        self.media_port = media_port
 
     @property
     def fingerprint(self) -> str:
@@ -86,16 +95,26 @@ class HostPeer:
                 return str(fingerprint.value).upper()
         raise RuntimeError("aiortc certificate has no sha-256 fingerprint")
 
-    async def answer(self, offer_sdp: str, track: ScreenVideoTrack, *, tuned_encoder: bool = True) -> str:
-        """Answer ``offer_sdp`` with ``track``; ``tuned_encoder=False`` keeps aiortc's stock encoders (benchmarks)."""
+    async def answer(
+        self, offer_sdp: str, track: ScreenVideoTrack, *, client_address: str = "", tuned_encoder: bool = True
+    ) -> str:
+        """Answer ``offer_sdp`` with ``track``; the client's ``.local`` candidates are resolved on the network
+        ``client_address`` is on, after the answer. ``tuned_encoder=False`` keeps aiortc's stock encoders (benchmarks).
+        """
         wanted = ("h264", "vp8") if track.settings.codec == "auto" else (track.settings.codec,)
         if not set(wanted) & offered_video_codecs(offer_sdp):
             names = " or ".join(name.upper() for name in wanted)
             raise ConfigError(f"the client cannot receive {names} video; use a current browser or --codec auto")
         transceiver = self.pc.addTransceiver(track, direction="sendonly")
         transceiver.setCodecPreferences(codec_preferences(track.settings.codec))
-        await self.pc.setRemoteDescription(RTCSessionDescription(drop_mdns_candidates(offer_sdp), "offer"))
+        offer, hidden = split_offer(offer_sdp)
+        await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        if self.media_port:
+            bind_host_candidates(self.pc, self.media_port)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
+        loop = asyncio.get_running_loop()
+        self._reveal = loop.create_task(reveal(self.pc, hidden, client_address))
+        self._firewall_hint = loop.call_later(FIREWALL_HINT_AFTER, self._hint_at_firewall)
         answer = self.pc.localDescription.sdp
         track.codec = negotiated_video_codec(answer)
         logger.info("negotiated video codec %s", track.codec)
@@ -155,7 +174,20 @@ class HostPeer:
                     bitrate.sending(int((stats.bytesSent - sent_before) * 8 / LOSS_REPORT_INTERVAL))
                     sent_before = stats.bytesSent
 
+    def _hint_at_firewall(self) -> None:
+        if self.pc.connectionState in ("new", "connecting"):
+            port = f"UDP port {self.media_port}" if self.media_port else "a fixed UDP port (set one with --media-port)"
+            logger.warning(
+                "no connection with the client %g s after answering it: if a firewall protects this host, it must let "
+                "in %s; `proxim doctor` prints the commands",
+                FIREWALL_HINT_AFTER,
+                port,
+            )
+
     async def close(self) -> None:
-        if self._loss_watch is not None:
-            self._loss_watch.cancel()
+        if self._firewall_hint is not None:
+            self._firewall_hint.cancel()
+        for task in (self._loss_watch, self._reveal):
+            if task is not None:
+                task.cancel()
         await self.pc.close()

@@ -6,7 +6,7 @@ import json
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from proxim_tray.errors import ProtocolError
@@ -28,6 +28,11 @@ MAX_KEY_FIELD = 32
 MAX_COMMAND_NAME = 64
 MAX_RELATIVE_MOVE = 2000
 MAX_WHEEL = 10_000
+MAX_ICE_SERVERS = 8
+MAX_ICE_FIELD = 256
+# what both aiortc and browsers accept: a host name or IPv4 address (aiortc cannot parse an IPv6 literal), a port, and
+# for TURN the transport (TURN over TLS runs over TCP only)
+ICE_URL = re.compile(r"(stun|turns?):[A-Za-z0-9.-]+(?::(\d{1,5}))?(?:\?transport=(udp|tcp))?")
 BUTTONS = ("left", "middle", "right", "back", "forward")
 MODIFIERS = ("Shift", "Control", "Alt", "AltGraph", "Meta")
 
@@ -47,11 +52,74 @@ class Reveal:
 
 
 @dataclass(frozen=True)
+class IceRequest:
+    """The client asks for the ICE servers before it gathers; only the link's holder may have TURN credentials."""
+
+    session: str
+    secret: str
+
+
+@dataclass(frozen=True)
 class Bye:
-    pass
+    reason: str | None = None  # ``no_network_path``: the client's ICE failed before the session connected
 
 
-SignalingMessage = Hello | Reveal | Bye
+BYE_REASONS = ("no_network_path",)
+
+SignalingMessage = Hello | Reveal | IceRequest | Bye
+
+
+def is_ice_url(url: str) -> bool:
+    match = ICE_URL.fullmatch(url)
+    if match is None:
+        return False
+    scheme, port, transport = match.groups()
+    transports = {"stun": (None,), "turn": (None, "udp", "tcp"), "turns": (None, "tcp")}[scheme]
+    return transport in transports and 0 < int(port or 1) < 65536
+
+
+@dataclass(frozen=True)
+class IceServer:
+    """One entry of the ``ice_servers`` message, shaped as a browser's ``RTCIceServer``."""
+
+    urls: tuple[str, ...]
+    username: str | None = None
+    credential: str | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"urls": list(self.urls)}
+        if self.username is not None and self.credential is not None:
+            entry["username"] = self.username
+            entry["credential"] = self.credential
+        return entry
+
+    @classmethod
+    def from_json(cls, data: Any) -> IceServer:
+        if not isinstance(data, dict):
+            raise ProtocolError("bad_message", "an ICE server must be an object")
+        urls = data.get("urls")
+        if not isinstance(urls, list) or not urls or len(urls) > MAX_ICE_SERVERS:
+            raise ProtocolError("bad_message", f"'urls' must be a list of 1 to {MAX_ICE_SERVERS} URLs")
+        for url in urls:
+            if not isinstance(url, str) or len(url) > MAX_ICE_FIELD or not is_ice_url(url):
+                raise ProtocolError("bad_message", f"{url!r} is not a stun:, turn: or turns: URL")
+        has_credentials = "username" in data or "credential" in data
+        username = _str(data, "username", MAX_ICE_FIELD) if has_credentials else None
+        credential = _str(data, "credential", MAX_ICE_FIELD) if has_credentials else None
+        return cls(tuple(urls), username, credential)
+
+
+def ice_servers_message(servers: list[IceServer]) -> dict[str, Any]:
+    """The host's answer to an ``ice`` request."""
+    return {"type": "ice_servers", "servers": [server.to_json() for server in servers]}
+
+
+def parse_ice_servers(message: dict[str, Any]) -> list[IceServer]:
+    """The servers of an ``ice_servers`` message (what a client checks before using them)."""
+    servers = message.get("servers")
+    if not isinstance(servers, list) or len(servers) > MAX_ICE_SERVERS:
+        raise ProtocolError("bad_message", f"'servers' must be a list of at most {MAX_ICE_SERVERS} ICE servers")
+    return [IceServer.from_json(server) for server in servers]
 
 
 @dataclass(frozen=True)
@@ -182,12 +250,16 @@ def printable_name(text: str) -> str:
     return " ".join(kept.split()) or UNNAMED_DEVICE
 
 
+def _check_version(data: dict[str, Any]) -> None:
+    version = data.get("v")
+    if version != VERSION:
+        raise ProtocolError("unsupported_version", f"protocol version {version!r} is not supported (use {VERSION})")
+
+
 def parse_signaling(raw: str | bytes) -> SignalingMessage:
     kind, data = _load(raw, MAX_SIGNALING_BYTES, "type")
     if kind == "hello":
-        version = data.get("v")
-        if version != VERSION:
-            raise ProtocolError("unsupported_version", f"protocol version {version!r} is not supported (use {VERSION})")
+        _check_version(data)
         device = data.get("device")
         if not isinstance(device, dict):
             raise ProtocolError("bad_message", "'device' must be an object")
@@ -200,8 +272,14 @@ def parse_signaling(raw: str | bytes) -> SignalingMessage:
         )
     if kind == "reveal":
         return Reveal(_matching(data, "nonce", _NONCE))
+    if kind == "ice":
+        _check_version(data)
+        return IceRequest(session=_str(data, "session", 64), secret=_str(data, "secret", 64))
     if kind == "bye":
-        return Bye()
+        reason = data.get("reason")
+        if reason is not None and reason not in BYE_REASONS:
+            raise ProtocolError("bad_message", f"'reason' must be one of {', '.join(BYE_REASONS)}")
+        return Bye(reason)
     raise ProtocolError("bad_message", f"unknown message type {kind!r}")
 
 

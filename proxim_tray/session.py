@@ -18,6 +18,7 @@ from proxim_tray.approval import ApprovalRequest, DeviceInfo, PairingAttempt, Pe
 from proxim_tray.control import RemoteControl, hello_message
 from proxim_tray.errors import BackendUnavailable, ProtocolError
 from proxim_tray.fingerprint import sdp_fingerprint
+from proxim_tray.iceservers import CREDENTIAL_LIFETIME, IceSettings
 from proxim_tray.links import NO_ADDRESS
 from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.pairing import Pairing, commitment_matches, new_nonce, verification_code
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 # seconds a client has to reveal the nonce it committed to once it has the host's
 REVEAL_TIMEOUT = 10.0
+# seconds after the answer within which ICE must find a working pair of addresses; past them there is no network path
+NETWORK_PATH_TIMEOUT = 15.0
 # with no address that answers, the host looks again this often (seconds)
 NO_LINK_RECHECK = 3.0
 
@@ -79,6 +82,7 @@ class Session:
     state: SessionState = SessionState.WAITING
     permissions: frozenset[Permission] = frozenset()
     end_reason: str | None = None
+    end_message: str | None = None  # for people, when the reason alone does not say enough
     control: RemoteControl | None = field(default=None, repr=False)
     channel: RTCDataChannel | None = field(default=None, repr=False)
     paused: bool = False
@@ -108,6 +112,7 @@ class SessionManager:
         self._closing = False
         # loop time, not wall time: it is monotonic, and tests can fast-forward it
         self.failures = FailureLimiter(clock=lambda: asyncio.get_running_loop().time())
+        self.ice = IceSettings.from_config(app.config)
 
     @property
     def live_session(self) -> Session | None:
@@ -145,7 +150,12 @@ class SessionManager:
                 self._expiry = loop.call_later(NO_LINK_RECHECK, self._on_expiry, None)
                 return None
             self.no_link_reason = None
-            self._peer = HostPeer(self.app.config.stun_servers)
+            # the host's TURN credentials must still open an allocation when it answers: after the link's whole life
+            # and the approval's
+            config = self.app.config
+            self._peer = HostPeer(
+                self.ice.servers(config.link_ttl + config.approve_timeout + CREDENTIAL_LIFETIME), config.media_port
+            )
             pairing = Pairing(links.base_url, self._peer.fingerprint, self.app.config.link_ttl, links.alternatives)
             self.pairing = pairing
             self._expiry = loop.call_later(self.app.config.link_ttl, self._on_expiry, pairing)
@@ -185,8 +195,13 @@ class SessionManager:
             await self._handle_hello(link, message)
         elif isinstance(message, protocol.Reveal):
             await self._handle_reveal(link, message)
-        else:
-            await self.link_closed(link)  # `bye`: the client leaves
+        elif isinstance(message, protocol.IceRequest):
+            await self._handle_ice_request(link, message)
+        else:  # `bye`: the client leaves, perhaps because its ICE found no path first
+            session = self.live_session
+            if message.reason == "no_network_path" and session is not None and session.link is link:
+                await self._end_without_path(session)
+            await self.link_closed(link)
 
     async def _handle_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
         try:
@@ -194,11 +209,7 @@ class SessionManager:
             outcome = "accepted"
         except ProtocolError as exc:
             outcome = exc.code
-            if exc.code in ("unknown_session", "bad_secret"):
-                self.failures.record_failure(link.address)
-            await link.send({"type": "error", "code": exc.code, "message": exc.message})
-            if exc.code in ("busy", "unknown_session", "bad_secret", "rate_limited"):
-                await link.close()
+            await self._refuse(link, exc)
         logger.info("pairing attempt from %s: %s", link.address, outcome)
         attempt = PairingAttempt(link.address, hello.device_name, link.user_agent, outcome)
         await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
@@ -209,6 +220,26 @@ class SessionManager:
             await link.send({"type": "error", "code": "bad_message", "message": "a reveal answers a challenge, once"})
             return
         session.revealed.set_result(reveal.nonce)
+
+    async def _handle_ice_request(self, link: ClientLink, request: protocol.IceRequest) -> None:
+        """The link's holder learns the STUN and TURN servers (and fresh TURN credentials); the link stays unused."""
+        try:
+            self._presented_peer(link, request.session, request.secret)
+        except ProtocolError as exc:
+            await self._refuse(link, exc)
+            logger.info("ICE servers request from %s: %s", link.address, exc.code)
+            attempt = PairingAttempt(link.address, "", link.user_agent, exc.code)
+            await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
+            return
+        await link.send(protocol.ice_servers_message(self.ice.servers(CREDENTIAL_LIFETIME)))
+
+    async def _refuse(self, link: ClientLink, refusal: ProtocolError) -> None:
+        """Answer a refused link; a wrong link counts as a failed attempt, and a client that cannot pair is dropped."""
+        if refusal.code in ("unknown_session", "bad_secret"):
+            self.failures.record_failure(link.address)
+        await link.send({"type": "error", "code": refusal.code, "message": refusal.message})
+        if refusal.code in ("busy", "unknown_session", "bad_secret", "rate_limited"):
+            await link.close()
 
     def owns(self, link: ClientLink) -> bool:
         """Whether ``link`` belongs to the live session."""
@@ -221,7 +252,8 @@ class SessionManager:
         if session is not None and session.link is link:
             await self.end_session(session, "client_left")
 
-    def _accept_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
+    def _presented_peer(self, link: ClientLink, session_id: str, secret: str) -> HostPeer:
+        """The peer of the unused link ``link`` presents, or the ProtocolError that refuses it."""
         if self.live_session is not None:
             if self.owns(link):
                 raise ProtocolError("bad_message", "this connection has already said hello")
@@ -229,12 +261,16 @@ class SessionManager:
         _refuse_while_waiting(self.failures.address_wait(link.address))
         pairing, peer = self.pairing, self._peer
         # the cap on everyone's failures only refuses failures: the live link's secret is never refused by it
-        if pairing is None or peer is None or hello.session != pairing.session_id:
+        if pairing is None or peer is None or session_id != pairing.session_id:
             _refuse_while_waiting(self.failures.global_wait())
             raise ProtocolError("unknown_session", "this pairing link is no longer valid; scan the host's new QR code")
-        if not pairing.secret_matches(hello.secret):
+        if not pairing.secret_matches(secret):
             _refuse_while_waiting(self.failures.global_wait())
             raise ProtocolError("bad_secret", "the pairing secret is wrong; scan the host's QR code again")
+        return peer
+
+    def _accept_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
+        peer = self._presented_peer(link, hello.session, hello.secret)
         client_fingerprint = sdp_fingerprint(hello.offer)
         system, browser = describe(link.user_agent)
         device = DeviceInfo(hello.device_name, link.address, link.user_agent, system, browser)
@@ -316,16 +352,37 @@ class SessionManager:
             session.capture = self.app.capture_sources.create(self.app.config.capture, self.app.config)
         except BackendUnavailable as exc:
             logger.error("%s", exc)
-            await session.link.send({"type": "ended", "reason": "error", "message": str(exc)})
+            session.end_message = str(exc)
             await self.end_session(session, "error")
             return
         session.track = ScreenVideoTrack(session.capture, StreamSettings.from_config(self.app.config))
         pc = session.peer.pc
         pc.on("datachannel", lambda channel: self._on_datachannel(session, channel))
         pc.on("connectionstatechange", lambda: self._on_connection_state(session))
-        answer = await session.peer.answer(session.offer, session.track)
+        answer = await session.peer.answer(session.offer, session.track, client_address=session.device.address)
         self._transition(session, SessionState.CONNECTING)
         await session.link.send({"type": "answer", "sdp": answer})
+        # without a deadline a session whose ends cannot reach each other would hang: aioice waits for more candidates
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(session.connected.wait(), NETWORK_PATH_TIMEOUT)
+        if session.state is SessionState.CONNECTING:
+            await self._end_without_path(session)
+
+    async def _end_without_path(self, session: Session) -> None:
+        """ICE found no pair of addresses that works within the deadline (or gave up sooner): say what to try."""
+        if session.state is not SessionState.CONNECTING:
+            return
+        if session.peer.pc.iceConnectionState in ("connected", "completed"):
+            reason = "error"
+            session.end_message = "the two ends reached each other but could not set up the encrypted connection"
+        else:
+            reason = "no_network_path"
+            session.end_message = (
+                f"no network path between the device and this host (no pair of their addresses worked within "
+                f"{NETWORK_PATH_TIMEOUT:g} s); {self.ice.no_path_advice()}"
+            )
+        logger.warning("session with %s: %s", session.device.describe(), session.end_message)
+        await self.end_session(session, reason)
 
     def _on_connection_state(self, session: Session) -> None:
         state = session.peer.pc.connectionState
@@ -334,6 +391,8 @@ class SessionManager:
             self._transition(session, SessionState.CONNECTED)
             session.connected.set()
             self._spawn(self.app.plugins.call("proxim_session_started", app=self.app, session=session))
+        elif state == "failed" and session.state is SessionState.CONNECTING:
+            self._spawn(self._end_without_path(session))
         elif state in ("failed", "closed") and session.is_live:
             self._spawn(self.end_session(session, "client_left"))
 
@@ -413,9 +472,12 @@ class SessionManager:
         if session.approval is not None:
             session.approval.cancel()
         session.revealed.cancel()
-        if reason in ("host_stopped", "host_shutdown"):
+        if reason in ("host_stopped", "host_shutdown") or session.end_message is not None:
+            ended = {"type": "ended", "reason": reason}
+            if session.end_message is not None:
+                ended["message"] = session.end_message
             with contextlib.suppress(Exception):
-                await session.link.send({"type": "ended", "reason": reason})
+                await session.link.send(ended)
         if session.control is not None:
             await session.control.close()
         if session.track is not None:

@@ -3,7 +3,6 @@ settings) each in a network namespace, joined by a cable, and the host started w
 
 from __future__ import annotations
 
-import contextlib
 import re
 import subprocess
 import sys
@@ -13,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CHROMIUM_ARGS
 from tests.support.desktop import Desktop, desktop_fixture, poll, qr_code
-from tests.support.netns import Lab, Namespace, NamespacedHost, chromium_in, host_env, lan
+from tests.support.netns import Lab, Namespace, NamespacedHost, host_env, lan, phone_browser
 from tests.support.processes import ROOT
 
 PROXIM = ROOT / ".venv" / "bin" / "proxim"  # what scripts/run.sh runs
@@ -57,20 +55,6 @@ desktop = desktop_fixture()
 def lab() -> Iterator[Lab]:
     with Lab() as built:
         yield built
-
-
-@contextlib.contextmanager
-def phone_browser(phone: Namespace, workdir: Path) -> Iterator[Any]:
-    """A page in Chromium running inside the phone's namespace."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launcher = chromium_in(phone, workdir)
-        browser = playwright.chromium.launch(executable_path=str(launcher), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
 
 
 def with_clat_interface(lab: Lab, phone: Namespace) -> None:

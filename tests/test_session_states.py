@@ -9,7 +9,7 @@ import pytest
 
 from proxim_tray import ApprovalRequest, Pairing
 from proxim_tray.app import App
-from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, Permission
 from proxim_tray.session import SessionState
 from tests.support.hostkit import MemoryLink, Recorder, hello, make_app, make_offer, reveal, serve_links
 
@@ -45,6 +45,14 @@ async def present(app: App, link: MemoryLink, pairing: Pairing, offer: str) -> N
     await app.sessions.handle_message(link, hello(pairing, offer))
     await link.wait_for("challenge", timeout=1)
     await app.sessions.handle_message(link, reveal())
+
+
+async def answered(app: App, recorder: Recorder, offer: str, permissions: frozenset[Permission]) -> MemoryLink:
+    """A client asked and the host's user approved it; returns once the host has sent its answer."""
+    _, link, request = await ask(app, recorder, offer)
+    request.approve(permissions, by="test")
+    await link.wait_for("answer")
+    return link
 
 
 async def test_waiting_link_is_renewed_when_it_expires(host: tuple[App, Recorder], offer: str) -> None:
@@ -94,9 +102,7 @@ async def test_approval_leads_to_connecting_with_the_granted_permissions(
     host: tuple[App, Recorder], offer: str
 ) -> None:
     app, recorder = host
-    _, link, request = await ask(app, recorder, offer)
-    request.approve(VIEW_ONLY, by="test")
-    await link.wait_for("answer")
+    link = await answered(app, recorder, offer, VIEW_ONLY)
     assert app.sessions.state is SessionState.CONNECTING
     assert link.types() == ["challenge", "pending", "approved", "answer"]
     assert link.sent[2]["permissions"] == ["view"]
@@ -107,6 +113,33 @@ async def test_approval_leads_to_connecting_with_the_granted_permissions(
     assert (await recorder.ended.get())[1] == "host_stopped"
     assert link.sent[-1] == {"type": "ended", "reason": "host_stopped"} and link.closed
     assert app.sessions.state is SessionState.WAITING and not await app.sessions.stop_session()
+
+
+async def test_no_working_pair_of_addresses_ends_the_session_with_what_to_try(
+    host: tuple[App, Recorder], offer: str
+) -> None:
+    """The offer's peer is gone, so no check is ever answered: aiortc alone would wait for ever."""
+    app, recorder = host
+    link = await answered(app, recorder, offer, FULL_CONTROL)
+    await asyncio.sleep(14.5)
+    assert app.sessions.state is SessionState.CONNECTING
+    session, reason = await asyncio.wait_for(recorder.ended.get(), 1.0)
+    assert reason == "no_network_path" and link.closed
+    ended = link.sent[-1]
+    assert ended["type"] == "ended" and ended["reason"] == "no_network_path"
+    assert ended["message"] == session.end_message and "no network path" in ended["message"]
+    assert "TURN server (--turn" in ended["message"]
+    await recorder.next_link()
+
+
+async def test_a_client_whose_own_checks_failed_first_ends_it_the_same_way(
+    host: tuple[App, Recorder], offer: str
+) -> None:
+    app, recorder = host
+    link = await answered(app, recorder, offer, FULL_CONTROL)
+    await app.sessions.handle_message(link, '{"type": "bye", "reason": "no_network_path"}')
+    assert (await asyncio.wait_for(recorder.ended.get(), 1.0))[1] == "no_network_path"
+    assert link.sent[-1]["reason"] == "no_network_path"
 
 
 async def test_other_clients_are_busy_while_a_request_is_pending(host: tuple[App, Recorder], offer: str) -> None:

@@ -53,4 +53,5 @@ def proxim_session_started(app: App, session: Session) -> None:
 @hookimpl
 def proxim_session_ended(app: App, session: Session, reason: str) -> None:
     if app.config.console:
-        print(f"Session with {session.device.describe()} ended: {reason.replace('_', ' ')}.", flush=True)
+        why = session.end_message or reason.replace("_", " ")
+        print(f"Session with {session.device.describe()} ended: {why}.", flush=True)

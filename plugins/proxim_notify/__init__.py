@@ -20,6 +20,7 @@ ENDINGS = {
     "rejected": "you rejected it",
     "timeout": "nobody answered in time",
     "client_left": "the device disconnected",
+    "no_network_path": "no network path to the device: put both on the same network, or give Proxim a TURN server",
     "host_stopped": "you stopped sharing",
     "host_shutdown": "Proxim is quitting",
     "error": "an error happened; see the log",

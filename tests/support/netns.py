@@ -7,6 +7,7 @@ namespace (``Namespace.argv``) must be ended by the test that started them, befo
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shlex
@@ -14,9 +15,10 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from tests.support.processes import LineProcess, child_env
 
@@ -150,6 +152,22 @@ def chromium_in(namespace: Namespace, workdir: Path) -> Path:
     launcher.write_text(f'#!/bin/sh\nexec ip netns exec {shlex.quote(namespace.name)} {shlex.quote(CHROMIUM)} "$@"\n')
     launcher.chmod(0o755)
     return launcher
+
+
+@contextlib.contextmanager
+def phone_browser(phone: Namespace, workdir: Path) -> Iterator[Any]:
+    """A page in Chromium running inside the phone's namespace."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import CHROMIUM_ARGS  # the conftest imports this module
+
+    with sync_playwright() as playwright:
+        launcher = chromium_in(phone, workdir)
+        browser = playwright.chromium.launch(executable_path=str(launcher), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
 
 
 def host_env(workdir: Path, display: str | None = None) -> dict[str, str]:

@@ -6,6 +6,8 @@
   const util = window.Proxim.util;
 
   const GATHER_TIMEOUT_MS = 1000;
+  const GATHER_WITH_SERVERS_MS = 3000; // STUN and TURN answers take a round trip beyond the LAN
+  const ICE_URL_RE = /^(stun|turns?):[^\s]+$/;
   const DISCONNECT_GRACE_MS = 3000;
   const HEARTBEAT_MS = 250;
   const ACTIVE_STATES = new Set(['connecting', 'pending', 'live']);
@@ -23,6 +25,9 @@
     expired: 'This link was already used or has expired. Scan the new QR code on the host.',
     ended: `The host ended the session. ${SCAN_AGAIN}`,
     lost: `Connection lost: the host stopped answering. ${SCAN_AGAIN}`,
+    nopath: 'No network path between this device and the host: they could not reach each other directly, and no '
+      + 'relay got through. Put both on the same network (or VPN), or have the host set up a TURN server (see '
+      + 'Proxim\u2019s networks documentation).',
     error: 'Something went wrong.',
   };
   const ENDED_MESSAGES = {
@@ -38,6 +43,7 @@
   const heldKeys = new Map(); // code (or key when code is empty) -> {key, code} sent with kd
   const warnedCodes = new Set();
   let heartbeat = 0;
+  let proof = null; // this page's part of the code, fixed before the host's nonce arrives: {clientHex, nonce}
   let lostTimer = 0;
 
   const session = {
@@ -217,8 +223,22 @@
       fail('This browser cannot show remote screens (it has no WebRTC). Open the link in a current browser.');
       return;
     }
+    openSignaling(link);
+  }
 
-    const pc = new RTCPeerConnection({ iceServers: [] });
+  /** The host's STUN and TURN servers as RTCIceServer entries, or null when the message is malformed. */
+  function iceServers(message) {
+    const servers = message.servers;
+    if (!Array.isArray(servers)) return null;
+    const valid = servers.every((server) => server && Array.isArray(server.urls) && server.urls.length > 0
+      && server.urls.every((url) => typeof url === 'string' && ICE_URL_RE.test(url))
+      && ['username', 'credential'].every((key) => server[key] === undefined || typeof server[key] === 'string'));
+    return valid ? servers.map(({ urls, username, credential }) => ({ urls, username, credential })) : null;
+  }
+
+  /** Creates the peer with the host's ICE servers, gathers every candidate, then asks the host with the offer. */
+  async function offer(link, servers) {
+    const pc = new RTCPeerConnection({ iceServers: servers });
     session.pc = pc;
     preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
     const dc = pc.createDataChannel('control');
@@ -227,40 +247,43 @@
     pc.ontrack = (event) => emit('track', event.streams[0] || new MediaStream([event.track]));
     pc.onconnectionstatechange = () => {
       clearTimeout(lostTimer);
-      if (pc.connectionState === 'failed') setState('lost');
+      if (pc.connectionState === 'failed' && session.state === 'live') setState('lost');
+      else if (pc.connectionState === 'failed') noNetworkPath();
       if (pc.connectionState === 'disconnected') lostTimer = setTimeout(() => setState('lost'), DISCONNECT_GRACE_MS);
     };
 
     await pc.setLocalDescription(await pc.createOffer());
-    await waitForIceGathering(pc, GATHER_TIMEOUT_MS);
+    await waitForIceGathering(pc, servers.length ? GATHER_WITH_SERVERS_MS : GATHER_TIMEOUT_MS);
     if (session.state !== 'connecting') return; // the user disconnected meanwhile
 
-    const offer = pc.localDescription.sdp;
-    const clientHex = util.sdpFingerprint(offer);
+    const sdp = pc.localDescription.sdp;
+    const clientHex = util.sdpFingerprint(sdp);
     if (!clientHex) {
       fail("This browser's connection has no single SHA-256 fingerprint; it cannot pair.");
       return;
     }
-    openSignaling(link, offer, { clientHex, nonce: util.newNonce() });
+    proof = { clientHex, nonce: util.newNonce() };
+    const device = { name: util.deviceName() };
+    const commitment = util.commitment(proof.clientHex, proof.nonce);
+    session.ws.send(JSON.stringify({
+      type: 'hello', v: 2, session: link.session, secret: link.secret, device, offer: sdp, commitment,
+    }));
   }
 
-  function openSignaling(link, offer, proof) {
+  /** Opens the signaling socket and first asks for the host's ICE servers, which the peer needs before gathering. */
+  function openSignaling(link) {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     let opened = false;
     const ws = new WebSocket(`${scheme}://${location.host}/ws`);
     session.ws = ws;
     ws.onopen = () => {
       opened = true;
-      const device = { name: util.deviceName() };
-      const commitment = util.commitment(proof.clientHex, proof.nonce);
-      ws.send(JSON.stringify({
-        type: 'hello', v: 2, session: link.session, secret: link.secret, device, offer, commitment,
-      }));
+      ws.send(JSON.stringify({ type: 'ice', v: 2, session: link.session, secret: link.secret }));
     };
     ws.onmessage = (event) => {
       const message = util.parseJson(event.data);
       if (!message) return;
-      onSignalingMessage(message, link, proof)
+      onSignalingMessage(message, link)
         .catch((err) => fail(`The host's answer could not be used: ${err.message}`));
     };
     ws.onclose = () => {
@@ -272,11 +295,25 @@
     };
   }
 
-  async function onSignalingMessage(message, link, proof) {
+  /** ICE failed before the session was live: tell the host why this page leaves, so both say the same. */
+  function noNetworkPath() {
+    if (session.ws?.readyState === WebSocket.OPEN) {
+      session.ws.send(JSON.stringify({ type: 'bye', reason: 'no_network_path' }));
+    }
+    setState('nopath');
+  }
+
+  async function onSignalingMessage(message, link) {
     switch (message.type) {
+      case 'ice_servers': {
+        const servers = iceServers(message);
+        if (servers) await offer(link, servers);
+        else fail('The host sent STUN or TURN settings this page cannot use.');
+        break;
+      }
       case 'challenge':
         // one challenge per hello: a second would let whoever sends it choose the code after seeing our nonce
-        if (session.code || typeof message.nonce !== 'string') {
+        if (!proof || session.code || typeof message.nonce !== 'string') {
           fail('Stopped: the host sent an unexpected challenge. Scan the QR code on the host again.');
           return;
         }
@@ -303,7 +340,8 @@
         setState(message.reason === 'timeout' ? 'timeout' : 'rejected');
         break;
       case 'ended':
-        setState('ended', ENDED_MESSAGES[message.reason] || MESSAGES.ended);
+        if (message.reason === 'no_network_path') setState('nopath');
+        else setState('ended', ENDED_MESSAGES[message.reason] || MESSAGES.ended);
         break;
       case 'error':
         if (message.code === 'busy') setState('busy');

@@ -14,7 +14,7 @@
   const HEADLINES = {
     idle: 'Ready to connect', connecting: 'Connecting', pending: 'Waiting for approval', live: 'Connected',
     rejected: 'Declined', timeout: 'No answer', busy: 'Host busy', expired: 'Link expired', ended: 'Session ended',
-    lost: 'Connection lost', error: 'Cannot connect',
+    lost: 'Connection lost', nopath: 'No network path', error: 'Cannot connect',
   };
   let countdownTimer = 0;
   let wakeLock = null;
