@@ -107,6 +107,9 @@ class SessionManager:
         self._renewing = asyncio.Lock()
         self.session: Session | None = None
         self._peer: HostPeer | None = None
+        # the socket that asked for the ICE servers with the link shown now: it sent the secret 1-3 s before its hello
+        # will, so nobody who saw the secret go by may present the link first; freed when that socket leaves
+        self._holder: ClientLink | None = None
         self._expiry: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
@@ -171,6 +174,7 @@ class SessionManager:
 
     async def _retire_pairing(self) -> None:
         self._cancel_expiry()
+        self._holder = None
         pairing, self.pairing = self.pairing, None
         if pairing is not None:
             await self.app.plugins.call("proxim_hide_pairing", app=self.app, pairing=pairing)
@@ -231,6 +235,7 @@ class SessionManager:
             attempt = PairingAttempt(link.address, "", link.user_agent, exc.code)
             await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
             return
+        self._holder = link
         await link.send(protocol.ice_servers_message(self.ice.servers(CREDENTIAL_LIFETIME)))
 
     async def _refuse(self, link: ClientLink, refusal: ProtocolError) -> None:
@@ -248,6 +253,8 @@ class SessionManager:
 
     async def link_closed(self, link: ClientLink) -> None:
         """The client's connection closed (or it said `bye`): its session, if live, ends."""
+        if link is self._holder:
+            self._holder = None
         session = self.live_session
         if session is not None and session.link is link:
             await self.end_session(session, "client_left")
@@ -267,6 +274,8 @@ class SessionManager:
         if not pairing.secret_matches(secret):
             _refuse_while_waiting(self.failures.global_wait())
             raise ProtocolError("bad_secret", "the pairing secret is wrong; scan the host's QR code again")
+        if self._holder is not None and self._holder is not link:
+            raise ProtocolError("busy", "another device is already using this pairing link; try again when it ends")
         return peer
 
     def _accept_hello(self, link: ClientLink, hello: protocol.Hello) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
 
-from proxim_tray import ApprovalRequest, Pairing
+from proxim_tray import ApprovalRequest, Pairing, protocol
 from proxim_tray.app import App
 from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, Permission
 from proxim_tray.session import SessionState
@@ -258,6 +259,41 @@ async def test_failures_from_one_ipv6_device_count_once_per_64_and_never_lock_ou
     stranger = MemoryLink(address="192.0.2.99")
     await app.sessions.handle_message(stranger, hello(first, offer, "wrong"))
     assert stranger.sent[0]["code"] == "rate_limited"
+    owner = MemoryLink(address="192.0.2.51")
+    await present(app, owner, first, offer)
+    await asyncio.wait_for(recorder.requests.get(), 5)
+    assert owner.types() == ["challenge", "pending"]
+
+
+async def test_a_socket_that_asked_for_the_servers_holds_the_link_until_it_leaves(
+    host: tuple[App, Recorder], offer: str
+) -> None:
+    """The page sends the secret in `ice` 1-3 s before its `hello` uses the link: someone who saw it go by must not
+    present it first."""
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    owner = MemoryLink(address="192.0.2.51")
+    ice = json.dumps({"type": "ice", "v": protocol.VERSION, "session": first.session_id, "secret": first.secret})
+    await app.sessions.handle_message(owner, ice)
+    assert owner.types() == ["ice_servers"]
+    for message in (hello(first, offer), ice):
+        eavesdropper = MemoryLink(address="192.0.2.66")
+        await app.sessions.handle_message(eavesdropper, message)
+        assert eavesdropper.types() == ["error"] and eavesdropper.sent[0]["code"] == "busy" and eavesdropper.closed
+    await present(app, owner, first, offer)
+    await asyncio.wait_for(recorder.requests.get(), 5)
+    assert owner.types() == ["ice_servers", "challenge", "pending"]
+
+
+async def test_the_link_is_free_again_when_the_socket_holding_it_leaves(host: tuple[App, Recorder], offer: str) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    ice = json.dumps({"type": "ice", "v": protocol.VERSION, "session": first.session_id, "secret": first.secret})
+    gone = MemoryLink()
+    await app.sessions.handle_message(gone, ice)
+    await app.sessions.link_closed(gone)
     owner = MemoryLink(address="192.0.2.51")
     await present(app, owner, first, offer)
     await asyncio.wait_for(recorder.requests.get(), 5)
