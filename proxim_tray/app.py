@@ -8,6 +8,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from proxim_tray.approval import Permission
 from proxim_tray.backends import BackendRegistry, CaptureSource, InputBackend
 from proxim_tray.commands import CommandRegistry
 from proxim_tray.config import HostConfig
@@ -77,6 +78,14 @@ class App:
             coroutine.close()
             return
         asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+    def grant_soon(self, permissions: frozenset[Permission]) -> None:
+        """Change what the live session may do, from any thread (tray, notification and window callbacks)."""
+
+        async def apply() -> None:
+            self.sessions.set_permissions(permissions)
+
+        self.call_soon(apply())
 
     def state_changed(self) -> None:
         if self.tray is not None:

@@ -17,6 +17,40 @@ class Permission(enum.StrEnum):
 
 VIEW_ONLY = frozenset({Permission.VIEW})
 FULL_CONTROL = frozenset({Permission.VIEW, Permission.CONTROL})
+WITH_COMMANDS = FULL_CONTROL | {Permission.COMMANDS}
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the host's user can give a session, at approval and during it. Every surface offers exactly
+    :data:`ACCESS_LEVELS`, in that order: a request's buttons and menu entries say ``button`` (the console prompt takes
+    ``answer``), a running session's say ``label`` (the console takes ``command``)."""
+
+    button: str
+    label: str
+    answer: str
+    command: str
+    effect: str
+    permissions: frozenset[Permission]
+
+
+ACCESS_LEVELS = (
+    Access("Approve", "Control", "y", "control", "the device may use mouse and keyboard", FULL_CONTROL),
+    Access(
+        "Approve with commands",
+        "Control and commands",
+        "c",
+        "commands",
+        "the device may use mouse and keyboard, system commands and the clipboard",
+        WITH_COMMANDS,
+    ),
+    Access("View only", "View only", "v", "view only", "remote input is refused", VIEW_ONLY),
+)
+
+
+def access_of(permissions: frozenset[Permission]) -> Access | None:
+    """The level that grants exactly ``permissions`` (None for a mix no surface offers)."""
+    return next((level for level in ACCESS_LEVELS if level.permissions == permissions), None)
 
 
 @dataclass(frozen=True)

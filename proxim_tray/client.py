@@ -50,6 +50,9 @@ class ProximClient:
 
     url: str
     device_name: str = "Proxim Python client"
+    # the data channel opened with the offer; only one labelled "control" carries input (tests label it otherwise to
+    # open the control channel later, as a hostile client may)
+    channel_label: str = "control"
     headers: dict[str, str] = field(default_factory=dict)
     messages: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     control_messages: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
@@ -85,7 +88,7 @@ class ProximClient:
             return
         self.pc = RTCPeerConnection(rtc_configuration(servers))
         self.pc.addTransceiver("video", direction="recvonly")
-        self.channel = self.pc.createDataChannel("control")
+        self.channel = self.pc.createDataChannel(self.channel_label)
         self.channel.on("open", self._channel_open.set)
         self.channel.on("message", lambda raw: self.control_messages.put_nowait(json.loads(raw)))
         self.pc.on("track", self._on_track)

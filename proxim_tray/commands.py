@@ -20,10 +20,13 @@ CLIPBOARD_COMMANDS = (CLIPBOARD_GET, CLIPBOARD_SET)
 
 @dataclass(frozen=True)
 class CommandContext:
-    """What a command gets when it runs: the session's input backend and, for ``clipboard_set``, the text."""
+    """What a command gets when it runs: the session's input backend, for ``clipboard_set`` the text, and whether the
+    session may type (holds ``control``): a command that types beyond its own keys, like the paste after
+    ``clipboard_set``, does so only then."""
 
     input: InputBackend
     text: str = ""
+    may_type: bool = False
 
 
 def _always() -> bool:

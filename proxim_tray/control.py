@@ -2,6 +2,8 @@
 
 Everything a session pressed is released when the session ends, the channel closes, the client says it lost focus
 (``release``), the client falls silent for ``HEARTBEAT_TIMEOUT``, the grant is withdrawn, or the local user takes over.
+Withdrawing the grant, pausing, the local user and the session's end also drop the input still queued, and every
+queued job checks the grant and the pause again just before it runs.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +35,12 @@ MESSAGES_PER_SECOND = 2000.0
 MESSAGE_BURST = 500.0
 ERRORS_PER_SECOND = 20.0
 MAX_HELD_KEYS = 32  # more than any keyboard's rollover; also bounds the releases that may exceed the queue's limit
+# queued work (see InjectionQueue): a character the layout has is 1; one it may lack costs a keycode lending, which
+# remaps the keyboard for every X client (measured 15-40 times slower on Xvfb); a command may start a program
+LENDING_COST = 16
+COMMAND_COST = 32
+# text is typed this many characters at a time, the grant and pause checked before each
+TEXT_CHUNK = 16
 
 
 class TokenBucket:
@@ -65,15 +74,16 @@ class RemoteControl:
         reply: Callable[[dict[str, Any]], None],
         commands: list[Command] | None = None,
         local_priority: float = DEFAULT_LOCAL_PRIORITY,
+        paused: bool = False,
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self._backend = backend
         self._geometry = geometry
         self.permissions = permissions
-        self.paused = False
+        self.paused = paused
         self._reply = reply
         self._commands = {command.name: command for command in commands or ()}
-        self.queue = InjectionQueue()
+        self.queue = InjectionQueue(may_run=self._may_run)
         self._messages = TokenBucket(MESSAGES_PER_SECOND, MESSAGE_BURST)
         self._errors = TokenBucket(ERRORS_PER_SECOND, ERRORS_PER_SECOND)
         self._buttons_down: set[str] = set()
@@ -86,6 +96,7 @@ class RemoteControl:
         self._local_until: float | None = None
         self._local_timer: asyncio.TimerHandle | None = None
         self._last_local_signal = 0.0
+        self._local_seen = -math.inf  # the watcher's last local event (monotonic), read by the input thread
         # opening the watcher's X connections blocks briefly: it starts on an executor thread
         self._watching: asyncio.Future[Callable[[], None] | None] | None = None
         if local_priority > 0 and type(backend).watch_local_input is not InputBackend.watch_local_input:
@@ -177,11 +188,19 @@ class RemoteControl:
             raise ProtocolError("unknown_command", "this host cannot share its clipboard")
         return self._commands[name]
 
+    def _may_run(self, needs: object) -> bool:
+        """Whether input needing ``needs`` may be injected now; called on the input thread just before each job."""
+        if self._closed or self.paused or self._local_until is not None or needs not in self.permissions:
+            return False
+        # the loop may be busy with a burst of messages: the input thread stops as soon as the watcher saw the user
+        return time.monotonic() - self._local_seen >= self._local_priority
+
     def _run_command(self, command: Command, message: protocol.ControlMessage) -> None:
         text = message.text if isinstance(message, protocol.ClipboardSet) else ""
-        context = CommandContext(self._backend, text)
 
         def run() -> None:
+            # decided when it runs: the grant may have changed while the command waited
+            context = CommandContext(self._backend, text, may_type=self._may_run(Permission.CONTROL))
             try:
                 result = command.run(context)
             except Exception as exc:
@@ -191,44 +210,55 @@ class RemoteControl:
             if command.name == CLIPBOARD_GET:
                 self._reply_threadsafe({"t": "clip", "text": result or ""})
 
-        if not self.queue.put(run):
+        if not self.queue.put(run, cost=COMMAND_COST, needs=command.permission):
             self._refuse("rate_limited", "the host is still busy with earlier input; try again")
 
     def _reply_threadsafe(self, message: dict[str, Any]) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: the host is gone
             self._loop.call_soon_threadsafe(self._reply, message)
 
+    def _put(self, function: Callable[..., Any], *args: Any, coalesce: bool = False, cost: int = 1) -> bool:
+        """Queue input that needs ``control``."""
+        return self.queue.put(function, *args, coalesce=coalesce, cost=cost, needs=Permission.CONTROL)
+
     def _dispatch(self, message: protocol.ControlMessage) -> None:
         backend, queued = self._backend, True
         match message:
             case protocol.PointerMove(x, y):
-                queued = self.queue.put(backend.move, *self._geometry.to_pixels(x, y), coalesce=True)
+                queued = self._put(backend.move, *self._geometry.to_pixels(x, y), coalesce=True)
             case protocol.PointerRelative(dx, dy):
                 steps = _whole_steps(self._move_rest, dx, dy, 1.0)
                 if steps != (0, 0):
-                    queued = self.queue.put(backend.move_relative, *steps)
+                    queued = self._put(backend.move_relative, *steps)
             case protocol.PointerButton(button, down, x, y):
                 queued = self._button(button, down, x, y)
             case protocol.Wheel(dx, dy):
                 steps = _whole_steps(self._wheel_rest, dx, dy, WHEEL_STEP_PIXELS)
                 if steps != (0, 0):
-                    queued = self.queue.put(backend.scroll, *steps)
+                    queued = self._put(backend.scroll, *steps, cost=abs(steps[0]) + abs(steps[1]))
             case protocol.Key(key, code, down, mods):
                 if mods is not None:
                     self._release_modifiers_not_in(mods, held_as=code or key)
                 queued = self._key(key, code, down)
             case protocol.Text(text):
-                queued = self.queue.put(backend.type_text, text)
+                queued = self._put(self._type_text, text, cost=text_cost(text))
         if not queued:
             self._refuse("rate_limited", "the host is still busy with earlier input; this event was dropped")
 
+    def _type_text(self, text: str) -> None:
+        """On the input thread: type ``text`` a chunk at a time, stopping as soon as control is withdrawn."""
+        for start in range(0, len(text), TEXT_CHUNK):
+            if not self._may_run(Permission.CONTROL):
+                return
+            self._backend.type_text(text[start : start + TEXT_CHUNK])
+
     def _button(self, button: str, down: bool, x: float | None, y: float | None) -> bool:
-        if x is not None and y is not None and not self.queue.put(self._backend.move, *self._geometry.to_pixels(x, y)):
+        if x is not None and y is not None and not self._put(self._backend.move, *self._geometry.to_pixels(x, y)):
             return False
         if down:
             if button in self._buttons_down:
                 return True
-            if not self.queue.put(self._backend.button, button, True):
+            if not self._put(self._backend.button, button, True):
                 return False
             self._buttons_down.add(button)
             return True
@@ -243,7 +273,7 @@ class RemoteControl:
             if held_as not in self._keys_down and len(self._keys_down) >= MAX_HELD_KEYS:
                 self._refuse("bad_message", f"more than {MAX_HELD_KEYS} keys held at once; release some first")
                 return True
-            if not self.queue.put(self._backend.key, key, code, True):
+            if not self._put(self._backend.key, key, code, True):
                 return False
             self._keys_down.setdefault(held_as, (key, code))
             return True
@@ -258,6 +288,26 @@ class RemoteControl:
         for pressed, (key, _) in list(self._keys_down.items()):
             if key in protocol.MODIFIERS and key not in mods and pressed != held_as:
                 self._key(key, pressed, False)
+
+    # -- the grant and the pause -------------------------------------------------------------------------------------
+
+    def set_permissions(self, permissions: frozenset[Permission]) -> None:
+        withdrawn = self.permissions - permissions
+        self.permissions = permissions
+        if withdrawn:
+            self._stop_input()
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        if paused:
+            self._stop_input()
+
+    def _stop_input(self) -> None:
+        """Release everything held and forget the input still queued (the releases stay)."""
+        self.release_all()
+        dropped = self.queue.drop_pending()
+        if dropped:
+            logger.info("dropped %d queued input events", dropped)
 
     # -- releasing ---------------------------------------------------------------------------------------------------
 
@@ -283,7 +333,7 @@ class RemoteControl:
 
     def _local_input_seen(self) -> None:
         """Called by the backend's watcher thread for every local event."""
-        now = time.monotonic()
+        now = self._local_seen = time.monotonic()
         if now - self._last_local_signal < LOCAL_INPUT_SIGNAL_INTERVAL:
             return
         self._last_local_signal = now
@@ -297,7 +347,7 @@ class RemoteControl:
         self._local_until = self._loop.time() + self._local_priority
         if first:
             logger.info("the local user is active: remote input paused for %g s", self._local_priority)
-            self.release_all()
+            self._stop_input()
             self._reply({"t": "paused", "reason": "local_input", "seconds": self._local_priority})
             self._local_timer = self._loop.call_later(self._local_priority, self._end_local_pause)
 
@@ -322,7 +372,7 @@ class RemoteControl:
         self._watchdog.cancel()
         if self._local_timer is not None:
             self._local_timer.cancel()
-        self.release_all()
+        self._stop_input()
         await self._loop.run_in_executor(None, self.queue.close)
         stop_watching = None
         if self._watching is not None:
@@ -339,6 +389,11 @@ _NOT_PERMITTED = {
     Permission.COMMANDS: "the host's user has not granted system commands and the clipboard to this session",
     Permission.VIEW: "this session may not view the screen",
 }
+
+
+def text_cost(text: str) -> int:
+    """The queue's work for typing ``text``: a character outside printable ASCII may need a keycode lent to it."""
+    return sum(1 if " " <= char <= "~" or char == "\n" else LENDING_COST for char in text)
 
 
 def _whole_steps(rest: list[float], dx: float, dy: float, step: float) -> tuple[int, int]:

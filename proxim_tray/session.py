@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 REVEAL_TIMEOUT = 10.0
 # seconds after the answer within which ICE must find a working pair of addresses; past them there is no network path
 NETWORK_PATH_TIMEOUT = 15.0
+PAUSED_BY_HOST = {"t": "paused", "reason": "host"}
+RESUMED_BY_HOST = {"t": "resumed", "reason": "host"}
 # with no address that answers, the host looks again this often (seconds)
 NO_LINK_RECHECK = 3.0
 
@@ -425,10 +427,15 @@ class SessionManager:
         session.channel = channel
         commands = self.app.commands.available()
         local_priority = self.app.config.local_priority
-        session.control = RemoteControl(backend, geometry, session.permissions, reply, commands, local_priority)
+        # the channel starts as the session is now: the host's user may have paused before the client opened it
+        session.control = RemoteControl(
+            backend, geometry, session.permissions, reply, commands, local_priority, paused=session.paused
+        )
         channel.on("message", session.control.handle)
         channel.on("close", session.control.release_all)
         channel.send(json.dumps(session.control.hello()))
+        if session.paused:
+            channel.send(json.dumps(PAUSED_BY_HOST))
 
     def _tell_client(self, session: Session, message: dict[str, Any]) -> None:
         channel = session.channel
@@ -443,9 +450,7 @@ class SessionManager:
         session.permissions = frozenset(permissions) | {Permission.VIEW}
         logger.info("permissions of %s now %s", session.device.describe(), sorted(session.permissions))
         if session.control is not None:
-            session.control.permissions = session.permissions
-            if Permission.CONTROL not in session.permissions:
-                session.control.release_all()
+            session.control.set_permissions(session.permissions)
         self._tell_client(session, {"t": "perm", "permissions": sorted(session.permissions)})
         self.app.state_changed()
         return True
@@ -459,10 +464,8 @@ class SessionManager:
         if session.track is not None:
             session.track.paused = paused
         if session.control is not None:
-            session.control.paused = paused
-            if paused:
-                session.control.release_all()
-        self._tell_client(session, {"t": "paused" if paused else "resumed", "reason": "host"})
+            session.control.set_paused(paused)
+        self._tell_client(session, PAUSED_BY_HOST if paused else RESUMED_BY_HOST)
         logger.info("sharing %s", "paused" if paused else "resumed")
         self.app.state_changed()
         return True

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.control_host import XState
 from tests.support.netns import Lab, NetworkError
 from tests.support.processes import LineProcess, XWitness, child_env, free_port, host_command
 from tests.support.xserver import start_xvfb
@@ -45,9 +46,26 @@ def xvfb() -> Iterator[str]:
 
 
 @pytest.fixture
+def host_display(xvfb: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """An in-process host injects into and captures the test X server (and keeps its state files in the test's)."""
+    monkeypatch.setenv("DISPLAY", xvfb)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return xvfb
+
+
+@pytest.fixture
+def x_state(host_display: str) -> Iterator[XState]:
+    """What the X server says is pressed and where the pointer is."""
+    state = XState(host_display)
+    yield state
+    state.close()
+
+
+@pytest.fixture
 def display_env(xvfb: str, tmp_path: Path) -> dict[str, str]:
-    """The environment of processes a test starts: its X server, and no config file of the developer's."""
-    env = child_env(DISPLAY=xvfb, XDG_CONFIG_HOME=str(tmp_path / "config"))
+    """The environment of processes a test starts: its X server, and no config or state file of the developer's."""
+    env = child_env(DISPLAY=xvfb, XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "state"))
     env.pop("WAYLAND_DISPLAY", None)
     env.pop("PROXIM_CONFIG", None)
     return env

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from collections.abc import Callable
 
 import pytest
 
-from proxim_tray.approval import FULL_CONTROL, Permission
-from tests.support.control_host import connected_host, until
+from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, Permission
+from tests.conftest import HostProcess
+from tests.support.control_host import approved_client, connected_host, until
 from tests.support.processes import XWitness, child_env
 
 WITH_COMMANDS = FULL_CONTROL | {Permission.COMMANDS}
@@ -19,13 +21,11 @@ MEDIA_AND_VOLUME = {"media_play_pause", "media_next", "media_previous", "volume_
 
 
 @pytest.fixture
-def host_display(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DISPLAY", xvfb)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+def host_display(host_display: str, monkeypatch: pytest.MonkeyPatch) -> str:
     # no login session and no desktop here: locking the screen cannot work, so it must not be offered
     monkeypatch.delenv("XDG_SESSION_ID", raising=False)
     monkeypatch.delenv("XDG_CURRENT_DESKTOP", raising=False)
-    return xvfb
+    return host_display
 
 
 def xclip(display_name: str, *args: str, text: str | None = None) -> str:
@@ -90,3 +90,35 @@ async def test_clipboard_both_ways(host_display: str, witness: XWitness) -> None
         while paste["text"] != "v":
             paste = await asyncio.to_thread(witness.next_event, "key_press")
         assert paste["state"] & CONTROL_MASK
+
+
+async def test_clipboard_without_control_is_set_but_not_pasted(host_display: str, witness: XWitness) -> None:
+    async with connected_host(VIEW_ONLY | {Permission.COMMANDS}) as host:
+        await asyncio.to_thread(xclip, host_display, "-in", text="before")  # xclip -out fails on an empty one
+        await asyncio.to_thread(witness.focus)
+        text = "for the host's user to paste"
+        host.send("clip_set", text=text)
+        await until(lambda: xclip(host_display, "-out") == text, 5, "the text on the host's clipboard")
+        host.send("bogus")  # its reply marks the point by which Ctrl+V would have been typed
+        assert (await host.next_control("error"))["code"] == "bad_message"
+        typed = await asyncio.to_thread(witness.events_during, 0.5)
+        assert typed == [], f"a session without control typed on the host: {typed}"
+
+
+async def test_the_console_grants_commands(start_host: Callable[..., HostProcess], witness: XWitness) -> None:
+    """At the approval prompt and while the session runs."""
+    host = start_host()
+    client, hello = await approved_client(host, answer="c")
+    try:
+        assert hello["permissions"] == ["commands", "control", "view"]
+        await asyncio.to_thread(witness.focus)
+        client.control({"t": "cmd", "name": "volume_up"})
+        assert (await asyncio.to_thread(witness.next_event, "key_press"))["keysym"] == XF86_AUDIO_RAISE_VOLUME
+        for typed, permissions in (("control", ["control", "view"]), ("commands", ["commands", "control", "view"])):
+            host.send(typed)
+            await asyncio.to_thread(host.wait_for, r"^Control.*: the device may use mouse and keyboard")
+            while (message := await asyncio.wait_for(client.control_messages.get(), 5))["t"] != "perm":
+                pass
+            assert message["permissions"] == permissions
+    finally:
+        await client.close()

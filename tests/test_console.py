@@ -12,7 +12,7 @@ def test_typed_commands_drive_the_session_and_quit_cleanly(start_host: Any, page
     host = start_host()
     first = host.next_link()
     host.send("help")
-    host.wait_for(r"^Commands: disconnect, pause, resume, view only, control, new link, quit")
+    host.wait_for(r"^Commands: disconnect, pause, resume, control, commands, view only, new link, quit")
     host.send("make coffee")
     host.wait_for(r"^Unknown command 'make coffee'\. Commands:")
     host.send("disconnect")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,32 +12,17 @@ from proxim_input_pynput.backend import PynputInputBackend
 from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, Permission
 from proxim_tray.backends import ScreenGeometry
 from proxim_tray.control import MAX_HELD_KEYS, RemoteControl
-from proxim_tray.injection import MAX_PENDING
+from proxim_tray.injection import MAX_PENDING_WORK
 from tests.support.control_host import XState, connected_host, until
 from tests.support.keyboard_layout import keyboard_layout
-from tests.support.processes import XWitness, child_env
+from tests.support.processes import XWitness, xdotool
 
 BUTTON_NUMBERS = {"left": 1, "middle": 2, "right": 3, "back": 8, "forward": 9}
 SCROLL_DOWN, SCROLL_RIGHT = 5, 7
 RETURN_KEYSYM = 0xFF0D
 GRINNING_FACE_KEYSYM = 0x0101F600  # 😀 has no keysym of its own on any layout: the host lends it a keycode
-# the queue's limit, plus the releases of what a client may hold, which are never refused
-HIGHEST_QUEUE = MAX_PENDING + MAX_HELD_KEYS + len(BUTTON_NUMBERS)
-
-
-@pytest.fixture
-def host_display(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The in-process host injects into and captures the test X server."""
-    monkeypatch.setenv("DISPLAY", xvfb)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    return xvfb
-
-
-@pytest.fixture
-def x_state(host_display: str) -> Iterator[XState]:
-    state = XState(host_display)
-    yield state
-    state.close()
+# the queue's limit (in work, one unit per event here), plus the releases of what a client may hold (never refused)
+HIGHEST_QUEUE = MAX_PENDING_WORK + MAX_HELD_KEYS + len(BUTTON_NUMBERS)
 
 
 async def next_event(witness: XWitness, kind: str) -> dict[str, Any]:
@@ -326,11 +309,6 @@ def drain(queue: asyncio.Queue[dict[str, Any]]) -> list[dict[str, Any]]:
     while not queue.empty():
         items.append(queue.get_nowait())
     return items
-
-
-def xdotool(display_name: str, *args: str) -> None:
-    """The local user at the keyboard and mouse (xdotool injects through XTEST as Proxim does, from another client)."""
-    subprocess.run(["xdotool", *args], env=child_env(DISPLAY=display_name), check=True)
 
 
 @pytest.mark.parametrize(

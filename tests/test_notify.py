@@ -44,7 +44,7 @@ def button(notification: dict[str, Any], title: str) -> str:
 
 def test_approve_button_approves_and_sigterm_ends_cleanly(desktop: Desktop, host: TrayHost, page: Any) -> None:
     notification = request_notification(desktop, host, page)
-    assert set(notification["actions"].values()) >= {"Approve", "View only", "Reject"}
+    assert set(notification["actions"].values()) >= {"Approve", "Approve with commands", "View only", "Reject"}
     desktop.notifications.invoke(notification["id"], button(notification, "Approve"))
     page.wait_for_selector("body[data-state=live]", timeout=20_000)
     started = desktop.notifications.next("notify")
@@ -56,6 +56,20 @@ def test_approve_button_approves_and_sigterm_ends_cleanly(desktop: Desktop, host
     assert time.monotonic() - begun < 2.0
     assert port_is_free(host.port)
     page.wait_for_selector("body[data-state=ended]", timeout=5_000)
+
+
+def test_commands_are_granted_from_notifications(desktop: Desktop, host: TrayHost, page: Any) -> None:
+    """At approval, and during the session from the notification that says it started."""
+    notification = request_notification(desktop, host, page)
+    desktop.notifications.invoke(notification["id"], button(notification, "Approve with commands"))
+    page.wait_for_selector("body[data-state=live]", timeout=20_000)
+    page.click("#menu-toggle")
+    page.wait_for_selector("#commands-section", state="visible", timeout=10_000)
+    started = desktop.notifications.next("notify")
+    assert set(started["actions"].values()) >= {"Control", "View only"}
+    desktop.notifications.invoke(started["id"], button(started, "View only"))
+    page.wait_for_selector("#commands-section", state="hidden", timeout=10_000)
+    page.wait_for_selector("#view-only", state="visible", timeout=10_000)
 
 
 def test_reject_button_rejects(desktop: Desktop, host: TrayHost, page: Any) -> None:

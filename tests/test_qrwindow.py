@@ -98,9 +98,22 @@ def test_the_window_decides_a_request(desktop: Desktop, start_host: Any, page: A
     page.wait_for_selector("body[data-state=pending]", timeout=10_000)
     box = desktop.top_level_windows(TITLE)[0]
     buttons = poll(lambda: button_centres(desktop.screenshot(box)), 10, "the request's buttons")
-    assert len(buttons) == 3, buttons  # Approve, View only, Reject
-    desktop.click(box[0] + buttons[0][0], box[1] + buttons[0][1])
+    assert len(buttons) == 4, buttons  # Approve, Approve with commands, View only, Reject
+    desktop.click(box[0] + buttons[1][0], box[1] + buttons[1][1])
     page.wait_for_selector("body[data-state=live]", timeout=20_000)
+    page.wait_for_selector("#view-only", state="hidden")
+    page.click("#menu-toggle")
+    page.wait_for_selector("#commands-section", state="visible", timeout=10_000)
+
+    # while the session runs the window offers the access levels: Control, Control and commands, View only
+    def session_buttons() -> tuple[Any, list[tuple[int, int]]] | None:
+        box = desktop.top_level_windows(TITLE)[0]  # the window shrank when the link was used
+        found = button_centres(desktop.screenshot(box))
+        return (box, found) if len(found) == 3 else None
+
+    box, buttons = poll(session_buttons, 10, "three buttons")
+    desktop.click(box[0] + buttons[0][0], box[1] + buttons[0][1])
+    page.wait_for_selector("#commands-section", state="hidden", timeout=10_000)
     page.wait_for_selector("#view-only", state="hidden")
 
 
@@ -109,6 +122,6 @@ def test_x11_fallback_window_opens_for_a_request(desktop: Desktop, start_host: A
     page.goto(link_of(host))
     page.wait_for_selector("body[data-state=pending]", timeout=10_000)
     box = poll(lambda: desktop.top_level_windows(TITLE), 10, "the window to open for the request")[0]
-    buttons = poll(lambda: len(found := button_centres(desktop.screenshot(box))) == 3 and found, 10, "three buttons")
-    desktop.click(box[0] + buttons[2][0], box[1] + buttons[2][1])  # Reject
+    buttons = poll(lambda: len(found := button_centres(desktop.screenshot(box))) == 4 and found, 10, "four buttons")
+    desktop.click(box[0] + buttons[3][0], box[1] + buttons[3][1])  # Reject
     page.wait_for_selector("body[data-state=rejected]", timeout=10_000)

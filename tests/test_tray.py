@@ -30,8 +30,17 @@ host = host_fixture()
 
 
 # enabled menu entries, in order, as the keyboard walks them (disabled ones and separators are skipped)
-PENDING_MENU = ["Approve (control)", "Approve (view only)", "Reject", "Start at login", "Open config file", "Quit"]
-SESSION_MENU = ["View only", "Pause sharing", "Disconnect", "Start at login", "Open config file", "Quit"]
+PENDING_MENU = ["Approve", "Approve with commands", "View only", "Reject", "Start at login", "Open config file", "Quit"]
+SESSION_MENU = [
+    "Control",
+    "Control and commands",
+    "View only",
+    "Pause sharing",
+    "Disconnect",
+    "Start at login",
+    "Open config file",
+    "Quit",
+]
 READY_MENU = ["Copy pairing link", "Show pairing QR code", "Start at login", "Open config file", "Quit"]
 
 
@@ -69,7 +78,7 @@ def test_icon_follows_the_session_and_the_menu_drives_it(
     desktop.xdotool("key", "Escape")
     poll(lambda: not desktop.popups(), 10, "the tray menu to close")
 
-    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Approve (control)"))
+    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Approve"))
     page.wait_for_selector("body[data-state=live]", timeout=20_000)
     wait_for_icon(desktop, TrayState.CONTROLLED)
 
@@ -95,15 +104,29 @@ def test_reject_from_the_menu(desktop: Desktop, host: TrayHost, page: Any) -> No
 
 def test_approve_view_only_from_the_menu(desktop: Desktop, host: TrayHost, page: Any) -> None:
     ask_to_connect(host, page, desktop)
-    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Approve (view only)"))
+    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "View only"))
     page.wait_for_selector("body[data-state=live]", timeout=20_000)
     wait_for_icon(desktop, TrayState.VIEWED)
     page.wait_for_selector("#view-only", state="visible", timeout=10_000)
 
 
+def test_commands_are_granted_from_the_menu(desktop: Desktop, host: TrayHost, page: Any) -> None:
+    """At approval and during the session; the page shows the system commands only while they are granted."""
+    ask_to_connect(host, page, desktop)
+    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Approve with commands"))
+    page.wait_for_selector("body[data-state=live]", timeout=20_000)
+    page.click("#menu-toggle")
+    page.wait_for_selector("#commands-section", state="visible", timeout=10_000)
+    desktop.choose_from_tray_menu(menu_position(SESSION_MENU, "Control"))
+    page.wait_for_selector("#commands-section", state="hidden", timeout=10_000)
+    page.wait_for_selector("#view-only", state="hidden")
+    desktop.choose_from_tray_menu(menu_position(SESSION_MENU, "Control and commands"))
+    page.wait_for_selector("#commands-section", state="visible", timeout=10_000)
+
+
 def test_quit_from_the_menu_tells_the_client_and_frees_the_port(desktop: Desktop, host: TrayHost, page: Any) -> None:
     ask_to_connect(host, page, desktop)
-    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Approve (control)"))
+    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Approve"))
     page.wait_for_selector("body[data-state=live]", timeout=20_000)
     desktop.choose_from_tray_menu(menu_position(SESSION_MENU, "Quit"))
     started = time.monotonic()  # the menu has closed: the item was chosen
@@ -118,7 +141,7 @@ def test_ctrl_c_releases_held_keys_tells_the_client_and_frees_the_port(
     desktop: Desktop, host: TrayHost, page: Any
 ) -> None:
     ask_to_connect(host, page, desktop)
-    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Approve (control)"))
+    desktop.choose_from_tray_menu(menu_position(PENDING_MENU, "Approve"))
     page.wait_for_selector("body[data-state=live]", timeout=20_000)
     page.click("#screen")  # a desktop browser sends the keyboard to the host once the picture is clicked
     page.keyboard.down("Shift")

@@ -1,4 +1,5 @@
-"""The clipboard through xclip: read it for the client, or set it from the client and paste with Ctrl+V."""
+"""The clipboard through xclip: read it for the client, or set it from the client and paste with Ctrl+V (when the
+session also holds ``control``)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def paste(context: CommandContext) -> None:
         timeout=TIMEOUT_SECONDS,
         check=True,
     )
+    if not context.may_type:
+        return  # the session may not use the keyboard: the text is on the clipboard, for the host's user to paste
     context.input.key("Control", "ControlLeft", True)
     context.input.key("v", "KeyV", True)
     context.input.key("v", "KeyV", False)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+from proxim_console.prompt import CHOICES
+from proxim_tray.approval import ACCESS_LEVELS
 
 if TYPE_CHECKING:
     from proxim_tray.app import App
 
+ACCESS_COMMANDS = {level.command: level for level in ACCESS_LEVELS}
 HELP = (
-    "Commands: disconnect, pause, resume, view only, control, new link, quit, help "
-    "(while a device asks to connect, y approves and anything else rejects)."
+    f"Commands: disconnect, pause, resume, {', '.join(ACCESS_COMMANDS)}, new link, quit, help "
+    f"(while a device asks to connect, answer {CHOICES})."
 )
 
 
@@ -42,14 +44,10 @@ async def run_command(app: App, line: str) -> None:
             print("Sharing paused: the picture is frozen and remote input is refused.", flush=True)
         else:
             print("Sharing resumed.", flush=True)
-    elif command in ("view only", "control"):
-        if sessions.set_permissions(VIEW_ONLY if command == "view only" else FULL_CONTROL):
-            print(
-                "View only: remote input is refused."
-                if command == "view only"
-                else "Full control: the device may use mouse and keyboard.",
-                flush=True,
-            )
+    elif command in ACCESS_COMMANDS:
+        access = ACCESS_COMMANDS[command]
+        if sessions.set_permissions(access.permissions):
+            print(f"{access.label}: {access.effect}.", flush=True)
         else:
             print("Nobody is connected.", flush=True)
     else:

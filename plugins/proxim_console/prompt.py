@@ -9,10 +9,17 @@ import threading
 from collections.abc import Callable
 
 from proxim_tray import ApprovalRequest
-from proxim_tray.approval import FULL_CONTROL
+from proxim_tray.approval import ACCESS_LEVELS, Access
 
-YES = ("y", "yes")
 NON_TTY_REMINDER_EVERY = 10
+CHOICES = ", ".join(f"{level.answer} = {level.button.lower()}" for level in ACCESS_LEVELS) + ", anything else rejects"
+
+
+def chosen_access(answer: str) -> Access | None:
+    """The access an answer at the prompt grants ("yes" and a level's console command count too), None to reject."""
+    answer = " ".join(answer.lower().split())
+    answer = ACCESS_LEVELS[0].answer if answer == "yes" else answer
+    return next((level for level in ACCESS_LEVELS if answer in (level.answer, level.command)), None)
 
 
 class ConsolePrompt:
@@ -55,6 +62,7 @@ class ConsolePrompt:
             f"Verification code: {request.code[:3]} {request.code[3:]} (the device shows the same digits)",
             flush=True,
         )
+        print(f"Answer {CHOICES}.", flush=True)
         tty = sys.stdout.isatty()
         question = f"Approve connection from {device.quoted_name}? [y/N]"
         if not tty:
@@ -70,9 +78,11 @@ class ConsolePrompt:
                     print(f"  {left} s left", flush=True)
                 done, _ = await asyncio.wait({answer_task, decided_task}, timeout=1.0)
                 if answer_task in done:
-                    if answer_task.result().lower() in YES:
-                        request.approve(FULL_CONTROL, by="console")
-                        print("Approved." if not tty else "\nApproved.", flush=True)
+                    access = chosen_access(answer_task.result())
+                    if access is not None:
+                        request.approve(access.permissions, by="console")
+                        said = f"Approved: {access.effect}."
+                        print(said if not tty else f"\n{said}", flush=True)
                     else:
                         request.reject(by="console")
                         print("Rejected." if not tty else "\nRejected.", flush=True)

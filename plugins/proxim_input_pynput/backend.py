@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from proxim_input_pynput import leftovers
 from proxim_input_pynput.keymap import SHIFT_LEVEL, Keymap
 from proxim_input_pynput.keysyms import char_keysym, code_fallback, keysym_name_for
 from proxim_input_pynput.local_input import InjectedEvents, LocalInputWatcher
@@ -34,8 +35,10 @@ class PynputInputBackend(InputBackend):
         self._display: Any = None
         self._keymap: Keymap | None = None
         self._injected = InjectedEvents()
-        self._shift_down: set[int] = set()  # Shift keycodes the client holds down
-        self._tapped: set[str] = set()  # keys typed whole at key-down, whose key-up is a no-op
+        self._pressed: dict[str, int] = {}  # the keycode each held key (by its code) pressed
+        self._shift_down: set[int] = set()  # Shift keycodes among them
+        self._buttons: set[int] = set()  # buttons held
+        self._record: leftovers.HeldRecord | None = None
         self._lock = threading.Lock()
 
     def unavailable_reason(self) -> str | None:
@@ -72,8 +75,12 @@ class PynputInputBackend(InputBackend):
             if not opened.has_extension("XTEST"):
                 opened.close()
                 raise BackendUnavailable("the X server lacks the XTEST extension needed to inject input")
+            display_name = opened.get_display_name()
+            for undone in leftovers.undo(opened, display_name):
+                logger.warning("%s", undone)
             self._display = opened
             self._keymap = Keymap(opened)
+            self._record = leftovers.HeldRecord(display_name)
             return opened
 
     def _fake(self, event_type: int, detail: int = 0, x: int = 0, y: int = 0) -> None:
@@ -106,7 +113,10 @@ class PynputInputBackend(InputBackend):
         from Xlib import X
 
         self._open()
-        self._fake(X.ButtonPress if down else X.ButtonRelease, BUTTONS[button])
+        number = BUTTONS[button]
+        (self._buttons.add if down else self._buttons.discard)(number)
+        self._note_held()
+        self._fake(X.ButtonPress if down else X.ButtonRelease, number)
         self._display.flush()
 
     def scroll(self, dx: int, dy: int) -> None:
@@ -125,31 +135,38 @@ class PynputInputBackend(InputBackend):
     # -- keyboard ----------------------------------------------------------------------------------------------------
 
     def key(self, key: str, code: str, down: bool) -> None:
+        """Press or release a key. A key-up releases the keycode its key-down pressed, whatever the modifiers (and so
+        the key the client reports) are now: Shift let go before the letter must not leave the letter held."""
         if key in IGNORED_KEYS:
             return
         self._open()
-        keymap = self._require_keymap()
         held_as = code or key
+        if not down:
+            keycode = self._pressed.pop(held_as, None)
+            if keycode is not None:
+                self._shift_down.discard(keycode)
+                self._fake_key(keycode, False)
+                self._display.flush()
+                self._note_held()
+            return
+        if held_as in self._pressed:
+            return  # already held: X repeats a held key by itself
+        keymap = self._require_keymap()
         keysym = self._keysym(key, code)
         if not keysym:
             logger.info("no X keysym for key %r (code %r); ignored", key, code)
             return
-        keycode, level = keymap.keycode(keysym)
-        if keysym in keymap.shift_keysyms:
-            self._shift_down.discard(keycode)
-            if down:
-                self._shift_down.add(keycode)
+        keycode, level = keymap.keycode(keysym, in_use=self._pressed.values())
         if len(key) == 1 and (level == SHIFT_LEVEL) != bool(self._shift_down):
             # A phone keyboard sends "A" without any Shift event: the character the client meant wins, so it is typed
             # whole now with the Shift state it needs, and its key-up has nothing left to release.
-            if down:
-                self._tap(keycode, level)
-                self._tapped.add(held_as)
+            self._tap(keycode, level)
             return
-        if not down and held_as in self._tapped:
-            self._tapped.discard(held_as)
-            return
-        self._fake_key(keycode, down)
+        if keysym in keymap.shift_keysyms:
+            self._shift_down.add(keycode)
+        self._pressed[held_as] = keycode
+        self._note_held()  # before the press: a SIGKILL right after it must find it recorded
+        self._fake_key(keycode, True)
         self._display.flush()
 
     def type_text(self, text: str) -> None:
@@ -157,8 +174,9 @@ class PynputInputBackend(InputBackend):
         keymap = self._require_keymap()
         for char in text:
             keysym = keymap.keysym("Return") if char == "\n" else char_keysym(char)
-            self._tap(*keymap.keycode(keysym))
+            self._tap(*keymap.keycode(keysym, in_use=self._pressed.values()))
         self._display.flush()
+        self._note_held()
 
     def _require_keymap(self) -> Keymap:
         assert self._keymap is not None
@@ -183,6 +201,12 @@ class PynputInputBackend(InputBackend):
             self._fake_key(shift, True)
         self._display.flush()
 
+    def _note_held(self) -> None:
+        """Keep the state file in step with what is held and lent (see :mod:`proxim_input_pynput.leftovers`)."""
+        if self._record is not None and self._keymap is not None:
+            held = leftovers.Held(set(self._pressed.values()), set(self._buttons), self._keymap.lent())
+            self._record.save(held)
+
     def _keysym(self, key: str, code: str) -> int:
         keymap = self._require_keymap()
         name = keysym_name_for(key, code)
@@ -198,6 +222,7 @@ class PynputInputBackend(InputBackend):
     def _fake_key(self, keycode: int, down: bool) -> None:
         from Xlib import X
 
+        self._injected.key_held(keycode, down)
         self._fake(X.KeyPress if down else X.KeyRelease, keycode)
 
     # -- local input -------------------------------------------------------------------------------------------------
@@ -212,10 +237,21 @@ class PynputInputBackend(InputBackend):
         return watcher.stop
 
     def close(self) -> None:
+        """Release whatever is still held, give the lent keycodes back, and forget the state file."""
+        from Xlib import X
+
         with self._lock:
-            display, self._display = self._display, None
-            keymap, self._keymap = self._keymap, None
-        if keymap is not None:
-            keymap.restore()
-        if display is not None:
-            display.close()
+            display, keymap = self._display, self._keymap
+            if display is None or keymap is None:
+                return
+            for keycode in self._pressed.values():
+                self._fake_key(keycode, False)
+            for button in self._buttons:
+                self._fake(X.ButtonRelease, button)
+            self._pressed.clear()
+            self._buttons.clear()
+            keymap.restore()  # flushes the releases too
+            if self._record is not None:
+                self._record.save(leftovers.Held())
+            self._display = self._keymap = None
+        display.close()

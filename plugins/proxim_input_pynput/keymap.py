@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import OrderedDict
+from collections.abc import Collection
 from typing import Any
 
 from proxim_tray.errors import BackendUnavailable
@@ -56,11 +57,11 @@ class Keymap:
             if event.type == X.MappingNotify:
                 display.refresh_keyboard_mapping(event)
 
-    def keycode(self, keysym: int) -> tuple[int, int]:
+    def keycode(self, keysym: int, in_use: Collection[int] = ()) -> tuple[int, int]:
         """The keycode and shift level that type ``keysym``, lending a spare keycode when the layout lacks it.
 
         Only levels 1 and 2 (Shift) count as present: a character behind AltGr gets a spare keycode too, so it is
-        typed right whatever modifiers the client holds.
+        typed right whatever modifiers the client holds. A keycode ``in_use`` (held down) is never lent again.
         """
         if keysym in self._borrowed:
             self._borrowed.move_to_end(keysym)
@@ -68,9 +69,9 @@ class Keymap:
         found = sorted(self._display.keysym_to_keycodes(keysym), key=lambda pair: pair[1])
         if found and found[0][1] <= SHIFT_LEVEL:
             return int(found[0][0]), int(found[0][1])
-        return self._borrow(keysym), 0
+        return self._borrow(keysym, in_use), 0
 
-    def _borrow(self, keysym: int) -> int:
+    def _borrow(self, keysym: int, in_use: Collection[int]) -> int:
         display = self._display
         first = display.display.info.min_keycode
         count = display.display.info.max_keycode - first + 1
@@ -85,14 +86,21 @@ class Keymap:
             None,
         )
         if spare is None:
-            if not self._borrowed:
+            # lend again the one unused longest, unless it is held down
+            unused = next(((sym, code) for sym, code in self._borrowed.items() if code not in in_use), None)
+            if unused is None:
                 raise BackendUnavailable("the keyboard mapping has no spare keycode to type this character")
-            _, spare = self._borrowed.popitem(last=False)  # lend again the one unused longest
+            del self._borrowed[unused[0]]
+            spare = unused[1]
         display.change_keyboard_mapping(spare, [(keysym, keysym)])
         display.sync()
         self._borrowed[keysym] = spare
         logger.debug("keycode %d lent to keysym %#x", spare, keysym)
         return int(spare)
+
+    def lent(self) -> dict[int, int]:
+        """Each lent keycode and the keysym it types now."""
+        return {keycode: keysym for keysym, keycode in self._borrowed.items()}
 
     def restore(self) -> None:
         """Give back every lent keycode (they were empty before)."""

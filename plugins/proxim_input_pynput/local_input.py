@@ -2,13 +2,15 @@
 
 XTEST events carry no mark of where they came from, so the backend notes every event it injects in an
 :class:`InjectedEvents` ledger just before injecting it, and the watcher counts as local only what the ledger does
-not account for.
+not account for. The X server repeats a held key by itself (autorepeat): those events are Proxim's too, so the ledger
+also knows which keycodes Proxim holds.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -28,11 +30,26 @@ class InjectedEvents:
 
     def __init__(self) -> None:
         self._expected: deque[tuple[int, Any, float]] = deque(maxlen=MAX_EXPECTED)
+        # keycode -> until when its key events are ours: while held, and briefly after its release, which may reach
+        # the watcher after a last repeat
+        self._held_keys: dict[int, float] = {}
         self._lock = threading.Lock()
 
     def expect(self, event_type: int, detail: Any) -> None:
         with self._lock:
             self._expected.append((event_type, detail, time.monotonic() + EXPECTATION_SECONDS))
+
+    def key_held(self, keycode: int, down: bool) -> None:
+        with self._lock:
+            self._held_keys[keycode] = math.inf if down else time.monotonic() + EXPECTATION_SECONDS
+
+    def repeats_held_key(self, keycode: int) -> bool:
+        """True when a key event for ``keycode`` is the X server repeating a key Proxim holds."""
+        now = time.monotonic()
+        with self._lock:
+            for stale in [code for code, until in self._held_keys.items() if until < now]:
+                del self._held_keys[stale]
+            return keycode in self._held_keys
 
     def account_for(self, event_type: int, detail: Any) -> bool:
         """True when the event is one we injected (it is then crossed off)."""
@@ -119,8 +136,11 @@ class LocalInputWatcher:
                 detail: Any = (event.root_x, event.root_y)
             else:
                 detail = event.detail
-            if not self._injected.account_for(event.type, detail):
-                self._on_local_input()
+            if self._injected.account_for(event.type, detail):
+                continue
+            if event.type in (X.KeyPress, X.KeyRelease) and self._injected.repeats_held_key(event.detail):
+                continue
+            self._on_local_input()
 
     def stop(self) -> None:
         """Stop recording and wait for the thread. Blocks briefly."""

@@ -1,15 +1,17 @@
-"""Desktop notifications: each connection request with Approve / View only / Reject buttons; sessions starting and
-ending. Where buttons are impossible the notification points to the tray or the QR window."""
+"""Desktop notifications: each connection request with a button per access level and Reject; a session starting, with
+buttons to change its access, and ending. Where buttons are impossible the notification points to the tray or the QR
+window."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 
 from proxim_notify.notifier import Action, Notifier
 from proxim_tray import ApprovalRequest, Permission, Session, hookimpl
 from proxim_tray.app import App
-from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+from proxim_tray.approval import ACCESS_LEVELS
 
 __version__ = "0.1.0"
 
@@ -57,8 +59,10 @@ async def _ask(notifier: Notifier, request: ApprovalRequest) -> None:
     message = f"From {device.address}. Verification code {code}: check that the device shows the same digits."
     if notifier.has_buttons:
         actions = [
-            Action("Approve", lambda: request.approve(FULL_CONTROL, by="notification")),
-            Action("View only", lambda: request.approve(VIEW_ONLY, by="notification")),
+            *(
+                Action(level.button, functools.partial(request.approve, level.permissions, by="notification"))
+                for level in ACCESS_LEVELS
+            ),
             Action("Reject", lambda: request.reject(by="notification")),
         ]
     else:
@@ -76,9 +80,16 @@ async def proxim_session_started(app: App, session: Session) -> None:
     notifier = _notifiers.get(id(app))
     if notifier is not None:
         access = "sees and controls" if Permission.CONTROL in session.permissions else "sees"
+        # the other access levels as buttons: the host's user can change the grant from here too
+        actions = [
+            Action(level.label, functools.partial(app.grant_soon, level.permissions))
+            for level in ACCESS_LEVELS
+            if level.permissions != session.permissions
+        ]
         await notifier.send(
             f"{session.device.quoted_name} {access} this desktop",
             f"Connected from {session.device.address}. Disconnect from the Proxim tray icon at any time.",
+            actions,
         )
 
 

@@ -1,4 +1,5 @@
-"""The pairing window: a large QR code, the link, a countdown, and Approve / Reject while a device asks.
+"""The pairing window: a large QR code, the link, a countdown, the access levels and Reject while a device asks, and
+the access levels while a session runs.
 
 With a GTK tray it shares the tray's GTK main loop; with another tray (the X11 fallback) it runs GTK on a thread of
 its own; in console mode it stays off, since the terminal shows the QR code. It opens when the person asks (the tray,
@@ -9,15 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from proxim_tray import ApprovalRequest, Pairing, hookimpl
+from proxim_tray import ApprovalRequest, Pairing, Session, hookimpl
 from proxim_tray.app import App
-from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY
+from proxim_tray.approval import ACCESS_LEVELS
 from proxim_tray.tray import MenuItem
 
 __version__ = "0.1.0"
@@ -135,8 +137,10 @@ async def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
         f"Verification code {request.code[:3]} {request.code[3:]}: the device shows the same digits."
     )
     choices: list[tuple[str, Callable[[], object]]] = [
-        ("Approve", lambda: request.approve(FULL_CONTROL, by="window")),
-        ("View only", lambda: request.approve(VIEW_ONLY, by="window")),
+        *(
+            (level.button, functools.partial(request.approve, level.permissions, by="window"))
+            for level in ACCESS_LEVELS
+        ),
         ("Reject", lambda: request.reject(by="window")),
     ]
     host.on_gtk(lambda window: window.show_request(text, choices, present=host.opens_for_requests))
@@ -146,6 +150,26 @@ async def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
 
 
 _waiting: set[asyncio.Task[None]] = set()
+
+
+@hookimpl
+def proxim_session_started(app: App, session: Session) -> None:
+    """While the session runs the window offers the access levels, so the grant can change from here too."""
+    host = _hosts.get(id(app))
+    if host is None:
+        return
+    text = f"{session.device.quoted_name} at {session.device.address} is connected. Change what it may do:"
+    choices: list[tuple[str, Callable[[], object]]] = [
+        (level.label, functools.partial(app.grant_soon, level.permissions)) for level in ACCESS_LEVELS
+    ]
+    host.on_gtk(lambda window: window.show_request(text, choices, present=False))
+
+
+@hookimpl
+def proxim_session_ended(app: App, session: Session, reason: str) -> None:
+    host = _hosts.get(id(app))
+    if host is not None:
+        host.on_gtk(lambda window: window.clear_request())
 
 
 async def _clear_when_decided(host: WindowHost, request: ApprovalRequest) -> None:

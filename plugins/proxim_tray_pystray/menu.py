@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
-from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, ApprovalRequest, Permission
+from proxim_tray.approval import ACCESS_LEVELS, ApprovalRequest, Permission
 from proxim_tray.session import SessionState
 from proxim_tray.tray import MenuItem
 from proxim_tray_pystray import autostart, desktop
@@ -26,15 +27,23 @@ def status_items(app: App, state: TrayState, unavailable: str | None) -> list[Me
         items.append(MenuItem(f"{session.device.describe()} asks to connect, code {code}", enabled=False))
         if request is not None:
             items += [
-                MenuItem("Approve (control)", lambda: _decide(request, FULL_CONTROL)),
-                MenuItem("Approve (view only)", lambda: _decide(request, VIEW_ONLY)),
+                *(
+                    MenuItem(level.button, functools.partial(_decide, request, level.permissions))
+                    for level in ACCESS_LEVELS
+                ),
                 MenuItem("Reject", lambda: _decide(request, None)),
             ]
     elif session is not None and session.is_live:
-        view_only = Permission.CONTROL not in session.permissions
         items += [
             MenuItem(f"Connected: {session.device.describe()}", enabled=False),
-            MenuItem("View only", lambda: _set_view_only(app, not view_only), checked=view_only),
+            *(
+                MenuItem(
+                    level.label,
+                    functools.partial(app.grant_soon, level.permissions),
+                    checked=session.permissions == level.permissions,
+                )
+                for level in ACCESS_LEVELS
+            ),
             MenuItem("Pause sharing", lambda: _set_paused(app, not session.paused), checked=session.paused),
             MenuItem("Disconnect", lambda: app.call_soon(app.sessions.stop_session())),
         ]
@@ -67,15 +76,6 @@ def _toggle_start_at_login(app: App) -> None:
 
 def _copy(text: str) -> None:
     desktop.copy_to_clipboard(text)
-
-
-def _set_view_only(app: App, view_only: bool) -> None:
-    permissions = VIEW_ONLY if view_only else FULL_CONTROL
-
-    async def apply() -> None:
-        app.sessions.set_permissions(permissions)
-
-    app.call_soon(apply())
 
 
 def _set_paused(app: App, paused: bool) -> None:

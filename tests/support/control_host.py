@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from Xlib import display as xdisplay
 
@@ -18,6 +18,9 @@ from proxim_tray.client import ProximClient
 from proxim_tray.config import HostConfig
 from proxim_tray.plugins import PluginHost
 from proxim_tray.session import Session
+
+if TYPE_CHECKING:
+    from tests.conftest import HostProcess
 
 T = TypeVar("T")
 # plugins a test host does without: prompts, QR output, the tray, and the audit log
@@ -60,27 +63,48 @@ class Connected:
 
 
 @asynccontextmanager
-async def connected_host(permissions: frozenset[Permission], **settings: Any) -> AsyncIterator[Connected]:
+async def running_host(permissions: frozenset[Permission], **settings: Any) -> AsyncIterator[App]:
+    """A host that approves every request with ``permissions``, once its pairing link is shown."""
     plugins = PluginHost(blocked=QUIET_PLUGINS)
     plugins.load_entry_points()
     plugins.register(ApproveAs(permissions), "approve_as", "tests")
     config = HostConfig(bind="127.0.0.1", port=0, advertise_addr="127.0.0.1", tray=False, fps=5, **settings)
     app = App(config, plugins)
     running = asyncio.get_running_loop().create_task(app.run())
-    client: ProximClient | None = None
     try:
-        pairing = await until(lambda: app.sessions.pairing, 10.0, "the host's pairing link")
-        client = ProximClient(pairing.url)
-        await client.start()
-        await client.wait_connected(15.0)
-        hello = await asyncio.wait_for(client.control_messages.get(), 5.0)
-        assert hello["t"] == "hello", hello
-        yield Connected(app, client, hello)
+        await until(lambda: app.sessions.pairing, 10.0, "the host's pairing link")
+        yield app
     finally:
-        if client is not None:
-            await client.close()
         app.request_stop()
         await asyncio.wait_for(running, 10.0)
+
+
+@asynccontextmanager
+async def connected_host(permissions: frozenset[Permission], **settings: Any) -> AsyncIterator[Connected]:
+    async with running_host(permissions, **settings) as app:
+        assert app.sessions.pairing is not None
+        client = ProximClient(app.sessions.pairing.url)
+        try:
+            await client.start()
+            await client.wait_connected(15.0)
+            hello = await asyncio.wait_for(client.control_messages.get(), 5.0)
+            assert hello["t"] == "hello", hello
+            yield Connected(app, client, hello)
+        finally:
+            await client.close()
+
+
+async def approved_client(host: HostProcess, answer: str = "y") -> tuple[ProximClient, dict[str, Any]]:
+    """A real client paired with a host process, approved at its console prompt with ``answer``, its control channel
+    open; and the host's ``hello`` on it."""
+    client = ProximClient(await asyncio.to_thread(host.next_link))
+    await client.start()
+    await asyncio.to_thread(host.wait_for, r"Approve connection from .+\? \[y/N\]")
+    host.send(answer)
+    await client.wait_connected(15)
+    hello = await asyncio.wait_for(client.control_messages.get(), 5)
+    assert hello["t"] == "hello", hello
+    return client, hello
 
 
 async def until(condition: Callable[[], T | None], timeout: float, what: str) -> T:
@@ -111,6 +135,22 @@ class XState:
 
     def button_mask(self) -> int:
         return int(self.display.screen().root.query_pointer().mask)
+
+    def move_pointer(self, x: int, y: int) -> None:
+        """The local user moves the mouse (through XTEST, as a real device's events are not to be had here)."""
+        from Xlib import X
+        from Xlib.ext import xtest
+
+        xtest.fake_input(self.display, X.MotionNotify, x=x, y=y)
+        self.display.sync()
+
+    def keycode_typing(self, keysym: int) -> int:
+        """The keycode whose first level types ``keysym`` now, or 0 (read afresh: the mapping changes as keycodes
+        are lent)."""
+        info = self.display.display.info
+        first, count = info.min_keycode, info.max_keycode - info.min_keycode + 1
+        mapping = self.display.get_keyboard_mapping(first, count)
+        return next((first + offset for offset, syms in enumerate(mapping) if syms and syms[0] == keysym), 0)
 
     def keycode(self, keysym_name: str) -> int:
         from Xlib import XK

@@ -118,6 +118,18 @@ class XWitness(LineProcess):
         self.send("focus")
         self.next_event("focused")
 
+    def events_during(self, seconds: float) -> list[dict[str, Any]]:
+        """Every input event reported from now for ``seconds`` (to show that nothing more arrives)."""
+        events: list[dict[str, Any]] = []
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                match = self.wait_for(r'"event": "(key|button)_', left)
+            except TimeoutError:
+                break
+            events.append(json.loads(match.string))
+        return events
+
     def typed_text(self, length: int, timeout: float = 10.0) -> str:
         text = ""
         while len(text) < length:
@@ -152,3 +164,8 @@ def child_env(**overrides: str) -> dict[str, str]:
     env.update(overrides)
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def xdotool(display_name: str, *args: str) -> None:
+    """The local user at the keyboard and mouse (xdotool injects through XTEST as Proxim does, from another client)."""
+    subprocess.run(["xdotool", *args], env=child_env(DISPLAY=display_name), check=True)

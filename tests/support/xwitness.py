@@ -1,7 +1,8 @@
 """An X client that fills the screen with a colour and reports, as JSON lines, the input it receives.
 
-Standard input takes commands: ``color RRGGBB`` repaints the window. Tests use it to paint what the host shares and to
-observe what remote input really reaches the X server.
+Standard input takes commands: ``color RRGGBB`` repaints the window. Tests use it to paint what the host shares and
+to observe what remote input really reaches the X server. Input events carry ``at``, when the X server made them, in
+``CLOCK_MONOTONIC`` seconds as every process reads them (an X timestamp is that clock in milliseconds).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import select
 import sys
+import time
 
 from Xlib import XK, X, display
 
@@ -19,6 +21,12 @@ EVENT_MASK = (
 
 def emit(**fields: object) -> None:
     print(json.dumps(fields), flush=True)
+
+
+def server_time(timestamp: int) -> float:
+    """An X timestamp (milliseconds, 32 bits) on ``time.monotonic()``'s scale."""
+    now = int(time.monotonic() * 1000)
+    return (now - (now - timestamp) % 2**32) / 1000
 
 
 def keysym_text(keysym: int) -> str:
@@ -79,6 +87,7 @@ def main() -> None:
                     button=event.detail,
                     x=event.root_x,
                     y=event.root_y,
+                    at=server_time(event.time),
                 )
             elif event.type == X.MappingNotify:
                 d.refresh_keyboard_mapping(event)  # keycodes lent to characters the layout lacks
@@ -92,6 +101,7 @@ def main() -> None:
                     keysym=keysym,
                     text=keysym_text(keysym),
                     state=event.state,
+                    at=server_time(event.time),
                 )
 
 

@@ -57,7 +57,9 @@
     if (!text) {
       clipStatus.textContent = 'Type or paste the text to send first.';
     } else if (session.send({ t: 'clip_set', text })) {
-      clipStatus.textContent = 'Sent to the host, which puts it on its clipboard and pastes it.';
+      clipStatus.textContent = session.can('control')
+        ? 'Sent to the host, which puts it on its clipboard and pastes it.'
+        : 'Sent to the host\u2019s clipboard (without control the host does not paste it).';
     }
   });
   $('clip-get').addEventListener('click', () => {
