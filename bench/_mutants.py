@@ -37,6 +37,7 @@ VALID_HELLO: dict[str, Any] = {
     "secret": "AAAAAAAAAAAAAAAAAAAAAA",
     "device": {"name": "Fuzzer"},
     "offer": "v=0\r\n",
+    "commitment": "A" * 43,
 }
 OPTIONAL = {"mods"} | {"x", "y"}  # "x" and "y" are optional on down and up only: never deleted
 NOT_A_NUMBER = ["0.5", None, True, [], {}, float("nan"), float("inf"), -float("inf"), 2**70, 1e12]
@@ -53,6 +54,7 @@ WRONG: dict[str, list[Any]] = {
     "mods": ["Shift", ["shift"], [1], [None], {"Shift": True}, ["Shift", "Hyper"]],
     "text": ["", None, 7, ["t"], "t" * 70_000],
     "name": NOT_A_SHORT_STRING,
+    "commitment": ["", None, 7, ["A" * 43], "A" * 42, "A" * 44, "=" * 43],
     "t": [None, 1, "", "MOVE", "move ", "kd\x00", ["move"], {"t": "move"}, "nope"],
     "type": [None, 1, "", "HELLO", "hello ", ["hello"], "nope"],
     "v": [VERSION + 1, str(VERSION), None, 0, VERSION + 0.5, True, float(VERSION)],

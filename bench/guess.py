@@ -32,8 +32,9 @@ SECRET_BITS = 128
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
 OWNER_ADDRESS = "127.0.0.1"
 ANSWER_TIMEOUT = 10.0
+COMMITMENT_LENGTH = 43  # base64url of a SHA-256 digest
 # the host's first answer to a hello with the right secret
-ACCEPTED = "pending"
+ACCEPTED = "challenge"
 
 
 def guesser_addresses(count: int, first: int = 2) -> list[str]:
@@ -49,6 +50,7 @@ def hello(link: PairingLink, secret: str, offer: str) -> dict[str, Any]:
         "secret": secret,
         "device": {"name": "Guesser"},
         "offer": offer,
+        "commitment": "A" * COMMITMENT_LENGTH,
     }
 
 

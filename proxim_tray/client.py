@@ -16,8 +16,9 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from proxim_tray import protocol
 from proxim_tray.errors import ProtocolError, ProximError
-from proxim_tray.pairing import fingerprint_to_b64url
-from proxim_tray.peer import rtc_configuration, sdp_fingerprint
+from proxim_tray.fingerprint import sdp_fingerprint
+from proxim_tray.pairing import commitment, fingerprint_from_b64url, new_nonce, verification_code
+from proxim_tray.peer import rtc_configuration
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,9 @@ class ProximClient:
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._nonce = new_nonce()
+        # the verification code this client shows, computed once the host has revealed its nonce
+        self.code = ""
 
     async def start(self, timeout: float = 10.0) -> None:
         """Open the WebSocket, learn the host's STUN and TURN servers, then say hello with an offer. Messages from the
@@ -90,8 +94,16 @@ class ProximClient:
         self.pc.on("track", self._on_track)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         device = {"name": self.device_name}
-        offer = self.pc.localDescription.sdp
-        await self.send({"type": "hello", "v": protocol.VERSION, **link, "device": device, "offer": offer})
+        offer = self.offer_sdp()
+        proof = commitment(sdp_fingerprint(self.pc.localDescription.sdp), self._nonce)
+        await self.send(
+            {"type": "hello", "v": protocol.VERSION, **link, "device": device, "offer": offer, "commitment": proof}
+        )
+
+    def offer_sdp(self) -> str:
+        """The offer presented in ``hello``: this client's local description."""
+        assert self.pc is not None
+        return str(self.pc.localDescription.sdp)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "video":
@@ -104,6 +116,9 @@ class ProximClient:
             if message.type != aiohttp.WSMsgType.TEXT:
                 break
             data = json.loads(message.data)
+            if data.get("type") == "challenge":
+                await self._answer_challenge(data)
+                continue
             if data.get("type") == "ice_servers" and not ice_servers.done():
                 try:
                     ice_servers.set_result(protocol.parse_ice_servers(data))
@@ -119,9 +134,23 @@ class ProximClient:
             ice_servers.set_result(None)
         self.messages.put_nowait({"type": "closed", "code": self._ws.close_code})
 
+    async def _answer_challenge(self, challenge: dict[str, Any]) -> None:
+        """Compute the code from the host's nonce, then reveal ours (which the host compares with our commitment)."""
+        nonce = challenge.get("nonce")
+        if self.code or not isinstance(nonce, str):
+            raise ProximError("the host sent a second or malformed challenge; not pairing")
+        assert self.pc is not None
+        own = sdp_fingerprint(self.pc.localDescription.sdp)
+        self.code = verification_code(fingerprint_from_b64url(self.link.fingerprint), own, self._nonce, nonce)
+        await self.send({"type": "reveal", "nonce": self._nonce})
+
     async def _accept_answer(self, sdp: str) -> None:
         assert self.pc is not None
-        if fingerprint_to_b64url(sdp_fingerprint(sdp)) != self.link.fingerprint:
+        try:
+            genuine = sdp_fingerprint(sdp) == fingerprint_from_b64url(self.link.fingerprint)
+        except ProtocolError:
+            genuine = False
+        if not genuine:
             raise ProximError("the host's certificate does not match the pairing link; not connecting")
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
 

@@ -10,7 +10,6 @@
   const ICE_URL_RE = /^(stun|turns?):[^\s]+$/;
   const DISCONNECT_GRACE_MS = 3000;
   const HEARTBEAT_MS = 250;
-  const FINGERPRINT_RE = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
   const ACTIVE_STATES = new Set(['connecting', 'pending', 'live']);
   const NEEDS_CONTROL = new Set(['move', 'rmove', 'down', 'up', 'wheel', 'kd', 'ku', 'text']);
   const NEEDS_COMMANDS = new Set(['cmd', 'clip_get', 'clip_set']);
@@ -44,6 +43,7 @@
   const heldKeys = new Map(); // code (or key when code is empty) -> {key, code} sent with kd
   const warnedCodes = new Set();
   let heartbeat = 0;
+  let proof = null; // this page's part of the code, fixed before the host's nonce arrives: {clientHex, nonce}
   let lostTimer = 0;
 
   const session = {
@@ -257,15 +257,16 @@
     if (session.state !== 'connecting') return; // the user disconnected meanwhile
 
     const sdp = pc.localDescription.sdp;
-    const clientHex = util.sha256Fingerprints(sdp)[0];
+    const clientHex = util.sdpFingerprint(sdp);
     if (!clientHex) {
-      fail("This browser's connection has no SHA-256 fingerprint; it cannot pair.");
+      fail("This browser's connection has no single SHA-256 fingerprint; it cannot pair.");
       return;
     }
-    session.code = util.verificationCode(link.fpHex, clientHex);
+    proof = { clientHex, nonce: util.newNonce() };
     const device = { name: util.deviceName() };
+    const commitment = util.commitment(proof.clientHex, proof.nonce);
     session.ws.send(JSON.stringify({
-      type: 'hello', v: 1, session: link.session, secret: link.secret, device, offer: sdp,
+      type: 'hello', v: 2, session: link.session, secret: link.secret, device, offer: sdp, commitment,
     }));
   }
 
@@ -277,12 +278,13 @@
     session.ws = ws;
     ws.onopen = () => {
       opened = true;
-      ws.send(JSON.stringify({ type: 'ice', v: 1, session: link.session, secret: link.secret }));
+      ws.send(JSON.stringify({ type: 'ice', v: 2, session: link.session, secret: link.secret }));
     };
     ws.onmessage = (event) => {
       const message = util.parseJson(event.data);
       if (!message) return;
-      onSignalingMessage(message, link).catch((err) => fail(`The host's answer could not be used: ${err.message}`));
+      onSignalingMessage(message, link)
+        .catch((err) => fail(`The host's answer could not be used: ${err.message}`));
     };
     ws.onclose = () => {
       if (opened) setState('lost');
@@ -309,7 +311,20 @@
         else fail('The host sent STUN or TURN settings this page cannot use.');
         break;
       }
+      case 'challenge':
+        // one challenge per hello: a second would let whoever sends it choose the code after seeing our nonce
+        if (!proof || session.code || typeof message.nonce !== 'string') {
+          fail('Stopped: the host sent an unexpected challenge. Scan the QR code on the host again.');
+          return;
+        }
+        session.code = util.verificationCode(link.fpHex, proof.clientHex, proof.nonce, message.nonce);
+        session.ws.send(JSON.stringify({ type: 'reveal', nonce: proof.nonce }));
+        break;
       case 'pending':
+        if (!session.code) {
+          fail('Stopped: the host asked for approval without a challenge. Scan the QR code on the host again.');
+          return;
+        }
         session.hostCode = String(message.code ?? '');
         session.approvalDeadline = performance.now() + (Number(message.timeout) || 0) * 1000;
         setState('pending', `Accept the request on the host if it shows the code ${util.formatCode(session.code)}.`);
@@ -319,7 +334,7 @@
         setState('connecting', 'Approved. Connecting to the screen…');
         break;
       case 'answer':
-        await acceptAnswer(message.sdp, link.fp);
+        await acceptAnswer(message.sdp, link.fpHex);
         break;
       case 'rejected':
         setState(message.reason === 'timeout' ? 'timeout' : 'rejected');
@@ -338,12 +353,8 @@
     }
   }
 
-  async function acceptAnswer(sdp, expectedFp) {
-    const fingerprints = typeof sdp === 'string' ? util.sha256Fingerprints(sdp) : [];
-    const genuine = fingerprints.length > 0 && fingerprints.every(
-      (hex) => FINGERPRINT_RE.test(hex) && util.base64urlEncode(util.fromFingerprintHex(hex)) === expectedFp,
-    );
-    if (!genuine) {
+  async function acceptAnswer(sdp, expectedHex) {
+    if (typeof sdp !== 'string' || util.sdpFingerprint(sdp) !== expectedHex) {
       fail('Stopped: host identity mismatch. The answer did not come from the computer that showed the QR code.');
       return;
     }
