@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -62,8 +63,14 @@ class DeviceInfo:
     system: str = "unknown"
     browser: str = "unknown"
 
+    @property
+    def quoted_name(self) -> str:
+        """The name in double quotes, as every surface shows it: what the client chose is told apart from the host's
+        own words (the name itself holds no control characters, see ``protocol.printable_name``)."""
+        return json.dumps(self.name, ensure_ascii=False)
+
     def describe(self) -> str:
-        return f"{self.name} ({self.address})"
+        return f"{self.quoted_name} ({self.address})"
 
     def details(self) -> str:
         return f"{self.browser} on {self.system}, address {self.address}"

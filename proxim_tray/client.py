@@ -16,8 +16,9 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from proxim_tray import protocol
 from proxim_tray.errors import ProtocolError, ProximError
-from proxim_tray.pairing import fingerprint_to_b64url
-from proxim_tray.peer import dtls_certificates, rtc_configuration, sdp_fingerprint, use_dtls_certificates
+from proxim_tray.fingerprint import sdp_fingerprint
+from proxim_tray.pairing import commitment, fingerprint_from_b64url, new_nonce, verification_code
+from proxim_tray.peer import dtls_certificates, rtc_configuration, use_dtls_certificates
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ class ProximClient:
         self._reader: asyncio.Task[None] | None = None
         # the WebSockets (and their HTTP sessions) of connections left behind by `resume`
         self._retired: list[tuple[aiohttp.ClientWebSocketResponse, aiohttp.ClientSession]] = []
+        self._nonce = new_nonce()
+        # the verification code this client shows, computed once the host has revealed its nonce
+        self.code = ""
 
     async def start(self, timeout: float = 10.0) -> None:
         """Open the WebSocket, learn the host's STUN and TURN servers, then say hello with an offer. Messages from the
@@ -88,9 +92,12 @@ class ProximClient:
             return
         self._servers = servers
         self.pc = RTCPeerConnection(rtc_configuration(servers))
-        offer = await self._offer()
+        await self._offer()
+        device = {"name": self.device_name}
+        offer = self.offer_sdp()
+        proof = commitment(sdp_fingerprint(self.pc.localDescription.sdp), self._nonce)
         await self.send(
-            {"type": "hello", "v": protocol.VERSION, **link, "device": {"name": self.device_name}, "offer": offer}
+            {"type": "hello", "v": protocol.VERSION, **link, "device": device, "offer": offer, "commitment": proof}
         )
 
     async def resume(self, token: str | None = None) -> None:
@@ -128,6 +135,11 @@ class ProximClient:
         await self.pc.setLocalDescription(await self.pc.createOffer())
         return str(self.pc.localDescription.sdp)
 
+    def offer_sdp(self) -> str:
+        """The offer presented in ``hello``: this client's local description."""
+        assert self.pc is not None
+        return str(self.pc.localDescription.sdp)
+
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "video":
             self.video = track
@@ -141,6 +153,9 @@ class ProximClient:
             data = json.loads(message.data)
             if isinstance(data.get("resume"), str):
                 self.resume_token = data["resume"]
+            if data.get("type") == "challenge":
+                await self._answer_challenge(data)
+                continue
             if data.get("type") == "ice_servers" and not ice_servers.done():
                 try:
                     ice_servers.set_result(protocol.parse_ice_servers(data))
@@ -156,9 +171,23 @@ class ProximClient:
             ice_servers.set_result(None)
         self.messages.put_nowait({"type": "closed", "code": self._ws.close_code})
 
+    async def _answer_challenge(self, challenge: dict[str, Any]) -> None:
+        """Compute the code from the host's nonce, then reveal ours (which the host compares with our commitment)."""
+        nonce = challenge.get("nonce")
+        if self.code or not isinstance(nonce, str):
+            raise ProximError("the host sent a second or malformed challenge; not pairing")
+        assert self.pc is not None
+        own = sdp_fingerprint(self.pc.localDescription.sdp)
+        self.code = verification_code(fingerprint_from_b64url(self.link.fingerprint), own, self._nonce, nonce)
+        await self.send({"type": "reveal", "nonce": self._nonce})
+
     async def _accept_answer(self, sdp: str) -> None:
         assert self.pc is not None
-        if fingerprint_to_b64url(sdp_fingerprint(sdp)) != self.link.fingerprint:
+        try:
+            genuine = sdp_fingerprint(sdp) == fingerprint_from_b64url(self.link.fingerprint)
+        except ProtocolError:
+            genuine = False
+        if not genuine:
             raise ProximError("the host's certificate does not match the pairing link; not connecting")
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
 

@@ -14,8 +14,12 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def random_token() -> str:
-    """128 random bits, base64url: session ids, secrets and resume tokens."""
+    """128 random bits, base64url: session ids, secrets, nonces and resume tokens."""
     return b64url(secrets.token_bytes(16))
 
 
@@ -23,9 +27,28 @@ def fingerprint_to_b64url(hex_fingerprint: str) -> str:
     return b64url(bytes.fromhex(hex_fingerprint.replace(":", "")))
 
 
-def verification_code(host_fingerprint: str, client_fingerprint: str) -> str:
-    """Six digits both sides compute from the two DTLS fingerprints (see docs/protocol.md)."""
-    text = f"proxim-v1|{host_fingerprint.upper()}|{client_fingerprint.upper()}"
+def fingerprint_from_b64url(text: str) -> str:
+    return ":".join(f"{byte:02X}" for byte in b64url_decode(text))
+
+
+def new_nonce() -> str:
+    """Each side's part of the verification code."""
+    return random_token()
+
+
+def commitment(client_fingerprint: str, client_nonce: str) -> str:
+    """What the client sends in ``hello`` before it may learn the host's nonce (see docs/protocol.md)."""
+    text = f"proxim-v2-commit|{client_fingerprint.upper()}|{client_nonce}"
+    return b64url(hashlib.sha256(text.encode()).digest())
+
+
+def commitment_matches(expected: str, client_fingerprint: str, client_nonce: str) -> bool:
+    return hmac.compare_digest(expected.encode(), commitment(client_fingerprint, client_nonce).encode())
+
+
+def verification_code(host_fingerprint: str, client_fingerprint: str, client_nonce: str, host_nonce: str) -> str:
+    """Six digits both sides compute from both certificates and both nonces (see docs/protocol.md)."""
+    text = f"proxim-v2|{host_fingerprint.upper()}|{client_fingerprint.upper()}|{client_nonce}|{host_nonce}"
     digest = hashlib.sha256(text.encode()).digest()
     return f"{int.from_bytes(digest[:4], 'big') % 1_000_000:06d}"
 

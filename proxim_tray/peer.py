@@ -15,7 +15,7 @@ from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.stats import RTCOutboundRtpStreamStats, RTCRemoteInboundRtpStreamStats
 
 from proxim_tray.encoding import BitrateController, create_encoder
-from proxim_tray.errors import ConfigError, ProtocolError
+from proxim_tray.errors import ConfigError
 from proxim_tray.hidden_candidates import reveal, split_offer
 from proxim_tray.ice_port import bind_host_candidates
 from proxim_tray.media import ScreenVideoTrack
@@ -23,7 +23,6 @@ from proxim_tray.protocol import IceServer
 
 logger = logging.getLogger(__name__)
 
-_FINGERPRINT = re.compile(r"^a=fingerprint:sha-256 ([0-9A-Fa-f:]{95})\s*$", re.MULTILINE)
 _RTPMAP = re.compile(r"^a=rtpmap:\d+ ([^/\s]+)/90000", re.MULTILINE)
 _VIDEO_PAYLOADS = re.compile(r"^m=video \d+ \S+ (\d+)", re.MULTILINE)
 PREFERRED_CODECS = ("video/H264", "video/VP8")
@@ -51,13 +50,6 @@ def install_encoder(sender: RTCRtpSender, encoder: Encoder) -> None:
     only, unlike replacing ``get_encoder`` for the whole process.
     """
     sender._RTCRtpSender__encoder = encoder  # type: ignore[attr-defined]
-
-
-def sdp_fingerprint(sdp: str) -> str:
-    match = _FINGERPRINT.search(sdp)
-    if match is None:
-        raise ProtocolError("bad_message", "the offer has no sha-256 DTLS fingerprint")
-    return match.group(1).upper()
 
 
 def offered_video_codecs(sdp: str) -> set[str]:

@@ -5,16 +5,24 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from proxim_tray.errors import ProtocolError
 
-VERSION = 1
+VERSION = 2
 MAX_SIGNALING_BYTES = 64 * 1024
 MAX_CONTROL_BYTES = 64 * 1024  # clipboard text; every other control message is at most MAX_INPUT_BYTES
 MAX_INPUT_BYTES = 4 * 1024
 MAX_DEVICE_NAME = 64
+UNNAMED_DEVICE = "unnamed device"
+# bidirectional formatting characters: they reorder what a terminal or a label shows after them
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_BREAKING = ("Cc", "Zl", "Zp")  # C0, DEL and C1 controls; line and paragraph separators
+# base64url of 32 bytes (a SHA-256 commitment) and of 16 bytes (a nonce)
+_COMMITMENT = re.compile(r"[A-Za-z0-9_-]{43}")
+_NONCE = re.compile(r"[A-Za-z0-9_-]{22}")
 MAX_TEXT = 1000
 MAX_KEY_FIELD = 32
 MAX_COMMAND_NAME = 64
@@ -36,6 +44,12 @@ class Hello:
     secret: str
     device_name: str
     offer: str
+    commitment: str
+
+
+@dataclass(frozen=True)
+class Reveal:
+    nonce: str
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,7 @@ class Bye:
 
 BYE_REASONS = ("no_network_path",)
 
-SignalingMessage = Hello | Resume | IceRequest | Bye
+SignalingMessage = Hello | Resume | Reveal | IceRequest | Bye
 
 
 def is_ice_url(url: str) -> bool:
@@ -208,6 +222,8 @@ def _load(raw: str | bytes, limit: int, type_field: str) -> tuple[str, dict[str,
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProtocolError("bad_message", f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolError("bad_message", "JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise ProtocolError("bad_message", "a message must be a JSON object")
     kind = data.get(type_field)
@@ -234,9 +250,23 @@ def _number(data: dict[str, Any], name: str, low: float, high: float) -> float:
     return float(value)
 
 
+def _matching(data: dict[str, Any], name: str, pattern: re.Pattern[str]) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ProtocolError("bad_message", f"{name!r} must be base64url of the protocol's length")
+    return value
+
+
+def printable_name(text: str) -> str:
+    """``text`` without control or bidirectional formatting characters, on one line: a device name as people see it
+    (terminals, logs, menus), which cannot clear a screen, set a clipboard, reorder text or forge a line."""
+    kept = "".join(" " if unicodedata.category(c) in _LINE_BREAKING else c for c in text if c not in _BIDI_CONTROLS)
+    return " ".join(kept.split()) or UNNAMED_DEVICE
+
+
 def _check_version(data: dict[str, Any]) -> None:
     version = data.get("v")
-    if version != VERSION:
+    if type(version) is not int or version != VERSION:  # true and 1.0 equal 1 in Python, not in the protocol
         raise ProtocolError("unsupported_version", f"protocol version {version!r} is not supported (use {VERSION})")
 
 
@@ -257,9 +287,12 @@ def parse_signaling(raw: str | bytes) -> SignalingMessage:
         return Hello(
             session=_str(data, "session", 64),
             secret=_str(data, "secret", 64),
-            device_name=_str(device, "name", MAX_DEVICE_NAME),
+            device_name=printable_name(_str(device, "name", MAX_DEVICE_NAME)),
             offer=_str(data, "offer", MAX_SIGNALING_BYTES),
+            commitment=_matching(data, "commitment", _COMMITMENT),
         )
+    if kind == "reveal":
+        return Reveal(_matching(data, "nonce", _NONCE))
     if kind == "ice":
         _check_version(data)
         return IceRequest(session=_str(data, "session", 64), secret=_str(data, "secret", 64))

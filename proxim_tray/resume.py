@@ -6,8 +6,8 @@ import hmac
 from dataclasses import dataclass, field
 
 from proxim_tray.errors import ProtocolError
+from proxim_tray.fingerprint import sdp_fingerprint
 from proxim_tray.pairing import random_token
-from proxim_tray.peer import sdp_fingerprint
 
 
 @dataclass

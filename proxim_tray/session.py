@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import enum
+import gc
 import json
 import logging
 from dataclasses import dataclass, field
@@ -21,11 +22,12 @@ from proxim_tray import protocol
 from proxim_tray.approval import ApprovalRequest, DeviceInfo, PairingAttempt, Permission
 from proxim_tray.control import RemoteControl, hello_message
 from proxim_tray.errors import BackendUnavailable, ProtocolError
+from proxim_tray.fingerprint import sdp_fingerprint
 from proxim_tray.iceservers import CREDENTIAL_LIFETIME, IceSettings
 from proxim_tray.links import NO_ADDRESS
 from proxim_tray.media import ScreenVideoTrack, StreamSettings
-from proxim_tray.pairing import Pairing, verification_code
-from proxim_tray.peer import HostPeer, sdp_fingerprint
+from proxim_tray.pairing import Pairing, commitment_matches, new_nonce, verification_code
+from proxim_tray.peer import HostPeer
 from proxim_tray.ratelimit import FailureLimiter
 from proxim_tray.resume import ResumeTicket
 from proxim_tray.useragent import describe
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# seconds a client has to reveal the nonce it committed to once it has the host's
+REVEAL_TIMEOUT = 10.0
 # seconds after the answer within which ICE must find a working pair of addresses; past them there is no network path
 NETWORK_PATH_TIMEOUT = 15.0
 PAUSED_BY_HOST = {"t": "paused", "reason": "host"}
@@ -67,16 +71,23 @@ class ClientLink(Protocol):
     async def close(self) -> None: ...
 
 
+def _loop_future() -> asyncio.Future[str]:
+    return asyncio.get_running_loop().create_future()
+
+
 @dataclass(eq=False)
 class Session:
     """One client's session, from its valid ``hello`` to its end."""
 
     device: DeviceInfo
-    code: str
     link: ClientLink = field(repr=False)
     peer: HostPeer = field(repr=False)
     offer: str = field(repr=False)
-    pairing_id: str = field(default="", repr=False)
+    client_fingerprint: str = field(repr=False)
+    commitment: str = field(repr=False)
+    host_nonce: str = field(default_factory=new_nonce, repr=False)
+    revealed: asyncio.Future[str] = field(default_factory=_loop_future, repr=False)  # the client's nonce
+    code: str = ""  # known once the client has revealed its nonce
     state: SessionState = SessionState.WAITING
     permissions: frozenset[Permission] = frozenset()
     end_reason: str | None = None
@@ -88,6 +99,7 @@ class Session:
     capture: CaptureSource | None = field(default=None, repr=False)
     approval: ApprovalRequest | None = field(default=None, repr=False)
     connected: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    pairing_id: str = field(default="", repr=False)  # the session id of the link it used: a resume names it
     resume: ResumeTicket | None = field(default=None, repr=False)
     # the end of the resume window while the connection is down (set when it drops, cleared when it is back)
     reconnect_timer: asyncio.TimerHandle | None = field(default=None, repr=False)
@@ -108,6 +120,9 @@ class SessionManager:
         self._renewing = asyncio.Lock()
         self.session: Session | None = None
         self._peer: HostPeer | None = None
+        # the socket that asked for the ICE servers with the link shown now: it sent the secret 1-3 s before its hello
+        # will, so nobody who saw the secret go by may present the link first; freed when that socket leaves
+        self._holder: ClientLink | None = None
         self._expiry: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
@@ -172,6 +187,7 @@ class SessionManager:
 
     async def _retire_pairing(self) -> None:
         self._cancel_expiry()
+        self._holder = None
         pairing, self.pairing = self.pairing, None
         if pairing is not None:
             await self.app.plugins.call("proxim_hide_pairing", app=self.app, pairing=pairing)
@@ -194,6 +210,8 @@ class SessionManager:
             return
         if isinstance(message, protocol.Hello):
             await self._handle_hello(link, message)
+        elif isinstance(message, protocol.Reveal):
+            await self._handle_reveal(link, message)
         elif isinstance(message, protocol.Resume):
             await self._handle_resume(link, message)
         elif isinstance(message, protocol.IceRequest):
@@ -216,6 +234,13 @@ class SessionManager:
         attempt = PairingAttempt(link.address, hello.device_name, link.user_agent, outcome)
         await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
 
+    async def _handle_reveal(self, link: ClientLink, reveal: protocol.Reveal) -> None:
+        session = self.live_session
+        if session is None or session.link is not link or session.revealed.done():
+            await link.send({"type": "error", "code": "bad_message", "message": "a reveal answers a challenge, once"})
+            return
+        session.revealed.set_result(reveal.nonce)
+
     async def _handle_ice_request(self, link: ClientLink, request: protocol.IceRequest) -> None:
         """The link's holder learns the STUN and TURN servers (and fresh TURN credentials); the link stays unused."""
         try:
@@ -226,6 +251,7 @@ class SessionManager:
             attempt = PairingAttempt(link.address, "", link.user_agent, exc.code)
             await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
             return
+        self._holder = link
         await link.send(protocol.ice_servers_message(self.ice.servers(CREDENTIAL_LIFETIME)))
 
     async def _refuse(self, link: ClientLink, refusal: ProtocolError) -> None:
@@ -242,8 +268,10 @@ class SessionManager:
         return session is not None and session.link is link
 
     async def link_closed(self, link: ClientLink, *, dropped: bool) -> None:
-        """The session's connection closed. Closed by the client (a tab closing), its session ends; ``dropped``
+        """The client's connection closed. Closed by the client (a tab closing), its session ends; ``dropped``
         (silent past the heartbeat, reset), or closed while resuming, a connected session waits for a resume."""
+        if link is self._holder:
+            self._holder = None
         session = self.live_session
         if session is None or session.link is not link or session.state is SessionState.RECONNECTING:
             return
@@ -258,25 +286,30 @@ class SessionManager:
             if self.owns(link):
                 raise ProtocolError("bad_message", "this connection has already said hello")
             raise ProtocolError("busy", "the host is already in a session; try again when it ends")
-        wait = self.failures.retry_after(link.address)
-        if wait > 0:
-            raise ProtocolError("rate_limited", f"too many failed pairing attempts; try again in {wait:.0f} s")
+        _refuse_while_waiting(self.failures.address_wait(link.address))
         pairing, peer = self.pairing, self._peer
+        # the cap on everyone's failures only refuses failures: the live link's secret is never refused by it
         if pairing is None or peer is None or session_id != pairing.session_id:
+            _refuse_while_waiting(self.failures.global_wait())
             raise ProtocolError("unknown_session", "this pairing link is no longer valid; scan the host's new QR code")
         if not pairing.secret_matches(secret):
+            _refuse_while_waiting(self.failures.global_wait())
             raise ProtocolError("bad_secret", "the pairing secret is wrong; scan the host's QR code again")
+        if self._holder is not None and self._holder is not link:
+            raise ProtocolError("busy", "another device is already using this pairing link; try again when it ends")
         return peer
 
     def _accept_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
         peer = self._presented_peer(link, hello.session, hello.secret)
-        code = verification_code(peer.fingerprint, sdp_fingerprint(hello.offer))
+        client_fingerprint = sdp_fingerprint(hello.offer)
         system, browser = describe(link.user_agent)
         device = DeviceInfo(hello.device_name, link.address, link.user_agent, system, browser)
         # the link is used: nobody else may present it, whatever the host's user decides
         self._peer = None
         self._cancel_expiry()
-        session = Session(device=device, code=code, link=link, peer=peer, offer=hello.offer, pairing_id=hello.session)
+        session = Session(
+            device, link, peer, hello.offer, client_fingerprint, hello.commitment, pairing_id=hello.session
+        )
         self.session = session
         self._spawn(self._run(session))
 
@@ -285,11 +318,35 @@ class SessionManager:
     async def _run(self, session: Session) -> None:
         try:
             await self._retire_pairing()
-            if await self._approve(session):
+            if await self._verify(session) and await self._approve(session):
                 await self._connect(session)
         except Exception:
             logger.exception("session failed")
             await self.end_session(session, "error")
+
+    async def _verify(self, session: Session) -> bool:
+        """Reveal the host's nonce, then take the client's, which must match its commitment: neither side can steer
+        the code, since each fixed its part before it saw the other's (see docs/security.md)."""
+        await session.link.send({"type": "challenge", "nonce": session.host_nonce})
+        try:
+            client_nonce = await asyncio.wait_for(asyncio.shield(session.revealed), REVEAL_TIMEOUT)
+        except asyncio.CancelledError:
+            if session.is_live:
+                raise
+            return False  # the session ended meanwhile
+        except TimeoutError:
+            client_nonce = ""  # matches no commitment
+        if commitment_matches(session.commitment, session.client_fingerprint, client_nonce):
+            session.code = verification_code(
+                session.peer.fingerprint, session.client_fingerprint, client_nonce, session.host_nonce
+            )
+            return True
+        logger.warning("%s did not reveal the nonce it committed to; refused", session.device.describe())
+        self.failures.record_failure(session.link.address)
+        message = "the client did not reveal the nonce it committed to; scan the host's QR code again"
+        await session.link.send({"type": "error", "code": "bad_commitment", "message": message})
+        await self.end_session(session, "rejected")
+        return False
 
     async def _approve(self, session: Session) -> bool:
         timeout = self.app.config.approve_timeout
@@ -322,7 +379,7 @@ class SessionManager:
         approved: dict[str, Any] = {"type": "approved", "permissions": sorted(session.permissions)}
         window = self.app.config.resume_window
         if window > 0:
-            session.resume = ResumeTicket(sdp_fingerprint(session.offer))
+            session.resume = ResumeTicket(session.client_fingerprint)
             approved.update(resume=session.resume.token, resume_window=window)
         await session.link.send(approved)
         return True
@@ -462,9 +519,7 @@ class SessionManager:
             await self.end_session(session, "error")
 
     def _accept_resume(self, link: ClientLink, resume: protocol.Resume) -> Session:
-        wait = self.failures.retry_after(link.address)
-        if wait > 0:
-            raise ProtocolError("rate_limited", f"too many failed attempts; try again in {wait:.0f} s")
+        _refuse_while_waiting(self.failures.address_wait(link.address))
         session = self.live_session
         if session is None or session.pairing_id != resume.session or session.resume is None:
             raise ProtocolError("session_ended", "this session has ended; scan the host's QR code to connect again")
@@ -564,6 +619,7 @@ class SessionManager:
         self._transition(session, SessionState.ENDED)
         if session.approval is not None:
             session.approval.cancel()
+        session.revealed.cancel()
         if reason in ("host_stopped", "host_shutdown") or session.end_message is not None:
             ended = {"type": "ended", "reason": reason}
             if session.end_message is not None:
@@ -580,6 +636,9 @@ class SessionManager:
         with contextlib.suppress(Exception):
             await session.link.close()
         await self.app.plugins.call("proxim_session_ended", app=self.app, session=session, reason=reason)
+        # the peer connection, its encoder's threads and buffers sit in reference cycles: free them now, not when the
+        # cyclic collector next runs (measured: 10 sessions, 40 threads and ~250 MB later)
+        gc.collect()
         if not self._closing:
             await self.new_pairing()
 
@@ -607,3 +666,8 @@ class SessionManager:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _refuse_while_waiting(wait: float) -> None:
+    if wait > 0:
+        raise ProtocolError("rate_limited", f"too many failed pairing attempts; try again in {wait:.0f} s")

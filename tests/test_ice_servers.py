@@ -23,7 +23,7 @@ from proxim_tray.config import HostConfig
 from proxim_tray.configfile import ConfigFileError
 from proxim_tray.errors import ConfigError, ProtocolError
 from proxim_tray.iceservers import IceSettings
-from tests.support.hostkit import Recorder, make_app, make_offer
+from tests.support.hostkit import Recorder, hello, make_app, make_offer
 from tests.test_signaling import audit_events
 
 STUN = "stun:turn.example.org:3478"
@@ -55,6 +55,12 @@ def link_fields(app: App, secret: str | None = None) -> dict[str, str]:
     return {"session": app.sessions.pairing.session_id, "secret": secret or app.sessions.pairing.secret}
 
 
+async def hello_from(app: App, name: str) -> dict[str, Any]:
+    """A valid hello for the link shown now (its commitment included)."""
+    assert app.sessions.pairing is not None
+    return dict(json.loads(hello(app.sessions.pairing, await make_offer(), name=name)))
+
+
 async def ask(app: App, *messages: dict[str, Any]) -> list[dict[str, Any]]:
     """Sends ``messages`` on one new WebSocket; returns one reply to each."""
     replies = []
@@ -68,8 +74,8 @@ async def ask(app: App, *messages: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_the_link_holder_gets_the_servers_with_fresh_credentials_and_keeps_the_link(host: App) -> None:
-    hello = {"type": "hello", "v": 1, **link_fields(host), "device": {"name": "Phone"}, "offer": await make_offer()}
-    servers, pending = await ask(host, {"type": "ice", "v": 1, **link_fields(host)}, hello)
+    hello = await hello_from(host, "Phone")
+    servers, challenge = await ask(host, {"type": "ice", "v": protocol.VERSION, **link_fields(host)}, hello)
     assert servers["type"] == "ice_servers"
     stun, turn = servers["servers"]
     assert stun == {"urls": [STUN]}
@@ -78,26 +84,26 @@ async def test_the_link_holder_gets_the_servers_with_fresh_credentials_and_keeps
     assert user == "proxim" and 590 < int(expiry) - time.time() <= 600
     digest = hmac.new(SECRET.encode(), turn["username"].encode(), hashlib.sha1).digest()
     assert turn["credential"] == base64.b64encode(digest).decode()
-    assert pending["type"] == "pending", "asking for the servers did not use the link"
+    assert challenge["type"] == "challenge", "asking for the servers did not use the link"
 
 
 async def test_a_wrong_link_learns_nothing_and_counts_as_a_failed_attempt(host: App) -> None:
     replies = []
     for _ in range(6):
-        (reply,) = await ask(host, {"type": "ice", "v": 1, **link_fields(host, secret="guess")})
+        (reply,) = await ask(host, {"type": "ice", "v": protocol.VERSION, **link_fields(host, secret="guess")})
         replies.append(reply)
     assert [reply["code"] for reply in replies] == ["bad_secret"] * 5 + ["rate_limited"]
     assert all("servers" not in reply for reply in replies)
-    events = await audit_events(host, count=6)
-    assert {(e["event"], e["outcome"], e["device"]) for e in events[:5]} == {("pairing_attempt", "bad_secret", "")}
+    # the address then waits: its next socket is refused as it opens, before any message (and so before the audit log)
+    events = await audit_events(host, count=5)
+    assert {(e["event"], e["outcome"], e["device"]) for e in events} == {("pairing_attempt", "bad_secret", "")}
 
 
 async def test_a_client_that_sends_hello_first_still_pairs(tmp_path: Path) -> None:
     app, _, task = await running_host(tmp_path, turn_servers=[TURN], turn_user="phone", turn_password="p4ss")
     try:
-        hello = {"type": "hello", "v": 1, **link_fields(app), "device": {"name": "Old"}, "offer": await make_offer()}
-        (pending,) = await ask(app, hello)
-        assert pending["type"] == "pending"
+        (challenge,) = await ask(app, await hello_from(app, "Old"))
+        assert challenge["type"] == "challenge"
     finally:
         app.request_stop()
         await asyncio.wait_for(task, 10)
@@ -170,10 +176,9 @@ def test_a_client_refuses_malformed_servers(server: dict[str, Any]) -> None:
 
 
 def test_requests_and_byes_are_checked() -> None:
-    assert protocol.parse_signaling('{"type": "ice", "v": 1, "session": "s", "secret": "k"}') == protocol.IceRequest(
-        "s", "k"
-    )
+    ice = '{"type": "ice", "v": %d, "session": "s", "secret": "k"}'
+    assert protocol.parse_signaling(ice % protocol.VERSION) == protocol.IceRequest("s", "k")
     assert protocol.parse_signaling('{"type": "bye", "reason": "no_network_path"}') == protocol.Bye("no_network_path")
-    for raw in ('{"type": "ice", "v": 2, "session": "s", "secret": "k"}', '{"type": "bye", "reason": "tired"}'):
+    for raw in (ice % (protocol.VERSION + 1), '{"type": "bye", "reason": "tired"}'):
         with pytest.raises(ProtocolError):
             protocol.parse_signaling(raw)

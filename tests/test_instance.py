@@ -29,7 +29,7 @@ def test_stop_and_show_commands_reach_the_running_host(desktop: Desktop, host: T
     busy = proxim_command(desktop, "show", "--port", str(host.port))
     assert busy.returncode == 1 and "in a session" in busy.stdout
     stopped = proxim_command(desktop, "stop", "--port", str(host.port))
-    assert stopped.returncode == 0 and "stopped sharing with Chrome" in stopped.stdout, stopped
+    assert stopped.returncode == 0 and 'stopped sharing with "Chrome on Linux"' in stopped.stdout, stopped
     page.wait_for_selector("body[data-state=ended]", timeout=10_000)
     assert "nobody was connected" in proxim_command(desktop, "stop", "--port", str(host.port)).stdout
     shown = proxim_command(desktop, "show", "--port", str(host.port))

@@ -289,6 +289,6 @@ def test_the_python_client_connects_through_turn(deploy: Any, tmp_path: Path) ->
         deployment.host.wait_for(r"Approve connection from .+\? \[y/N\]", timeout=15)
         deployment.host.send("y")
         client.wait_for("^connected$", timeout=20)
-        deployment.host.wait_for("Connected: Client process")
+        deployment.host.wait_for('Connected: "Client process"')
     finally:
         client.stop()

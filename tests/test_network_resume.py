@@ -25,10 +25,11 @@ from proxim_tray.config import DEFAULT_RESUME_WINDOW
 from proxim_tray.peer import dtls_certificates, use_dtls_certificates
 from proxim_tray.session import SessionState
 from tests.support.control_host import XState
-from tests.support.hostkit import Recorder, audit_events, make_app
+from tests.support.hostkit import Recorder, make_app
 from tests.support.netns import Lab, Namespace, NamespacedHost, host_env, lan, phone_browser
 from tests.support.processes import XWitness
 from tests.support.webclient import open_live_session
+from tests.test_signaling import audit_events
 
 HOST_ADDRESS, PHONE_ADDRESS, PHONE_ROAMED = "10.71.0.1/24", "10.71.0.2/24", "10.71.0.3/24"
 KEY_A, KEY_B = 0x61, 0x62  # keysyms

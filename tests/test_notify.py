@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from proxim_tray.client import ProximClient
 from tests.support.desktop import (
     Desktop,
     TrayHost,
@@ -17,6 +20,7 @@ from tests.support.desktop import (
     port_is_free,
     save_screenshot,
 )
+from tests.support.hostkit import CONTROLS, HOSTILE_NAME
 
 desktop = desktop_fixture()
 host = host_fixture()
@@ -125,3 +129,21 @@ def test_without_buttons_the_notification_points_to_the_tray(tmp_path: Path, pag
             host.stop()
     finally:
         desktop.close()
+
+
+def test_a_hostile_device_name_is_quoted_and_without_controls(desktop: Desktop, host: TrayHost) -> None:
+    async def ask() -> dict[str, Any]:
+        client = ProximClient(link_of(host), device_name=HOSTILE_NAME)
+        await client.start()
+        try:
+            await client.expect("pending")
+            return await asyncio.get_running_loop().run_in_executor(None, desktop.notifications.next, "notify")
+        finally:
+            await client.close()
+
+    # on a thread of its own: the Playwright tests of this module leave an event loop running on this one
+    with ThreadPoolExecutor(1) as thread:
+        notification = thread.submit(asyncio.run, ask()).result(timeout=30)
+    summary = notification["summary"]
+    assert summary.startswith('"') and "Pixel" in summary, summary
+    assert not any(c in summary + notification["body"] for c in CONTROLS), notification

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
 
-from proxim_tray import ApprovalRequest, Pairing
+from proxim_tray import ApprovalRequest, Pairing, protocol
 from proxim_tray.app import App
 from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, Permission
 from proxim_tray.session import SessionState
-from tests.support.hostkit import MemoryLink, Recorder, hello, make_app, make_offer, serve_links
+from tests.support.hostkit import MemoryLink, Recorder, hello, make_app, make_offer, reveal, serve_links
 
 pytestmark = pytest.mark.looptime
 
@@ -36,8 +37,15 @@ async def ask(app: App, recorder: Recorder, offer: str) -> tuple[Pairing, Memory
     first = await app.sessions.new_pairing()
     recorder.new_link.clear()
     link = MemoryLink()
-    await app.sessions.handle_message(link, hello(first, offer))
+    await present(app, link, first, offer)
     return first, link, await asyncio.wait_for(recorder.requests.get(), 5)
+
+
+async def present(app: App, link: MemoryLink, pairing: Pairing, offer: str) -> None:
+    """Say hello with ``pairing``, then answer the host's challenge with the nonce the hello committed to."""
+    await app.sessions.handle_message(link, hello(pairing, offer))
+    await link.wait_for("challenge", timeout=1)
+    await app.sessions.handle_message(link, reveal())
 
 
 async def answered(app: App, recorder: Recorder, offer: str, permissions: frozenset[Permission]) -> MemoryLink:
@@ -68,7 +76,7 @@ async def test_pending_times_out_after_the_approval_timeout(host: tuple[App, Rec
     app, recorder = host
     first, link, request = await ask(app, recorder, offer)
     assert app.sessions.state is SessionState.PENDING
-    assert link.sent[0] == {"type": "pending", "timeout": 40.0, "code": request.code}
+    assert link.sent[1] == {"type": "pending", "timeout": 40.0, "code": request.code}
     assert first in recorder.hidden  # a used link stops being displayed at once
     await asyncio.sleep(39.5)
     assert app.sessions.state is SessionState.PENDING
@@ -84,7 +92,7 @@ async def test_rejection_ends_the_session_and_burns_the_link(host: tuple[App, Re
     first, link, request = await ask(app, recorder, offer)
     request.reject(by="test")
     assert (await recorder.ended.get())[1] == "rejected"
-    assert link.types() == ["pending", "rejected"] and link.sent[1]["reason"] == "rejected"
+    assert link.types() == ["challenge", "pending", "rejected"] and link.sent[2]["reason"] == "rejected"
     await recorder.next_link()
     again = MemoryLink()
     await app.sessions.handle_message(again, hello(first, offer))
@@ -97,9 +105,9 @@ async def test_approval_leads_to_connecting_with_the_granted_permissions(
     app, recorder = host
     link = await answered(app, recorder, offer, VIEW_ONLY)
     assert app.sessions.state is SessionState.CONNECTING
-    assert link.types() == ["pending", "approved", "answer"]
-    assert link.sent[1]["permissions"] == ["view"]
-    assert "a=fingerprint:sha-256" in link.sent[2]["sdp"]
+    assert link.types() == ["challenge", "pending", "approved", "answer"]
+    assert link.sent[2]["permissions"] == ["view"]
+    assert "a=fingerprint:sha-256" in link.sent[3]["sdp"]
     assert app.sessions.set_permissions(FULL_CONTROL)
     assert app.sessions.session is not None and app.sessions.session.permissions == FULL_CONTROL
     assert await app.sessions.stop_session()
@@ -164,9 +172,9 @@ async def test_a_wrong_secret_leaves_the_link_usable(host: tuple[App, Recorder],
     assert guesser.sent[0]["code"] == "bad_secret" and guesser.closed
     assert app.sessions.pairing is first and app.sessions.state is SessionState.WAITING
     owner = MemoryLink(address="192.0.2.51")
-    await app.sessions.handle_message(owner, hello(first, offer))
+    await present(app, owner, first, offer)
     await asyncio.wait_for(recorder.requests.get(), 5)
-    assert owner.types() == ["pending"]
+    assert owner.types() == ["challenge", "pending"]
 
 
 async def test_failed_attempts_are_rate_limited_per_address_then_forgiven(
@@ -183,9 +191,9 @@ async def test_failed_attempts_are_rate_limited_per_address_then_forgiven(
     assert app.sessions.pairing is first
     await asyncio.sleep(61)
     allowed = MemoryLink()
-    await app.sessions.handle_message(allowed, hello(first, offer))
+    await present(app, allowed, first, offer)
     await asyncio.wait_for(recorder.requests.get(), 5)
-    assert allowed.types() == ["pending"]
+    assert allowed.types() == ["challenge", "pending"]
 
 
 async def test_bad_messages_get_an_error_and_change_nothing(host: tuple[App, Recorder], offer: str) -> None:
@@ -193,7 +201,7 @@ async def test_bad_messages_get_an_error_and_change_nothing(host: tuple[App, Rec
     first = await app.sessions.new_pairing()
     recorder.new_link.clear()
     link = MemoryLink()
-    for raw in ("{", "[]", '{"type": "hello", "v": 1}', '{"type": "launch"}', '{"type": "hello", "v": 9}'):
+    for raw in ("{", "[]", '{"type": "hello", "v": 2}', '{"type": "launch"}', '{"type": "hello", "v": 1}'):
         await app.sessions.handle_message(link, raw)
     assert [m["code"] for m in link.sent] == [
         "bad_message",
@@ -212,3 +220,81 @@ async def test_host_shutdown_tells_the_client(host: tuple[App, Recorder], offer:
     assert link.sent[-1] == {"type": "ended", "reason": "host_shutdown"} and link.closed
     assert (await recorder.ended.get())[1] == "host_shutdown"
     assert app.sessions.pairing is None
+
+
+@pytest.mark.parametrize("answer", ["a wrong nonce", "nothing"])
+async def test_a_client_that_does_not_reveal_what_it_committed_to_is_refused(
+    host: tuple[App, Recorder], offer: str, answer: str
+) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    link = MemoryLink()
+    await app.sessions.handle_message(link, hello(first, offer))
+    await link.wait_for("challenge", timeout=1)
+    if answer == "a wrong nonce":
+        await app.sessions.handle_message(link, reveal("WrongNonce000000000000"))
+    else:
+        await asyncio.sleep(10.5)
+    error = await link.wait_for("error", timeout=1)
+    assert error["code"] == "bad_commitment" and link.closed
+    assert recorder.requests.empty(), "the host's user was never asked"
+    assert (await recorder.ended.get())[1] == "rejected"
+    assert (await recorder.next_link()) is not first
+
+
+async def test_failures_from_one_ipv6_device_count_once_per_64_and_never_lock_out_the_secret_holder(
+    host: tuple[App, Recorder], offer: str
+) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    for n in range(5):  # one device, five addresses of its /64
+        await app.sessions.handle_message(MemoryLink(address=f"2001:db8:1:2::{n + 1:x}"), hello(first, offer, "wrong"))
+    neighbour = MemoryLink(address="2001:db8:1:2:ffff::9")
+    await app.sessions.handle_message(neighbour, hello(first, offer, "wrong"))
+    assert neighbour.sent[0]["code"] == "rate_limited"
+    for n in range(40):  # everyone's cap (30) is passed by addresses from many /64s
+        await app.sessions.handle_message(MemoryLink(address=f"2001:db8:{n}::1"), hello(first, offer, "wrong"))
+    stranger = MemoryLink(address="192.0.2.99")
+    await app.sessions.handle_message(stranger, hello(first, offer, "wrong"))
+    assert stranger.sent[0]["code"] == "rate_limited"
+    owner = MemoryLink(address="192.0.2.51")
+    await present(app, owner, first, offer)
+    await asyncio.wait_for(recorder.requests.get(), 5)
+    assert owner.types() == ["challenge", "pending"]
+
+
+async def test_a_socket_that_asked_for_the_servers_holds_the_link_until_it_leaves(
+    host: tuple[App, Recorder], offer: str
+) -> None:
+    """The page sends the secret in `ice` 1-3 s before its `hello` uses the link: someone who saw it go by must not
+    present it first."""
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    owner = MemoryLink(address="192.0.2.51")
+    ice = json.dumps({"type": "ice", "v": protocol.VERSION, "session": first.session_id, "secret": first.secret})
+    await app.sessions.handle_message(owner, ice)
+    assert owner.types() == ["ice_servers"]
+    for message in (hello(first, offer), ice):
+        eavesdropper = MemoryLink(address="192.0.2.66")
+        await app.sessions.handle_message(eavesdropper, message)
+        assert eavesdropper.types() == ["error"] and eavesdropper.sent[0]["code"] == "busy" and eavesdropper.closed
+    await present(app, owner, first, offer)
+    await asyncio.wait_for(recorder.requests.get(), 5)
+    assert owner.types() == ["ice_servers", "challenge", "pending"]
+
+
+async def test_the_link_is_free_again_when_the_socket_holding_it_leaves(host: tuple[App, Recorder], offer: str) -> None:
+    app, recorder = host
+    first = await app.sessions.new_pairing()
+    recorder.new_link.clear()
+    ice = json.dumps({"type": "ice", "v": protocol.VERSION, "session": first.session_id, "secret": first.secret})
+    gone = MemoryLink()
+    await app.sessions.handle_message(gone, ice)
+    await app.sessions.link_closed(gone, dropped=False)
+    owner = MemoryLink(address="192.0.2.51")
+    await present(app, owner, first, offer)
+    await asyncio.wait_for(recorder.requests.get(), 5)
+    assert owner.types() == ["challenge", "pending"]

@@ -22,7 +22,9 @@ from proxim_tray.app import App
 from proxim_tray.approval import Decision, PairingAttempt
 from proxim_tray.client import ProximClient
 from proxim_tray.session import SessionState
-from tests.support.hostkit import Recorder, audit_events, make_app
+from tests.support.control_host import until
+from tests.support.hostkit import Recorder, make_app
+from tests.support.hostkit import running as running_app
 from tests.support.processes import LineProcess, free_port, host_command
 
 SUPPORT = Path(__file__).parent / "support"
@@ -35,13 +37,19 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[App, Recorder]]:
         recorder, extra_plugins=(proxim_signaling, proxim_webclient, proxim_audit), approve_timeout=5.0, link_ttl=60.0
     )
     app.config.plugin_settings["audit_log"] = tmp_path / "audit.jsonl"
-    task = asyncio.create_task(app.run())
-    await asyncio.wait_for(recorder.new_link.wait(), 10)
-    try:
-        yield app, recorder
-    finally:
-        app.request_stop()
-        assert await asyncio.wait_for(task, 10) == 0
+    async with running_app(app, recorder) as started:
+        yield started
+
+
+async def audit_events(app: App, count: int, timeout: float = 5.0) -> list[dict[str, object]]:
+    """The audit log's records once it has ``count`` of them: the plugin writes after the client has its answer."""
+    path = app.config.plugin_settings["audit_log"]
+
+    def records() -> list[dict[str, object]] | None:
+        lines = path.read_text().splitlines() if path.exists() else []
+        return [json.loads(line) for line in lines] if len(lines) >= count else None
+
+    return await until(records, timeout, f"{count} audit records")
 
 
 def link_of(app: App) -> str:

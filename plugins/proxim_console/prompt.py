@@ -57,14 +57,14 @@ class ConsolePrompt:
 
     async def _ask(self, request: ApprovalRequest) -> None:
         device = request.device
-        print(f"\nConnection request from {device.name} at {device.address}", flush=True)
+        print(f"\nConnection request from {device.quoted_name} at {device.address}", flush=True)
         print(
             f"Verification code: {request.code[:3]} {request.code[3:]} (the device shows the same digits)",
             flush=True,
         )
         print(f"Answer {CHOICES}.", flush=True)
         tty = sys.stdout.isatty()
-        question = f"Approve connection from {device.name}? [y/N]"
+        question = f"Approve connection from {device.quoted_name}? [y/N]"
         if not tty:
             print(f"{question} ({round(request.seconds_left())} s to decide)", flush=True)
         answer_task = self._answer = self._loop.create_future()

@@ -56,7 +56,7 @@ def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
 async def _ask(notifier: Notifier, request: ApprovalRequest) -> None:
     device = request.device
     code = f"{request.code[:3]} {request.code[3:]}"
-    title = f"{device.name} asks to control this desktop"
+    title = f"{device.quoted_name} asks to control this desktop"
     message = f"From {device.address}. Verification code {code}: check that the device shows the same digits."
     if notifier.has_buttons:
         actions = [
@@ -88,7 +88,7 @@ async def proxim_session_started(app: App, session: Session) -> None:
             if level.permissions != session.permissions
         ]
         await notifier.send(
-            f"{session.device.name} {access} this desktop",
+            f"{session.device.quoted_name} {access} this desktop",
             f"Connected from {session.device.address}. Disconnect from the Proxim tray icon at any time.",
             actions,
         )
@@ -117,5 +117,6 @@ async def proxim_session_ended(app: App, session: Session, reason: str) -> None:
     notifier = _notifiers.get(id(app))
     if notifier is not None and reason not in ("rejected", "host_shutdown"):
         await notifier.send(
-            f"Session with {session.device.name} ended", ENDINGS.get(reason, reason.replace("_", " ")).capitalize()
+            f"Session with {session.device.quoted_name} ended",
+            ENDINGS.get(reason, reason.replace("_", " ")).capitalize(),
         )

@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import segno
@@ -14,7 +15,7 @@ import segno
 from proxim_tray import Pairing, hookimpl
 from proxim_tray.app import App
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +27,20 @@ def terminal_qr(url: str) -> str:
 
 
 def write_png(url: str, path: Path) -> None:
-    """Write atomically, so a reader never sees half a file."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    segno.make(url, error="m", micro=False).save(str(temporary), kind="png", scale=8, border=4)
-    os.replace(temporary, path)
+    """Write the PNG (it holds the pairing secret) readable by this user only, atomically, through a temporary file
+    that ``mkstemp`` creates with O_EXCL and mode 0600 under an unpredictable name: nothing planted beforehand (a
+    symlink, say) can redirect the write, and the rename replaces ``path`` itself, never what a symlink there names."""
+    png = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(png, kind="png", scale=8, border=4)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(png.getvalue())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 @hookimpl

@@ -133,7 +133,7 @@ async def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
         return
     device = request.device
     text = (
-        f"{device.name} at {device.address} asks to connect.\n"
+        f"{device.quoted_name} at {device.address} asks to connect.\n"
         f"Verification code {request.code[:3]} {request.code[3:]}: the device shows the same digits."
     )
     choices: list[tuple[str, Callable[[], object]]] = [
@@ -158,7 +158,7 @@ def proxim_session_started(app: App, session: Session) -> None:
     host = _hosts.get(id(app))
     if host is None:
         return
-    text = f"{session.device.name} at {session.device.address} is connected. Change what it may do:"
+    text = f"{session.device.quoted_name} at {session.device.address} is connected. Change what it may do:"
     choices: list[tuple[str, Callable[[], object]]] = [
         (level.label, functools.partial(app.grant_soon, level.permissions)) for level in ACCESS_LEVELS
     ]

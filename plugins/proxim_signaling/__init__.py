@@ -6,7 +6,7 @@ from proxim_signaling.server import SignalingServer
 from proxim_tray import hookimpl
 from proxim_tray.app import App
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _servers: dict[int, SignalingServer] = {}
 

@@ -16,7 +16,7 @@ from aiohttp import web
 from proxim_tray import hookimpl
 from proxim_tray.app import App
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 STATIC = Path(__file__).parent / "static"
 PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

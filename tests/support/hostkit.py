@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -13,12 +14,13 @@ import numpy as np
 import numpy.typing as npt
 from aiortc import RTCConfiguration, RTCPeerConnection
 
-from proxim_tray import ApprovalRequest, CaptureSource, Pairing, ScreenGeometry, Session, hookimpl
+from proxim_tray import ApprovalRequest, CaptureSource, Pairing, ScreenGeometry, Session, hookimpl, protocol
 from proxim_tray.app import App
 from proxim_tray.config import HostConfig
+from proxim_tray.fingerprint import sdp_fingerprint
 from proxim_tray.links import Links
+from proxim_tray.pairing import commitment
 from proxim_tray.plugins import PluginHost
-from tests.support.control_host import until
 
 
 class SolidColourSource(CaptureSource):
@@ -113,17 +115,29 @@ class MemoryLink:
         return [message["type"] for message in self.sent]
 
 
+CLIENT_NONCE = "TestClientNonce0123456"
+# a device name that clears the screen, writes the terminal's clipboard (OSC 52), forges lines and reverses text
+HOSTILE_NAME = "\x1b[2J\x1b]52;c;cm0=\x07Pixel\r\nVerification code: 000 000\nApproved.\u202e\x9b1m"
+# what no surface may show of it: C0, DEL, C1, bidirectional formatting and line separators
+CONTROLS = [chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))] + ["\u202e", "\u2066", "\u200f", "\u2028"]
+
+
 def hello(pairing: Pairing, offer: str, secret: str | None = None, name: str = "Test phone") -> str:
     return json.dumps(
         {
             "type": "hello",
-            "v": 1,
+            "v": protocol.VERSION,
             "session": pairing.session_id,
             "secret": pairing.secret if secret is None else secret,
             "device": {"name": name},
             "offer": offer,
+            "commitment": commitment(sdp_fingerprint(offer), CLIENT_NONCE),
         }
     )
+
+
+def reveal(nonce: str = CLIENT_NONCE) -> str:
+    return json.dumps({"type": "reveal", "nonce": nonce})
 
 
 async def make_offer() -> str:
@@ -154,12 +168,21 @@ def make_app(recorder: Recorder, *, extra_plugins: tuple[ModuleType, ...] = (), 
     return App(config, plugins)
 
 
-async def audit_events(app: App, count: int, timeout: float = 5.0) -> list[dict[str, object]]:
-    """The audit log's records once it has ``count`` of them: the plugin writes after the client has its answer."""
-    path = app.config.plugin_settings["audit_log"]
+@asynccontextmanager
+async def running(app: App, recorder: Recorder) -> AsyncIterator[tuple[App, Recorder]]:
+    """``app`` running on the test's loop, from its first pairing link until it stopped cleanly."""
+    task = asyncio.create_task(app.run())
+    await asyncio.wait_for(recorder.new_link.wait(), 10)
+    try:
+        yield app, recorder
+    finally:
+        app.request_stop()
+        assert await asyncio.wait_for(task, 10) == 0
 
-    def records() -> list[dict[str, object]] | None:
-        lines = path.read_text().splitlines() if path.exists() else []
-        return [json.loads(line) for line in lines] if len(lines) >= count else None
 
-    return await until(records, timeout, f"{count} audit records")
+def signaling_app(recorder: Recorder, **settings: Any) -> App:
+    """A host with the real signaling server and web client (and ``recorder`` deciding approvals)."""
+    import proxim_signaling
+    import proxim_webclient
+
+    return make_app(recorder, extra_plugins=(proxim_signaling, proxim_webclient), **settings)

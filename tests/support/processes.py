@@ -70,6 +70,20 @@ class LineProcess:
             if match:
                 return match
 
+    def drain(self) -> list[str]:
+        """The lines that arrived since the last wait, without waiting for more."""
+        arrived = []
+        while True:
+            try:
+                line = self._queue.get_nowait()
+            except queue.Empty:
+                return arrived
+            if line is None:
+                self._queue.put(None)  # the end stays visible to the next wait
+                return arrived
+            self.lines.append(line)
+            arrived.append(line)
+
     def saw(self, pattern: str, timeout: float = 15.0) -> re.Match[str]:
         """Like :meth:`wait_for`, but a line already read also counts."""
         regex = re.compile(pattern)

@@ -25,7 +25,6 @@
   const WATCH_MS = 250;
   // once the network is back, how long the dropped connection has to answer a ping, showing it came back by itself
   const RECOVERY_GRACE_MS = 300;
-  const FINGERPRINT_RE = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
   const ACTIVE_STATES = new Set(['connecting', 'pending', 'live', 'reconnecting']);
   const NEEDS_CONTROL = new Set(['move', 'rmove', 'down', 'up', 'wheel', 'kd', 'ku', 'text']);
   const NEEDS_COMMANDS = new Set(['cmd', 'clip_get', 'clip_set']);
@@ -63,6 +62,7 @@
   const warnedCodes = new Set();
   let heartbeat = 0;
   let watch = 0;
+  let proof = null; // this page's part of the code, fixed before the host's nonce arrives: {clientHex, nonce}
   let lostTimer = 0;
   let certificate = null; // one DTLS identity for every connection of this page: the host binds the resume to it
   let iceServerList = []; // the host's STUN and TURN servers, from its `ice_servers` answer
@@ -278,15 +278,16 @@
     const sdp = await makeOffer(pc);
     if (session.state !== 'connecting') return; // the user disconnected meanwhile
 
-    const clientHex = util.sha256Fingerprints(sdp)[0];
+    const clientHex = util.sdpFingerprint(sdp);
     if (!clientHex) {
-      fail("This browser's connection has no SHA-256 fingerprint; it cannot pair.");
+      fail("This browser's connection has no single SHA-256 fingerprint; it cannot pair.");
       return;
     }
-    session.code = util.verificationCode(link.fpHex, clientHex);
+    proof = { clientHex, nonce: util.newNonce() };
     const device = { name: util.deviceName() };
+    const commitment = util.commitment(proof.clientHex, proof.nonce);
     session.ws.send(JSON.stringify({
-      type: 'hello', v: 1, session: link.session, secret: link.secret, device, offer: sdp,
+      type: 'hello', v: 2, session: link.session, secret: link.secret, device, offer: sdp, commitment,
     }));
   }
 
@@ -337,7 +338,8 @@
     ws.onmessage = (event) => {
       const message = util.parseJson(event.data);
       if (!message) return;
-      onSignalingMessage(message, link).catch((err) => fail(`The host's answer could not be used: ${err.message}`));
+      onSignalingMessage(message, link)
+        .catch((err) => fail(`The host's answer could not be used: ${err.message}`));
     };
     ws.onclose = () => {
       if (ws === session.ws) onClose();
@@ -359,7 +361,7 @@
     });
     ws.onopen = () => {
       opened = true;
-      ws.send(JSON.stringify({ type: 'ice', v: 1, session: link.session, secret: link.secret }));
+      ws.send(JSON.stringify({ type: 'ice', v: 2, session: link.session, secret: link.secret }));
     };
   }
 
@@ -486,7 +488,7 @@
     if (old.pc) old.pc.close();
     reconnect.sent = true;
     awaitingPicture = false;
-    ws.send(JSON.stringify({ type: 'resume', v: 1, session: sessionLink.session, token: resumeToken, offer }));
+    ws.send(JSON.stringify({ type: 'resume', v: 2, session: sessionLink.session, token: resumeToken, offer }));
   }
 
   function retireOldSocket() {
@@ -566,7 +568,20 @@
         else fail('The host sent STUN or TURN settings this page cannot use.');
         break;
       }
+      case 'challenge':
+        // one challenge per hello: a second would let whoever sends it choose the code after seeing our nonce
+        if (!proof || session.code || typeof message.nonce !== 'string') {
+          fail('Stopped: the host sent an unexpected challenge. Scan the QR code on the host again.');
+          return;
+        }
+        session.code = util.verificationCode(link.fpHex, proof.clientHex, proof.nonce, message.nonce);
+        session.ws.send(JSON.stringify({ type: 'reveal', nonce: proof.nonce }));
+        break;
       case 'pending':
+        if (!session.code) {
+          fail('Stopped: the host asked for approval without a challenge. Scan the QR code on the host again.');
+          return;
+        }
         session.hostCode = String(message.code ?? '');
         session.approvalDeadline = performance.now() + (Number(message.timeout) || 0) * 1000;
         setState('pending', `Accept the request on the host if it shows the code ${util.formatCode(session.code)}.`);
@@ -582,7 +597,7 @@
         retireOldSocket();
         break;
       case 'answer':
-        await acceptAnswer(message.sdp, link.fp);
+        await acceptAnswer(message.sdp, link.fpHex);
         awaitingPicture = true;
         break;
       case 'rejected':
@@ -609,12 +624,8 @@
     sessionLink = link;
   }
 
-  async function acceptAnswer(sdp, expectedFp) {
-    const fingerprints = typeof sdp === 'string' ? util.sha256Fingerprints(sdp) : [];
-    const genuine = fingerprints.length > 0 && fingerprints.every(
-      (hex) => FINGERPRINT_RE.test(hex) && util.base64urlEncode(util.fromFingerprintHex(hex)) === expectedFp,
-    );
-    if (!genuine) {
+  async function acceptAnswer(sdp, expectedHex) {
+    if (typeof sdp !== 'string' || util.sdpFingerprint(sdp) !== expectedHex) {
       fail('Stopped: host identity mismatch. The answer did not come from the computer that showed the QR code.');
       return;
     }

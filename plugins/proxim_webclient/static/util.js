@@ -1,4 +1,5 @@
 // Pure helpers shared by the page's scripts: encodings, fingerprints, the verification code, the device name.
+// The fingerprint and code rules are those of proxim_tray/fingerprint.py and proxim_tray/pairing.py (docs/protocol.md).
 'use strict';
 
 window.Proxim = {};
@@ -22,15 +23,41 @@ window.Proxim = {};
   const toFingerprintHex = (bytes) =>
     Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
 
-  const fromFingerprintHex = (hex) => Uint8Array.from(hex.split(':'), (pair) => parseInt(pair, 16));
+  const FINGERPRINT_RE = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
 
-  /** Uppercase values of every `a=fingerprint:sha-256` line of an SDP. */
-  function sha256Fingerprints(sdp) {
-    return Array.from(sdp.matchAll(/^a=fingerprint:sha-256[ \t]+(\S+)/gim), (m) => m[1].toUpperCase());
+  /** Uppercase SHA-256 fingerprints of the `a=fingerprint` lines of one part of an SDP. */
+  const sha256Values = (text) => Array.from(text.matchAll(/^a=fingerprint:(\S+)[ \t]+(\S+)/gim))
+    .filter((m) => m[1].toLowerCase() === 'sha-256')
+    .map((m) => m[2].toUpperCase());
+
+  /**
+   * The one SHA-256 fingerprint every media section of an SDP names (session-level lines count for every section),
+   * or null: DTLS checks one section, so an SDP naming two certificates could show one and connect the other.
+   */
+  function sdpFingerprint(sdp) {
+    const [session, ...sections] = sdp.split(/\r?\n(?=m=)/);
+    const inherited = sha256Values(session);
+    const named = new Set(inherited);
+    for (const section of sections) {
+      const values = [...inherited, ...sha256Values(section)];
+      if (!values.length) return null;
+      values.forEach((value) => named.add(value));
+    }
+    const [value] = named;
+    return sections.length && named.size === 1 && FINGERPRINT_RE.test(value) ? value : null;
   }
 
-  function verificationCode(hostHex, clientHex) {
-    const digest = sha256(new TextEncoder().encode(`proxim-v1|${hostHex}|${clientHex}`));
+  const sha256Text = (text) => sha256(new TextEncoder().encode(text));
+
+  /** 16 random bytes, base64url: this page's part of the verification code (getRandomValues works over http). */
+  const newNonce = () => base64urlEncode(crypto.getRandomValues(new Uint8Array(16)));
+
+  /** Sent in `hello`, before the page may learn the host's nonce. */
+  const commitment = (clientHex, clientNonce) =>
+    base64urlEncode(sha256Text(`proxim-v2-commit|${clientHex}|${clientNonce}`));
+
+  function verificationCode(hostHex, clientHex, clientNonce, hostNonce) {
+    const digest = sha256Text(`proxim-v2|${hostHex}|${clientHex}|${clientNonce}|${hostNonce}`);
     const value = new DataView(digest.buffer).getUint32(0);
     return String(value % 1000000).padStart(6, '0');
   }
@@ -70,7 +97,7 @@ window.Proxim = {};
   }
 
   window.Proxim.util = {
-    base64urlDecode, base64urlEncode, toFingerprintHex, fromFingerprintHex, sha256Fingerprints,
+    base64urlDecode, toFingerprintHex, sdpFingerprint, newNonce, commitment,
     verificationCode, parseJson, formatCode, deviceName, codeForChar,
   };
 })();
