@@ -18,7 +18,7 @@ import proxim_webclient
 import pytest
 from aiortc import RTCCertificate, RTCConfiguration, RTCPeerConnection
 
-from proxim_tray import Session, hookimpl
+from proxim_tray import Session, hookimpl, protocol
 from proxim_tray.app import App
 from proxim_tray.client import ProximClient
 from proxim_tray.config import DEFAULT_RESUME_WINDOW
@@ -120,7 +120,8 @@ async def resume_refusal(
     pc.addTransceiver("video", direction="recvonly")
     pc.createDataChannel("control")
     await pc.setLocalDescription(await pc.createOffer())
-    resume = {"type": "resume", "v": 1, "session": session_id, "token": token, "offer": pc.localDescription.sdp}
+    resume = {"type": "resume", "v": protocol.VERSION, "session": session_id, "token": token}
+    resume["offer"] = pc.localDescription.sdp
     try:
         async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
             await ws.send_json(resume)
