@@ -144,7 +144,7 @@ class SignalingServer:
         self._sockets[ws] = link
         idle = asyncio.get_running_loop().call_later(PAIRING_IDLE_TIMEOUT, self._drop_if_unpaired, link)
         unpaired_messages = 0
-        left = False
+        dropped = False
         try:
             while True:
                 message = await ws.receive()
@@ -160,14 +160,15 @@ class SignalingServer:
                 else:
                     if message.type == WSMsgType.ERROR:
                         logger.warning("closed a WebSocket from %s: %s", link.address, ws.exception())
-                    # a close frame: the client left on purpose (a tab closing); anything else (silence past the
-                    # heartbeat, a reset, the stream's end) is a drop its client may come back from
-                    left = message.type == WSMsgType.CLOSE
+                    # silence past the heartbeat is a drop (a Wi-Fi blip) its client may come back from; a close
+                    # frame, the end of the stream or a reset come from a device that is there and let go (a tab
+                    # closing, a browser killed), which will not resume
+                    dropped = isinstance(ws.exception(), TimeoutError)
                     break
         finally:
             idle.cancel()
             self._sockets.pop(ws, None)
-            await sessions.link_closed(link, dropped=not left)
+            await sessions.link_closed(link, dropped=dropped)
         return ws
 
     async def _take_slot(self, request: web.Request) -> None:
