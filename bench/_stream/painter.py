@@ -2,8 +2,8 @@
 
 - ``mark K``: paint the marker patch with grey level K (0-7) and print ``marked K <epoch seconds>`` once the X
   server has done it (after XSync): the moment the change exists on the host's screen.
-- ``animate N``: scroll the whole picture N times a second (every pixel changes, like scrolling a page);
-  ``still`` stops.
+- ``animate N``: scroll the whole picture N times a second (every pixel changes, like a page scrolling under the
+  marker, which stays in place); ``still`` stops.
 - ``count``: print ``count K``, the scroll steps done so far (the rate the screen really changed at).
 """
 
@@ -87,6 +87,7 @@ def main() -> None:
         if rate and time.monotonic() >= next_step:
             window.copy_area(scroll_gc, window, 0, SCROLL_STEP, width, height - SCROLL_STEP, 0, 0)
             strip(height - SCROLL_STEP, SCROLL_STEP)
+            window.fill_rectangle(marker_gc, *MARKER)  # the marker floats above the scrolling page
             d.sync()
             steps += 1
             next_step += 1 / rate

@@ -1,0 +1,33 @@
+"""The stream benchmark (bench/stream.py), briefly, so that it keeps running and keeps measuring what a user sees:
+docs/performance.md has the full runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench import stream
+
+
+def test_the_quick_stream_benchmark_measures_the_browser(lab: Any) -> None:
+    # (``lab`` only checks that namespaces can be made; the benchmark makes its own)
+    figures = stream.run(stream.quick_plan())
+    plan = stream.quick_plan()
+    # every change is accounted for: seen, or counted as the timeout and reported
+    assert figures["g2g_1080p_ms"]["n"] == plan.changes
+    assert 0 < figures["g2g_1080p_ms"]["p50"] <= stream.G2G_TIMEOUT_MS
+    assert figures["g2g_moving_1080p_ms"]["n"] == plan.changes // 2
+    # each lost frame's picture came back in Chromium
+    restore = figures["loss_restore_ms"]
+    assert restore["losses"] == restore["recovered"] == plan.losses, figures["recovery"]
+    assert 0 < restore["max"] < stream.RESTORE_TIMEOUT_MS
+    conditions = figures["netem"]
+    assert "not emulated" in conditions["jitter"]
+    assert conditions["loss_0pct"]["packets_dropped"] == 0
+    assert conditions["loss_3pct"]["packets_dropped"] > 0
+    for name in stream.CONDITIONS:
+        assert conditions[name]["g2g_ms"]["n"] == plan.condition_changes
+        assert 0 <= conditions[name]["frozen_share"] <= 1
+    # the capture clock maps Chromium's RTP timestamps back to capture times: a live picture is a few frames old
+    assert 0 < conditions["loss_0pct"]["picture_age_ms"]["p50"] < 1000
+    table = stream.table_rows(figures)
+    assert any(row[0].startswith("lost frame -> picture correct again") for row in table)
