@@ -89,6 +89,7 @@ class BenchHost:
         self.keyframe_requested_at: list[float] = []
         self.keyframe_sent_at: list[float] = []
         self.first_encoded_timestamp: int | None = None
+        self.encoder_opened_at: list[float] = []
 
     async def page(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(PAGE)
@@ -128,6 +129,13 @@ class BenchHost:
             return result
 
         encoder.encode = timed_encode  # type: ignore[method-assign]
+        open_codec = encoder._open  # type: ignore[attr-defined]  # (the tuned encoders' own, opened or reopened)
+
+        def timed_open(*args: Any) -> Any:
+            self.encoder_opened_at.append(time.time())
+            return open_codec(*args)
+
+        encoder._open = timed_open  # type: ignore[attr-defined]
 
     def capture_clock(self) -> dict[str, float] | None:
         """A frame with RTP timestamp T was captured at ``epoch + ((T - origin) mod 2**32) / 90000`` (epoch seconds):
@@ -145,6 +153,7 @@ class BenchHost:
         figures: dict[str, Any] = {"keyframe_requested_at": self.keyframe_requested_at}
         figures["capture_clock"] = self.capture_clock()
         figures["keyframe_sent_at"] = self.keyframe_sent_at
+        figures["encoder_opened_at"] = self.encoder_opened_at
         figures["lost_at"] = self.loss.lost_at if self.loss else []
         figures["lost_timestamps"] = self.loss.lost_timestamps if self.loss else []
         if self.track is not None and self.peer is not None:
