@@ -155,8 +155,13 @@ def glass_to_glass(painter: Painter, viewer: Viewer, changes: int, pause: Callab
     }
 
 
-def public(figures: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in figures.items() if key != "window"}
+def public(figures: dict[str, Any], host: BenchHost) -> dict[str, Any]:
+    """A latency phase's figures, with the times (seconds into the phase) x264 was reopened meanwhile: each reopening
+    (for a new bitrate ceiling) sends a keyframe nobody asked for."""
+    start, end = figures["window"]
+    opened = [t * 1000 for t in host.stats()["encoder_opened_at"]]
+    reopened = [round((t - start) / 1000, 2) for t in opened if start <= t <= end + G2G_TIMEOUT_MS]
+    return {**{key: value for key, value in figures.items() if key != "window"}, "encoder_reopened_s": reopened}
 
 
 def throughput(host: BenchHost, viewer: Viewer, painter: Painter, rate: float, seconds: float) -> dict[str, float]:
@@ -275,7 +280,7 @@ def condition(net: Network, host: BenchHost, viewer: Viewer, painter: Painter, p
 
     return {
         "loss_per_mille": per_mille,
-        "g2g_ms": public(g2g),
+        "g2g_ms": public(g2g, host),
         **still,
         "packets_dropped": dropped,
         "chromium": {
@@ -315,14 +320,15 @@ def run(plan: Plan) -> dict[str, Any]:
                 figures["stages_ms"] = stage_costs(painter)
             print("1080p: latency, loss ...", flush=True)
             with streaming(browser, env, net, "--fps", "30") as (host, viewer):
-                figures["g2g_1080p_ms"] = public(glass_to_glass(painter, viewer, plan.changes, spread))
+                figures["g2g_1080p_ms"] = public(glass_to_glass(painter, viewer, plan.changes, spread), host)
                 if plan.full:
                     print("1080p: still screen ...", flush=True)
                     figures["idle"] = idle(host, plan.seconds)
                     after_idle = glass_to_glass(painter, viewer, 8, lambda: IDLE_SETTLE + 0.5)
-                    figures["g2g_after_idle_ms"] = public(after_idle)
+                    figures["g2g_after_idle_ms"] = public(after_idle, host)
                 painter.animate(MOVING_RATE)
-                figures["g2g_moving_1080p_ms"] = public(glass_to_glass(painter, viewer, plan.changes // 2, spread))
+                moving = glass_to_glass(painter, viewer, plan.changes // 2, spread)
+                figures["g2g_moving_1080p_ms"] = public(moving, host)
                 painter.animate(0)
                 figures["loss_restore_ms"], figures["recovery"] = loss_recovery(host, viewer, painter, plan.losses)
                 if plan.full:
@@ -350,11 +356,11 @@ def full_run(figures: dict[str, Any], browser: Any, env: dict[str, str], net: Ne
              display: str, plan: Plan, spread: Callable[[], float]) -> None:  # fmt: skip
     print("720p: latency, 60 fps ...", flush=True)
     with streaming(browser, env, net, "--fps", "60", "--region", REGION_720P) as (host, viewer):
-        figures["g2g_720p_ms"] = public(glass_to_glass(painter, viewer, plan.changes, spread))
+        figures["g2g_720p_ms"] = public(glass_to_glass(painter, viewer, plan.changes, spread), host)
         figures["throughput_720p60"] = throughput(host, viewer, painter, 75, plan.seconds)
     print("baseline: aiortc's stock encoder ...", flush=True)
     with streaming(browser, env, net, "--fps", "30", "--stock") as (host, viewer):
-        figures["stock_g2g_1080p_ms"] = public(glass_to_glass(painter, viewer, plan.changes // 4, spread))
+        figures["stock_g2g_1080p_ms"] = public(glass_to_glass(painter, viewer, plan.changes // 4, spread), host)
         figures["stock_throughput_1080p30"] = throughput(host, viewer, painter, 40, plan.seconds)
     print("baseline: FFmpeg x11grab -> libx264 ...", flush=True)
     painter.animate(40)
