@@ -21,6 +21,8 @@ def test_the_quick_stream_benchmark_measures_the_browser(lab: Any) -> None:
     restore = figures["loss_restore_ms"]
     assert restore["losses"] == restore["recovered"] == plan.losses, figures["recovery"]
     assert 0 < restore["max"] < RESTORE_TIMEOUT_MS
+    still = figures["loss_restore_still_ms"]
+    assert still["losses"] == still["recovered"] == plan.losses, figures["recovery_still"]
     conditions = figures["netem"]
     assert "not emulated" in conditions["jitter"]
     assert conditions["loss_0pct"]["packets_dropped"] == 0

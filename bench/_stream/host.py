@@ -90,6 +90,7 @@ class BenchHost:
         self.keyframe_sent_at: list[float] = []
         self.first_encoded_timestamp: int | None = None
         self.encoder_opened_at: list[float] = []
+        self.lost_nacked_at: list[tuple[float, int]] = []
 
     async def page(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(PAGE)
@@ -104,8 +105,20 @@ class BenchHost:
         sender = self.peer.pc.getTransceivers()[0].sender
         self._time_keyframes(sender)
         self.loss = FrameLoss(sender, answer)
+        self._time_nacks(sender, self.loss)
         geometry = self.source.geometry()
         return web.json_response({"sdp": answer, "width": geometry.width, "height": geometry.height})
+
+    def _time_nacks(self, sender: RTCRtpSender, loss: FrameLoss) -> None:
+        """When the receiver asks again for a packet of a lost frame (a NACK reaches ``_retransmit``)."""
+        retransmit = sender._retransmit
+
+        async def nacked(sequence_number: int) -> None:
+            if sequence_number in loss.lost:
+                self.lost_nacked_at.append((time.time(), sequence_number))
+            await retransmit(sequence_number)
+
+        sender._retransmit = nacked  # type: ignore[method-assign]
 
     def _time_keyframes(self, sender: RTCRtpSender) -> None:
         requested = sender._send_keyframe
@@ -154,6 +167,7 @@ class BenchHost:
         figures["capture_clock"] = self.capture_clock()
         figures["keyframe_sent_at"] = self.keyframe_sent_at
         figures["encoder_opened_at"] = self.encoder_opened_at
+        figures["lost_nacked_at"] = self.lost_nacked_at
         figures["lost_at"] = self.loss.lost_at if self.loss else []
         figures["lost_timestamps"] = self.loss.lost_timestamps if self.loss else []
         if self.track is not None and self.peer is not None:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import select
 import sys
@@ -63,13 +64,21 @@ def main() -> None:
     rate = 0.0
     steps = 0
     next_step = time.monotonic()
+    # commands are read from the descriptor, not through sys.stdin: its buffer would swallow a second command sent
+    # right after the first, where select() no longer sees it
+    received = b""
     while True:
-        timeout = max(next_step - time.monotonic(), 0) if rate else None
-        readable, _, _ = select.select([sys.stdin], [], [], timeout)
-        if readable:
-            command = sys.stdin.readline().split()
-            if not command:
-                return
+        if b"\n" not in received:
+            timeout = max(next_step - time.monotonic(), 0) if rate else None
+            readable, _, _ = select.select([sys.stdin], [], [], timeout)
+            if readable:
+                data = os.read(sys.stdin.fileno(), 4096)
+                if not data:
+                    return
+                received += data
+        if b"\n" in received:
+            line, received = received.split(b"\n", 1)
+            command = line.decode().split() or [""]
             if command[0] == "mark":
                 level = int(command[1]) % LEVELS
                 marker_gc.change(foreground=grey(level))
