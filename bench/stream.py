@@ -152,6 +152,7 @@ def glass_to_glass(painter: Painter, viewer: Viewer, changes: int, pause: Callab
         "unseen": unseen,
         "worst": [[round(since, 2), round(ms, 1)] for since, ms in worst],
         "window": (sent[0][1], sent[-1][1]),
+        "sent": sent,
     }
 
 
@@ -159,9 +160,18 @@ def public(figures: dict[str, Any], host: BenchHost) -> dict[str, Any]:
     """A latency phase's figures, with the times (seconds into the phase) x264 was reopened meanwhile: each reopening
     (for a new bitrate ceiling) sends a keyframe nobody asked for."""
     start, end = figures["window"]
-    opened = [t * 1000 for t in host.stats()["encoder_opened_at"]]
+    stats = host.stats()
+    opened = [t * 1000 for t in stats["encoder_opened_at"]]
     reopened = [round((t - start) / 1000, 2) for t in opened if start <= t <= end + G2G_TIMEOUT_MS]
-    return {**{key: value for key, value in figures.items() if key != "window"}, "encoder_reopened_s": reopened}
+    captured, _ = change_latencies(figures["sent"], [(level, t * 1000) for level, t in stats["captured_marks"]])
+    by_change = {round((at - start) / 1000, 2): ms for (_, at), ms in zip(figures["sent"], captured, strict=True)}
+    return {
+        **{key: value for key, value in figures.items() if key not in ("window", "sent")},
+        # the same changes from the X change to the first grab that shows them: what capture adds to the latency
+        "captured_ms": percentiles(captured),
+        "worst_captured_ms": [round(by_change[since], 1) for since, _ in figures["worst"]],
+        "encoder_reopened_s": reopened,
+    }
 
 
 def throughput(host: BenchHost, viewer: Viewer, painter: Painter, rate: float, seconds: float) -> dict[str, float]:

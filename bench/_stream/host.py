@@ -29,6 +29,7 @@ from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.peer import HostPeer
 
 PAGE = Path(__file__).with_name("page.html")
+MARKER_CENTRE = (88, 88)  # x, y of the painter's marker patch, in screen pixels
 
 
 def rtp_payload_offset(packet: bytes) -> int:
@@ -91,6 +92,17 @@ class BenchHost:
         self.first_encoded_timestamp: int | None = None
         self.encoder_opened_at: list[float] = []
         self.lost_nacked_at: list[tuple[float, int]] = []
+        self.captured_marks: list[tuple[int, float]] = []  # (marker level, epoch) when a capture first shows it
+        convert = media.to_video_frame
+
+        def watched_conversion(pixels: Any, max_size: int | None) -> Any:
+            """The track's conversion of each grab, noting when a grab first shows a new marker level."""
+            level = round((int(pixels[MARKER_CENTRE[1], MARKER_CENTRE[0], 1]) - 16) / 32)
+            if not self.captured_marks or self.captured_marks[-1][0] != level:
+                self.captured_marks.append((level, time.time()))
+            return convert(pixels, max_size)
+
+        media.to_video_frame = watched_conversion
 
     async def page(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(PAGE)
@@ -168,6 +180,7 @@ class BenchHost:
         figures["keyframe_sent_at"] = self.keyframe_sent_at
         figures["encoder_opened_at"] = self.encoder_opened_at
         figures["lost_nacked_at"] = self.lost_nacked_at
+        figures["captured_marks"] = self.captured_marks
         figures["lost_at"] = self.loss.lost_at if self.loss else []
         figures["lost_timestamps"] = self.loss.lost_timestamps if self.loss else []
         if self.track is not None and self.peer is not None:
