@@ -18,7 +18,14 @@ from typing import Any
 from proxim_tray import __version__, configfile, doctor, iceservers, instance
 from proxim_tray import media_options as options
 from proxim_tray.app import App
-from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_MEDIA_PORT, DEFAULT_PORT, HostConfig
+from proxim_tray.config import (
+    DEFAULT_APPROVE_TIMEOUT,
+    DEFAULT_LINK_TTL,
+    DEFAULT_MEDIA_PORT,
+    DEFAULT_PORT,
+    DEFAULT_RESUME_WINDOW,
+    HostConfig,
+)
 from proxim_tray.errors import ConfigError, ProximError
 from proxim_tray.media_options import CODECS
 from proxim_tray.plugins import PluginHost, load_plugin_host
@@ -75,6 +82,14 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_LINK_TTL,
         metavar="SECONDS",
         help=f"renew an unused pairing link after SECONDS (default: {DEFAULT_LINK_TTL:g})",
+    )
+    parser.add_argument(
+        "--resume-window",
+        type=float,
+        default=DEFAULT_RESUME_WINDOW,
+        metavar="SECONDS",
+        help="how long a session whose network dropped waits for the device to come back without a new approval; "
+        f"0 ends it at once (default: {DEFAULT_RESUME_WINDOW:g})",
     )
     parser.add_argument("--capture", default="mss", metavar="NAME", help="screen-capture backend (default: mss)")
     parser.add_argument("--input", default="pynput", metavar="NAME", help="input backend (default: pynput)")
@@ -170,6 +185,7 @@ def _config_from(args: argparse.Namespace) -> HostConfig:
         advertise_addr=args.advertise_addr,
         approve_timeout=args.approve_timeout,
         link_ttl=args.link_ttl,
+        resume_window=args.resume_window,
         qr_png=args.qr_png,
         tray=not args.no_tray,
         capture=args.capture,

@@ -18,7 +18,7 @@ from proxim_tray import protocol
 from proxim_tray.errors import ProtocolError, ProximError
 from proxim_tray.fingerprint import sdp_fingerprint
 from proxim_tray.pairing import commitment, fingerprint_from_b64url, new_nonce, verification_code
-from proxim_tray.peer import rtc_configuration
+from proxim_tray.peer import dtls_certificates, rtc_configuration, use_dtls_certificates
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +63,15 @@ class ProximClient:
         self.pc: RTCPeerConnection | None = None
         self.channel: RTCDataChannel | None = None
         self.video: MediaStreamTrack | None = None
+        self.resume_token = ""  # from `approved`, then from each `resumed`
+        self._servers: list[protocol.IceServer] = []
         self._video_arrived = asyncio.Event()
         self._channel_open = asyncio.Event()
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
+        # the WebSockets (and their HTTP sessions) of connections left behind by `resume`
+        self._retired: list[tuple[aiohttp.ClientWebSocketResponse, aiohttp.ClientSession]] = []
         self._nonce = new_nonce()
         # the verification code this client shows, computed once the host has revealed its nonce
         self.code = ""
@@ -86,19 +90,50 @@ class ProximClient:
         servers = await asyncio.wait_for(ice_servers, timeout)
         if servers is None:
             return
+        self._servers = servers
         self.pc = RTCPeerConnection(rtc_configuration(servers))
-        self.pc.addTransceiver("video", direction="recvonly")
-        self.channel = self.pc.createDataChannel(self.channel_label)
-        self.channel.on("open", self._channel_open.set)
-        self.channel.on("message", lambda raw: self.control_messages.put_nowait(json.loads(raw)))
-        self.pc.on("track", self._on_track)
-        await self.pc.setLocalDescription(await self.pc.createOffer())
+        await self._offer()
         device = {"name": self.device_name}
         offer = self.offer_sdp()
         proof = commitment(sdp_fingerprint(self.pc.localDescription.sdp), self._nonce)
         await self.send(
             {"type": "hello", "v": protocol.VERSION, **link, "device": device, "offer": offer, "commitment": proof}
         )
+
+    async def resume(self, token: str | None = None) -> None:
+        """Come back to the session on a new WebSocket and peer connection with the same certificate, as after a
+        network drop or a move to another network: no new approval. The old WebSocket stays open until :meth:`close`
+        (closing it first could tell the host the client left). ``token`` overrides the one the host gave."""
+        old_pc = self.pc
+        assert old_pc is not None and self._ws is not None and self._http is not None, "resume follows a start"
+        if self._reader is not None:
+            self._reader.cancel()
+        self._retired.append((self._ws, self._http))
+        self.pc = RTCPeerConnection(rtc_configuration(self._servers))
+        use_dtls_certificates(self.pc, dtls_certificates(old_pc))
+        self.video = None
+        self._video_arrived.clear()
+        self._channel_open.clear()
+        offer = await self._offer()
+        self._http = aiohttp.ClientSession()
+        self._ws = await self._http.ws_connect(self.link.websocket_url, headers=self.headers)
+        loop = asyncio.get_running_loop()
+        known: asyncio.Future[list[protocol.IceServer] | None] = loop.create_future()
+        known.set_result(self._servers)  # no `ice` request: the servers are those of the session
+        self._reader = loop.create_task(self._read(known))
+        resume = {"type": "resume", "v": protocol.VERSION, "session": self.link.session_id}
+        await self.send({**resume, "token": token or self.resume_token, "offer": offer})
+        await old_pc.close()
+
+    async def _offer(self) -> str:
+        assert self.pc is not None
+        self.pc.addTransceiver("video", direction="recvonly")
+        self.channel = self.pc.createDataChannel(self.channel_label)
+        self.channel.on("open", self._channel_open.set)
+        self.channel.on("message", lambda raw: self.control_messages.put_nowait(json.loads(raw)))
+        self.pc.on("track", self._on_track)
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return str(self.pc.localDescription.sdp)
 
     def offer_sdp(self) -> str:
         """The offer presented in ``hello``: this client's local description."""
@@ -116,6 +151,8 @@ class ProximClient:
             if message.type != aiohttp.WSMsgType.TEXT:
                 break
             data = json.loads(message.data)
+            if isinstance(data.get("resume"), str):
+                self.resume_token = data["resume"]
             if data.get("type") == "challenge":
                 await self._answer_challenge(data)
                 continue
@@ -177,6 +214,9 @@ class ProximClient:
         self.channel.send(json.dumps(message))
 
     async def close(self) -> None:
+        for ws, http in self._retired:
+            await ws.close()
+            await http.close()
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:

@@ -10,6 +10,7 @@ DEFAULT_PORT = 47600
 DEFAULT_MEDIA_PORT = 47601  # UDP: video and input; one fixed number a firewall can open, like the signaling port
 DEFAULT_APPROVE_TIMEOUT = 40.0
 DEFAULT_LINK_TTL = 300.0
+DEFAULT_RESUME_WINDOW = 30.0
 
 
 @dataclass
@@ -20,6 +21,8 @@ class HostConfig:
     advertise_addr: str | None = None
     approve_timeout: float = DEFAULT_APPROVE_TIMEOUT
     link_ttl: float = DEFAULT_LINK_TTL
+    # seconds a session whose connection dropped waits for its client to resume it (0: it ends at once)
+    resume_window: float = DEFAULT_RESUME_WINDOW
     qr_png: Path | None = None
     tray: bool = True
     capture: str = "mss"

@@ -13,7 +13,13 @@ from typing import Any
 import platformdirs
 
 from proxim_tray import iceservers, media_options
-from proxim_tray.config import DEFAULT_APPROVE_TIMEOUT, DEFAULT_LINK_TTL, DEFAULT_MEDIA_PORT, DEFAULT_PORT
+from proxim_tray.config import (
+    DEFAULT_APPROVE_TIMEOUT,
+    DEFAULT_LINK_TTL,
+    DEFAULT_MEDIA_PORT,
+    DEFAULT_PORT,
+    DEFAULT_RESUME_WINDOW,
+)
 from proxim_tray.errors import ProximError
 
 CONFIG_ENV = "PROXIM_CONFIG"
@@ -61,6 +67,12 @@ KEYS = [
     ),
     Key("approve_timeout", float, DEFAULT_APPROVE_TIMEOUT, "seconds to approve a request before it is rejected"),
     Key("link_ttl", float, DEFAULT_LINK_TTL, "seconds before an unused pairing link is renewed"),
+    Key(
+        "resume_window",
+        float,
+        DEFAULT_RESUME_WINDOW,
+        "seconds a session whose network dropped waits for the device to come back; 0: it ends at once",
+    ),
     Key("qr_png", str, "", "also write the pairing QR code to this PNG file; empty: no file", unset=""),
     Key("capture", str, "mss", "screen-capture backend"),
     Key("input", str, "pynput", "input backend"),

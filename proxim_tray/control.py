@@ -153,6 +153,9 @@ class RemoteControl:
             return
         if isinstance(message, protocol.Heartbeat):
             return
+        if isinstance(message, protocol.Ping):
+            self._reply({"t": "pong", "id": message.id})
+            return
         if isinstance(message, protocol.ReleaseAll):
             self.release_all()
             return

@@ -131,9 +131,22 @@ def proxim_session_started(app: App, session: Session) -> Any:
 
 
 @hookspec
+def proxim_session_reconnecting(app: App, session: Session) -> Any:
+    """A connected session's connection dropped (a network blip): everything it held is released and input is
+    refused while the host waits up to ``resume_window`` seconds (30) for its client to resume, without a new
+    approval."""
+
+
+@hookspec
+def proxim_session_reconnected(app: App, session: Session) -> Any:
+    """A reconnecting session's client resumed: media flows and input is accepted again, as granted before."""
+
+
+@hookspec
 def proxim_session_ended(app: App, session: Session, reason: str) -> Any:
-    """A session ended. ``reason`` is one of ``rejected``, ``timeout``, ``client_left``, ``no_network_path``,
-    ``host_stopped``, ``host_shutdown``, ``error``; ``session.end_message`` may say more, for people."""
+    """A session ended. ``reason`` is one of ``rejected``, ``timeout``, ``client_left``, ``connection_lost`` (its
+    client did not resume in time after a drop), ``no_network_path``, ``host_stopped``, ``host_shutdown``, ``error``;
+    ``session.end_message`` may say more, for people."""
 
 
 # -- tray and web ------------------------------------------------------------------------------------------------

@@ -18,6 +18,11 @@ def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def random_token() -> str:
+    """128 random bits, base64url: session ids, secrets, nonces and resume tokens."""
+    return b64url(secrets.token_bytes(16))
+
+
 def fingerprint_to_b64url(hex_fingerprint: str) -> str:
     return b64url(bytes.fromhex(hex_fingerprint.replace(":", "")))
 
@@ -27,8 +32,8 @@ def fingerprint_from_b64url(text: str) -> str:
 
 
 def new_nonce() -> str:
-    """16 random bytes, base64url: each side's part of the verification code."""
-    return b64url(secrets.token_bytes(16))
+    """Each side's part of the verification code."""
+    return random_token()
 
 
 def commitment(client_fingerprint: str, client_nonce: str) -> str:
@@ -57,8 +62,8 @@ class Pairing:
     host_fingerprint: str
     ttl: float
     alternatives: tuple[str, ...] = ()
-    session_id: str = field(default_factory=lambda: b64url(secrets.token_bytes(16)))
-    secret: str = field(default_factory=lambda: b64url(secrets.token_bytes(16)), repr=False)
+    session_id: str = field(default_factory=random_token)
+    secret: str = field(default_factory=random_token, repr=False)
     created: float = field(default_factory=time.monotonic)
 
     @property

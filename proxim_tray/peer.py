@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Sequence
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCCertificate, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs.base import Encoder
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 from aiortc.rtcrtpsender import RTCRtpSender
@@ -66,6 +66,18 @@ def negotiated_video_codec(sdp: str) -> str:
     return rtpmap.group(1).lower() if rtpmap else ""
 
 
+def dtls_certificates(pc: RTCPeerConnection) -> list[RTCCertificate]:
+    """The DTLS certificates of ``pc``. aiortc creates them with the connection and offers no public accessor."""
+    return pc._RTCPeerConnection__certificates  # type: ignore[attr-defined,no-any-return]
+
+
+def use_dtls_certificates(pc: RTCPeerConnection, certificates: list[RTCCertificate]) -> None:
+    """Make ``pc`` present ``certificates``. aiortc offers no way to pass them (RTCConfiguration has no
+    ``certificates``); its DTLS transports read this attribute when they are created, at the first transceiver or
+    remote description, so it must be set before either."""
+    pc._RTCPeerConnection__certificates = list(certificates)  # type: ignore[attr-defined]
+
+
 def rtc_configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
     """aiortc's configuration for ``servers``; it uses the first STUN and the first TURN URL only."""
     # an empty list matters: aiortc's default STUN server stalls gathering by 5 s on a closed network
@@ -75,9 +87,16 @@ def rtc_configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
 
 
 class HostPeer:
-    def __init__(self, servers: Sequence[IceServer], media_port: int = 0) -> None:
+    """One aiortc peer connection. ``same_identity_as`` makes it present that peer's DTLS certificate, so a client
+    that checked the host's fingerprint once (the pairing link's ``fp``) can check it again after a resume."""
+
+    def __init__(
+        self, servers: Sequence[IceServer], media_port: int = 0, same_identity_as: HostPeer | None = None
+    ) -> None:
         """``media_port``: the UDP port of the host candidates (0: a random one)."""
         self.pc = RTCPeerConnection(rtc_configuration(servers))
+        if same_identity_as is not None:
+            use_dtls_certificates(self.pc, dtls_certificates(same_identity_as.pc))
         self.bitrate: BitrateController | None = None
         self.encoder: Encoder | None = None
         self.keyframe_requests = 0
@@ -88,8 +107,7 @@ class HostPeer:
 
     @property
     def fingerprint(self) -> str:
-        # aiortc creates the certificate with the connection and offers no public accessor for it
-        certificate = self.pc._RTCPeerConnection__certificates[0]  # type: ignore[attr-defined]
+        certificate = dtls_certificates(self.pc)[0]
         for fingerprint in certificate.getFingerprints():
             if fingerprint.algorithm == "sha-256":
                 return str(fingerprint.value).upper()

@@ -28,6 +28,7 @@ MAX_KEY_FIELD = 32
 MAX_COMMAND_NAME = 64
 MAX_RELATIVE_MOVE = 2000
 MAX_WHEEL = 10_000
+MAX_PING_ID = 2**31 - 1
 MAX_ICE_SERVERS = 8
 MAX_ICE_FIELD = 256
 # what both aiortc and browsers accept: a host name or IPv4 address (aiortc cannot parse an IPv6 literal), a port, and
@@ -52,6 +53,13 @@ class Reveal:
 
 
 @dataclass(frozen=True)
+class Resume:
+    session: str
+    token: str
+    offer: str
+
+
+@dataclass(frozen=True)
 class IceRequest:
     """The client asks for the ICE servers before it gathers; only the link's holder may have TURN credentials."""
 
@@ -66,7 +74,7 @@ class Bye:
 
 BYE_REASONS = ("no_network_path",)
 
-SignalingMessage = Hello | Reveal | IceRequest | Bye
+SignalingMessage = Hello | Resume | Reveal | IceRequest | Bye
 
 
 def is_ice_url(url: str) -> bool:
@@ -172,6 +180,11 @@ class Heartbeat:
 
 
 @dataclass(frozen=True)
+class Ping:
+    id: int
+
+
+@dataclass(frozen=True)
 class RunCommand:
     name: str
 
@@ -195,6 +208,7 @@ ControlMessage = (
     | Text
     | ReleaseAll
     | Heartbeat
+    | Ping
     | RunCommand
     | ClipboardGet
     | ClipboardSet
@@ -258,6 +272,13 @@ def _check_version(data: dict[str, Any]) -> None:
 
 def parse_signaling(raw: str | bytes) -> SignalingMessage:
     kind, data = _load(raw, MAX_SIGNALING_BYTES, "type")
+    if kind == "resume":
+        _check_version(data)
+        return Resume(
+            session=_str(data, "session", 64),
+            token=_str(data, "token", 64),
+            offer=_str(data, "offer", MAX_SIGNALING_BYTES),
+        )
     if kind == "hello":
         _check_version(data)
         device = data.get("device")
@@ -317,6 +338,11 @@ def parse_control(raw: str | bytes) -> ControlMessage:
         return ReleaseAll()
     if kind == "hb":
         return Heartbeat()
+    if kind == "ping":
+        number = _number(data, "id", 0, MAX_PING_ID)
+        if not number.is_integer():
+            raise ProtocolError("bad_message", "'id' must be a whole number")
+        return Ping(int(number))
     if kind == "cmd":
         return RunCommand(_str(data, "name", MAX_COMMAND_NAME))
     if kind == "clip_get":

@@ -1,12 +1,16 @@
 """The one session of a host and its state machine.
 
 waiting -> pending -> approved -> connecting -> connected -> ended -> a fresh waiting with a new link.
+A connected session whose connection drops goes reconnecting; its client may resume it (a new connection, no new
+approval) within ``resume_window`` seconds (30 by default): reconnecting -> connecting -> connected; else it ends
+(``connection_lost``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import enum
 import gc
 import json
@@ -25,6 +29,7 @@ from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.pairing import Pairing, commitment_matches, new_nonce, verification_code
 from proxim_tray.peer import HostPeer
 from proxim_tray.ratelimit import FailureLimiter
+from proxim_tray.resume import ResumeTicket
 from proxim_tray.useragent import describe
 
 if TYPE_CHECKING:
@@ -51,6 +56,7 @@ class SessionState(enum.StrEnum):
     APPROVED = "approved"
     CONNECTING = "connecting"
     CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
     ENDED = "ended"
 
 
@@ -93,6 +99,10 @@ class Session:
     capture: CaptureSource | None = field(default=None, repr=False)
     approval: ApprovalRequest | None = field(default=None, repr=False)
     connected: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    pairing_id: str = field(default="", repr=False)  # the session id of the link it used: a resume names it
+    resume: ResumeTicket | None = field(default=None, repr=False)
+    # the end of the resume window while the connection is down (set when it drops, cleared when it is back)
+    reconnect_timer: asyncio.TimerHandle | None = field(default=None, repr=False)
 
     @property
     def is_live(self) -> bool:
@@ -202,13 +212,16 @@ class SessionManager:
             await self._handle_hello(link, message)
         elif isinstance(message, protocol.Reveal):
             await self._handle_reveal(link, message)
+        elif isinstance(message, protocol.Resume):
+            await self._handle_resume(link, message)
         elif isinstance(message, protocol.IceRequest):
             await self._handle_ice_request(link, message)
         else:  # `bye`: the client leaves, perhaps because its ICE found no path first
             session = self.live_session
-            if message.reason == "no_network_path" and session is not None and session.link is link:
-                await self._end_without_path(session)
-            await self.link_closed(link)
+            if session is not None and session.link is link:
+                if message.reason == "no_network_path":
+                    await self._end_without_path(session)
+                await self.end_session(session, "client_left")
 
     async def _handle_hello(self, link: ClientLink, hello: protocol.Hello) -> None:
         try:
@@ -254,12 +267,17 @@ class SessionManager:
         session = self.live_session
         return session is not None and session.link is link
 
-    async def link_closed(self, link: ClientLink) -> None:
-        """The client's connection closed (or it said `bye`): its session, if live, ends."""
+    async def link_closed(self, link: ClientLink, *, dropped: bool) -> None:
+        """The client's connection closed. Closed by the client (a tab closing), its session ends; ``dropped``
+        (silent past the heartbeat, reset), or closed while resuming, a connected session waits for a resume."""
         if link is self._holder:
             self._holder = None
         session = self.live_session
-        if session is not None and session.link is link:
+        if session is None or session.link is not link or session.state is SessionState.RECONNECTING:
+            return
+        if dropped or session.reconnect_timer is not None:
+            await self._connection_lost(session, "the signaling connection dropped")
+        else:
             await self.end_session(session, "client_left")
 
     def _presented_peer(self, link: ClientLink, session_id: str, secret: str) -> HostPeer:
@@ -289,7 +307,9 @@ class SessionManager:
         # the link is used: nobody else may present it, whatever the host's user decides
         self._peer = None
         self._cancel_expiry()
-        session = Session(device, link, peer, hello.offer, client_fingerprint, hello.commitment)
+        session = Session(
+            device, link, peer, hello.offer, client_fingerprint, hello.commitment, pairing_id=hello.session
+        )
         self.session = session
         self._spawn(self._run(session))
 
@@ -356,7 +376,12 @@ class SessionManager:
             return False
         session.permissions = decision.permissions
         self._transition(session, SessionState.APPROVED)
-        await session.link.send({"type": "approved", "permissions": sorted(session.permissions)})
+        approved: dict[str, Any] = {"type": "approved", "permissions": sorted(session.permissions)}
+        window = self.app.config.resume_window
+        if window > 0:
+            session.resume = ResumeTicket(session.client_fingerprint)
+            approved.update(resume=session.resume.token, resume_window=window)
+        await session.link.send(approved)
         return True
 
     async def _connect(self, session: Session) -> None:
@@ -367,12 +392,7 @@ class SessionManager:
             session.end_message = str(exc)
             await self.end_session(session, "error")
             return
-        session.track = ScreenVideoTrack(session.capture, StreamSettings.from_config(self.app.config))
-        pc = session.peer.pc
-        pc.on("datachannel", lambda channel: self._on_datachannel(session, channel))
-        pc.on("connectionstatechange", lambda: self._on_connection_state(session))
-        answer = await session.peer.answer(session.offer, session.track, client_address=session.device.address)
-        self._transition(session, SessionState.CONNECTING)
+        answer = await self._negotiate(session, session.offer)
         await session.link.send({"type": "answer", "sdp": answer})
         # without a deadline a session whose ends cannot reach each other would hang: aioice waits for more candidates
         with contextlib.suppress(TimeoutError):
@@ -381,8 +401,9 @@ class SessionManager:
             await self._end_without_path(session)
 
     async def _end_without_path(self, session: Session) -> None:
-        """ICE found no pair of addresses that works within the deadline (or gave up sooner): say what to try."""
-        if session.state is not SessionState.CONNECTING:
+        """ICE found no pair of addresses that works within the deadline (or gave up sooner): say what to try. (A
+        resumed connection that does not come up is the resume window's business.)"""
+        if session.state is not SessionState.CONNECTING or session.reconnect_timer is not None:
             return
         if session.peer.pc.iceConnectionState in ("connected", "completed"):
             reason = "error"
@@ -396,17 +417,129 @@ class SessionManager:
         logger.warning("session with %s: %s", session.device.describe(), session.end_message)
         await self.end_session(session, reason)
 
-    def _on_connection_state(self, session: Session) -> None:
-        state = session.peer.pc.connectionState
+    async def _negotiate(self, session: Session, offer: str) -> str:
+        """Answer ``offer`` with a new track of the session's capture on the session's peer; returns the answer."""
+        assert session.capture is not None
+        session.track = ScreenVideoTrack(session.capture, StreamSettings.from_config(self.app.config))
+        session.track.paused = session.paused
+        peer = session.peer
+        peer.pc.on("datachannel", lambda channel: self._on_datachannel(session, channel))
+        peer.pc.on("connectionstatechange", lambda: self._on_connection_state(session, peer))
+        answer = await peer.answer(offer, session.track, client_address=session.device.address)
+        self._transition(session, SessionState.CONNECTING)
+        return answer
+
+    def _on_connection_state(self, session: Session, peer: HostPeer) -> None:
+        state = peer.pc.connectionState
         logger.info("peer connection %s", state)
+        if not session.is_live:
+            return
         if state == "connected" and session.state is SessionState.CONNECTING:
             self._transition(session, SessionState.CONNECTED)
             session.connected.set()
-            self._spawn(self.app.plugins.call("proxim_session_started", app=self.app, session=session))
-        elif state == "failed" and session.state is SessionState.CONNECTING:
+            if session.reconnect_timer is None:
+                self._spawn(self.app.plugins.call("proxim_session_started", app=self.app, session=session))
+            else:
+                session.reconnect_timer.cancel()
+                session.reconnect_timer = None
+                if session.resume is not None:
+                    session.resume.confirm()
+                logger.info("reconnected: %s", session.device.describe())
+                self._spawn(self.app.plugins.call("proxim_session_reconnected", app=self.app, session=session))
+        elif state == "failed" and session.state is SessionState.CONNECTING and session.reconnect_timer is None:
             self._spawn(self._end_without_path(session))
-        elif state in ("failed", "closed") and session.is_live:
-            self._spawn(self.end_session(session, "client_left"))
+        elif state in ("failed", "closed"):
+            self._spawn(self._connection_lost(session, f"the peer connection {state}"))
+
+    # -- network blips -----------------------------------------------------------------------------------------------
+
+    def _resumable(self, session: Session) -> bool:
+        """Connected, or reconnecting through a resume whose new connection is not up yet; and given a ticket."""
+        if session.resume is None:
+            return False
+        return session.state is SessionState.CONNECTED or (
+            session.state is SessionState.CONNECTING and session.reconnect_timer is not None
+        )
+
+    async def _connection_lost(self, session: Session, why: str) -> None:
+        """The connection dropped: a resumable session waits for its client to resume, any other ends."""
+        if session.state is SessionState.RECONNECTING or not session.is_live:
+            return
+        if not self._resumable(session):
+            await self.end_session(session, "client_left")
+            return
+        if session.reconnect_timer is None:
+            window = self.app.config.resume_window
+            logger.info("%s: waiting up to %g s for %s to resume", why, window, session.device.describe())
+            session.reconnect_timer = asyncio.get_running_loop().call_later(
+                window, lambda: self._spawn(self._resume_window_over(session))
+            )
+        else:
+            logger.info("%s while %s was resuming", why, session.device.describe())
+        self._transition(session, SessionState.RECONNECTING)
+        await self._drop_connection(session)
+        await self.app.plugins.call("proxim_session_reconnecting", app=self.app, session=session)
+
+    async def _drop_connection(self, session: Session) -> None:
+        """Let go of the session's connection (WebSocket, peer, track, control), releasing all it held; keep the
+        capture, the permissions and the host's certificate for a resume."""
+        control, track, peer, link = session.control, session.track, session.peer, session.link
+        session.control = session.channel = session.track = None
+        peer.pc.remove_all_listeners()  # its closing is no news: the session is reconnecting already
+        if control is not None:
+            await control.close()
+        if track is not None:
+            track.stop()
+        await peer.close()
+        with contextlib.suppress(Exception):
+            await link.close()
+
+    async def _resume_window_over(self, session: Session) -> None:
+        if session.reconnect_timer is not None:
+            logger.info("%s did not come back in time", session.device.describe())
+            await self.end_session(session, "connection_lost")
+
+    async def _handle_resume(self, link: ClientLink, resume: protocol.Resume) -> None:
+        try:
+            session = self._accept_resume(link, resume)
+        except ProtocolError as exc:
+            logger.info("resume attempt from %s refused: %s", link.address, exc.code)
+            if exc.code != "rate_limited":
+                self.failures.record_failure(link.address)
+            await link.send({"type": "error", "code": exc.code, "message": exc.message})
+            await link.close()
+            return
+        logger.info("resume from %s accepted for %s", link.address, session.device.describe())
+        try:
+            if session.state is not SessionState.RECONNECTING:  # the host had not noticed the drop yet
+                await self._connection_lost(session, "the client resumed on a new connection")
+            await self._reconnect(session, link, resume.offer)
+        except Exception:
+            logger.exception("resume failed")
+            await self.end_session(session, "error")
+
+    def _accept_resume(self, link: ClientLink, resume: protocol.Resume) -> Session:
+        _refuse_while_waiting(self.failures.address_wait(link.address))
+        session = self.live_session
+        if session is None or session.pairing_id != resume.session or session.resume is None:
+            raise ProtocolError("session_ended", "this session has ended; scan the host's QR code to connect again")
+        if session.link is link or not (session.state is SessionState.RECONNECTING or self._resumable(session)):
+            raise ProtocolError("bad_message", "this session cannot be resumed from here")
+        session.resume.check(resume.token, resume.offer)
+        return session
+
+    async def _reconnect(self, session: Session, link: ClientLink, offer: str) -> None:
+        """Answer a resume: the same session on a new connection that keeps the host's certificate."""
+        assert session.resume is not None
+        session.link = link
+        session.device = dataclasses.replace(session.device, address=link.address)  # it may have moved
+        config = self.app.config
+        servers = self.ice.servers(CREDENTIAL_LIFETIME)
+        session.peer = HostPeer(servers, config.media_port, same_identity_as=session.peer)
+        answer = await self._negotiate(session, offer)
+        resumed = {"type": "resumed", "permissions": sorted(session.permissions), "resume": session.resume.next_token()}
+        await link.send(resumed)
+        await link.send({"type": "answer", "sdp": answer})
 
     def _on_datachannel(self, session: Session, channel: RTCDataChannel) -> None:
         if channel.label != "control" or session.control is not None or session.capture is None:
@@ -481,6 +614,8 @@ class SessionManager:
         if not session.is_live:
             return
         session.end_reason = reason
+        if session.reconnect_timer is not None:
+            session.reconnect_timer.cancel()
         self._transition(session, SessionState.ENDED)
         if session.approval is not None:
             session.approval.cancel()

@@ -151,6 +151,15 @@ async def test_heartbeats_keep_held_keys_held(host_display: str, x_state: XState
         await until(lambda: shift not in x_state.pressed_keycodes(), 1, "Shift released on 'release'")
 
 
+async def test_a_ping_is_answered_with_its_id(host_display: str) -> None:
+    """The page pings a connection that dropped to learn whether it came back by itself (docs/protocol.md)."""
+    async with connected_host(FULL_CONTROL) as host:
+        host.send("ping", id=7)
+        assert await host.next_control("pong") == {"t": "pong", "id": 7}
+        host.send("ping", id=1.5)
+        assert (await host.next_control("error"))["code"] == "bad_message"
+
+
 async def test_a_modifier_the_client_no_longer_reports_is_released(
     host_display: str, witness: XWitness, x_state: XState
 ) -> None:

@@ -155,7 +155,7 @@ async def test_other_clients_are_busy_while_a_request_is_pending(host: tuple[App
 async def test_a_client_leaving_while_pending_withdraws_the_request(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
     first, link, request = await ask(app, recorder, offer)
-    await app.sessions.link_closed(link)
+    await app.sessions.link_closed(link, dropped=False)
     assert (await recorder.ended.get())[1] == "client_left"
     with pytest.raises(asyncio.CancelledError):
         await request.decided()
@@ -293,7 +293,7 @@ async def test_the_link_is_free_again_when_the_socket_holding_it_leaves(host: tu
     ice = json.dumps({"type": "ice", "v": protocol.VERSION, "session": first.session_id, "secret": first.secret})
     gone = MemoryLink()
     await app.sessions.handle_message(gone, ice)
-    await app.sessions.link_closed(gone)
+    await app.sessions.link_closed(gone, dropped=False)
     owner = MemoryLink(address="192.0.2.51")
     await present(app, owner, first, offer)
     await asyncio.wait_for(recorder.requests.get(), 5)

@@ -116,12 +116,16 @@ def test_host_ends_pauses_and_shuts_down(start_host: Any, phones: Any, artifacts
 
 
 def test_connection_lost_when_the_host_dies(start_host: Any, phones: Any, artifacts: Path) -> None:
-    host = start_host()
+    host = start_host("--resume-window", "3")
     phone = phones()
     open_live_session(host, phone)
-    host.proc.kill()  # no goodbye: the connection just stops
+    host.proc.kill()  # no goodbye: the connection just stops, as in a network blip
     host.proc.wait(5)
-    shows(phone, "lost", "Connection lost")
+    shows(phone, "reconnecting", "dropped")
+    assert phone.text_content("#headline") == "Reconnecting…" and phone.is_visible("#reconnecting")
+    phone.screenshot(path=str(artifacts / "phone-reconnecting.png"))
+    shows(phone, "lost", "the session ended")  # nobody answered within the host's resume window
+    assert phone.text_content("#headline") == "Connection lost"
     assert phone.is_hidden("#retry"), "the link was used, so only a new QR code can connect again"
     phone.screenshot(path=str(artifacts / "phone-lost.png"))
 

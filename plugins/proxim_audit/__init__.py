@@ -1,4 +1,5 @@
-"""Opt-in audit log: one JSON line per pairing attempt, approval decision and session end (``--audit-log PATH``)."""
+"""Opt-in audit log: one JSON line per pairing attempt, approval decision, resume after a network drop and session end
+(``--audit-log PATH``)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,12 @@ async def proxim_approval_decided(app: App, request: ApprovalRequest, decision: 
         address=request.device.address,
         code=request.code,
     )
+
+
+@hookimpl
+async def proxim_session_reconnected(app: App, session: Session) -> None:
+    # a new connection let in without a new approval (its token and certificate matched): from where, is worth keeping
+    await _record(app, event="session_resumed", device=session.device.name, address=session.link.address)
 
 
 @hookimpl

@@ -51,6 +51,22 @@ def proxim_session_started(app: App, session: Session) -> None:
 
 
 @hookimpl
+def proxim_session_reconnecting(app: App, session: Session) -> None:
+    if app.config.console:
+        print(
+            f"Reconnecting to {session.device.describe()}... (the connection dropped; "
+            f"waiting up to {app.config.resume_window:g} s for it to come back)",
+            flush=True,
+        )
+
+
+@hookimpl
+def proxim_session_reconnected(app: App, session: Session) -> None:
+    if app.config.console:
+        print(f"Reconnected: {session.device.describe()}.", flush=True)
+
+
+@hookimpl
 def proxim_session_ended(app: App, session: Session, reason: str) -> None:
     if app.config.console:
         why = session.end_message or reason.replace("_", " ")

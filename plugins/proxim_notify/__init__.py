@@ -1,6 +1,6 @@
 """Desktop notifications: each connection request with a button per access level and Reject; a session starting, with
-buttons to change its access, and ending. Where buttons are impossible the notification points to the tray or the QR
-window."""
+buttons to change its access, dropping, coming back and ending. Where buttons are impossible the notification points to
+the tray or the QR window."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ ENDINGS = {
     "rejected": "you rejected it",
     "timeout": "nobody answered in time",
     "client_left": "the device disconnected",
+    "connection_lost": "the device's connection dropped and did not come back",
     "no_network_path": "no network path to the device: put both on the same network, or give Proxim a TURN server",
     "host_stopped": "you stopped sharing",
     "host_shutdown": "Proxim is quitting",
@@ -91,6 +92,24 @@ async def proxim_session_started(app: App, session: Session) -> None:
             f"Connected from {session.device.address}. Disconnect from the Proxim tray icon at any time.",
             actions,
         )
+
+
+@hookimpl
+async def proxim_session_reconnecting(app: App, session: Session) -> None:
+    notifier = _notifiers.get(id(app))
+    if notifier is not None:
+        await notifier.send(
+            f"Reconnecting to {session.device.name}",
+            f"The connection dropped: input is paused while Proxim waits up to {app.config.resume_window:g} s for "
+            "the device to come back. Disconnect from the Proxim tray icon to end the session now.",
+        )
+
+
+@hookimpl
+async def proxim_session_reconnected(app: App, session: Session) -> None:
+    notifier = _notifiers.get(id(app))
+    if notifier is not None:
+        await notifier.send(f"{session.device.name} reconnected", "The session goes on as before.")
 
 
 @hookimpl

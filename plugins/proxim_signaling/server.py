@@ -31,7 +31,8 @@ IDLE_TIMEOUT = 5.0
 SEND_TIMEOUT = 5.0
 # a client that has not paired successfully this long after connecting is dropped
 PAIRING_IDLE_TIMEOUT = 15.0
-# ping period: a client whose network vanished is noticed (no pong) within about 1.5 periods
+# ping period: a client whose network vanished is noticed (no pong) within about 1.5 periods; a connected session
+# then waits for its client to resume (proxim_tray/resume.py)
 HEARTBEAT = 2.0
 # frames over the protocol limit but under this get a `too_large` error; larger ones close the socket (1009)
 MAX_FRAME = 4 * protocol.MAX_SIGNALING_BYTES
@@ -143,9 +144,11 @@ class SignalingServer:
         self._sockets[ws] = link
         idle = asyncio.get_running_loop().call_later(PAIRING_IDLE_TIMEOUT, self._drop_if_unpaired, link)
         unpaired_messages = 0
+        dropped = False
         try:
-            async for message in ws:
-                if not sessions.owns(link):
+            while True:
+                message = await ws.receive()
+                if message.type in (WSMsgType.TEXT, WSMsgType.BINARY) and not sessions.owns(link):
                     unpaired_messages += 1
                     if unpaired_messages > MAX_UNPAIRED_MESSAGES:
                         await self._drop_flooder(link)
@@ -154,13 +157,18 @@ class SignalingServer:
                     await sessions.handle_message(link, message.data)
                 elif message.type == WSMsgType.BINARY:
                     await link.send({"type": "error", "code": "bad_message", "message": "binary frames are not used"})
-                elif message.type == WSMsgType.ERROR:
-                    logger.warning("closed a WebSocket from %s: %s", link.address, ws.exception())
+                else:
+                    if message.type == WSMsgType.ERROR:
+                        logger.warning("closed a WebSocket from %s: %s", link.address, ws.exception())
+                    # silence past the heartbeat is a drop (a Wi-Fi blip) its client may come back from; a close
+                    # frame, the end of the stream or a reset come from a device that is there and let go (a tab
+                    # closing, a browser killed), which will not resume
+                    dropped = isinstance(ws.exception(), TimeoutError)
                     break
         finally:
             idle.cancel()
             self._sockets.pop(ws, None)
-            await sessions.link_closed(link)
+            await sessions.link_closed(link, dropped=dropped)
         return ws
 
     async def _take_slot(self, request: web.Request) -> None:

@@ -13,6 +13,7 @@ STATE_COLOURS: dict[TrayState, Colour] = {
     TrayState.READY: (46, 125, 50),  # green
     TrayState.PENDING: (249, 168, 37),  # amber
     TrayState.CONNECTING: (21, 101, 192),  # blue
+    TrayState.RECONNECTING: (21, 101, 192),  # blue
     TrayState.VIEWED: (21, 101, 192),  # blue
     TrayState.CONTROLLED: (211, 20, 20),  # red: someone drives this desktop
     TrayState.PAUSED: (110, 110, 110),  # grey

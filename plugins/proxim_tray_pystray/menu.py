@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from proxim_tray.app import App
 
 
+def _connection_label(app: App) -> str:
+    return "Reconnecting to" if app.sessions.state is SessionState.RECONNECTING else "Connected:"
+
+
 def status_items(app: App, state: TrayState, unavailable: str | None) -> list[MenuItem]:
     items = [MenuItem(f"Proxim: {DESCRIPTIONS[state]}", enabled=False)]
     for problem in (unavailable, app.sessions.no_link_reason):
@@ -35,7 +39,7 @@ def status_items(app: App, state: TrayState, unavailable: str | None) -> list[Me
             ]
     elif session is not None and session.is_live:
         items += [
-            MenuItem(f"Connected: {session.device.describe()}", enabled=False),
+            MenuItem(f"{_connection_label(app)} {session.device.describe()}", enabled=False),
             *(
                 MenuItem(
                     level.label,

@@ -17,6 +17,7 @@ class TrayState(enum.StrEnum):
     READY = "ready"  # a pairing link is live, nobody is connected
     PENDING = "pending"  # someone asks to connect
     CONNECTING = "connecting"  # approved, the peer connection is being set up
+    RECONNECTING = "reconnecting"  # the session's connection dropped; waiting for the device to resume
     VIEWED = "viewed"  # someone sees the screen
     CONTROLLED = "controlled"  # someone sees the screen and drives mouse and keyboard
     PAUSED = "paused"  # a session is live but sharing is paused
@@ -29,6 +30,7 @@ DESCRIPTIONS = {
     TrayState.READY: "ready: scan the pairing QR code to connect",
     TrayState.PENDING: "a device asks to connect",
     TrayState.CONNECTING: "connecting",
+    TrayState.RECONNECTING: "connection lost, waiting for the device to reconnect",
     TrayState.VIEWED: "your screen is being viewed",
     TrayState.CONTROLLED: "your screen is being viewed AND controlled",
     TrayState.PAUSED: "sharing is paused",
@@ -47,6 +49,8 @@ def tray_state(app: App, unavailable: bool = False) -> TrayState:
             return TrayState.PAUSED
         if state is SessionState.CONNECTED:
             return TrayState.CONTROLLED if Permission.CONTROL in session.permissions else TrayState.VIEWED
+        if state is SessionState.RECONNECTING:
+            return TrayState.RECONNECTING
         return TrayState.CONNECTING
     if unavailable:
         return TrayState.UNAVAILABLE

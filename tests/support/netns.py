@@ -1,5 +1,6 @@
 """Networks for tests, built on this machine: network namespaces joined by veth pairs, with their own addresses,
-routes, nftables rulesets and netem conditions. Nothing here sends traffic outside the namespaces a test makes.
+routes and nftables rulesets (loss and cuts are nftables drops: some kernels, this project's CI among them, have no
+netem). Nothing here sends traffic outside the namespaces a test makes.
 
 A ``Lab`` owns what it creates and deletes it at the end, even when the test fails. Processes started inside a
 namespace (``Namespace.argv``) must be ended by the test that started them, before the lab closes.
@@ -61,15 +62,6 @@ class Namespace:
     def nft(self, ruleset: str) -> None:
         """Load an nftables ruleset (the text ``nft -f`` reads) into this namespace."""
         _run(self.argv(["nft", "-f", "-"]), stdin=ruleset)
-
-    def netem(self, interface: str, spec: str | None) -> None:
-        """Impose a netem condition on ``interface``'s outgoing traffic ("loss 100%", "delay 10ms 5ms"), or lift it
-        (``None``)."""
-        if spec is None:
-            lift = ["tc", "qdisc", "del", "dev", interface, "root"]
-            subprocess.run(self.argv(lift), capture_output=True, check=False)
-        else:
-            _run(self.argv(["tc", "qdisc", "replace", "dev", interface, "root", "netem", *shlex.split(spec)]))
 
     def forward(self) -> None:
         """Make this namespace a router, for IPv4 and IPv6."""

@@ -7,12 +7,13 @@
   const $ = (id) => document.getElementById(id);
   const ui = {
     status: $('status'), code: $('code'), hostCode: $('host-code'), codeWarning: $('code-warning'),
-    countdown: $('countdown'), retry: $('retry'), video: $('screen'), hint: $('kbd-hint'),
+    countdown: $('countdown'), reconnectLeft: $('reconnect-left'), retry: $('retry'), video: $('screen'), hint: $('kbd-hint'),
     headline: $('headline'), viewOnly: $('view-only'), paused: $('paused'), disconnect: $('disconnect'),
     controls: $('live-controls'),
   };
   const HEADLINES = {
     idle: 'Ready to connect', connecting: 'Connecting', pending: 'Waiting for approval', live: 'Connected',
+    reconnecting: 'Reconnecting…',
     rejected: 'Declined', timeout: 'No answer', busy: 'Host busy', expired: 'Link expired', ended: 'Session ended',
     lost: 'Connection lost', nopath: 'No network path', error: 'Cannot connect',
   };
@@ -30,7 +31,8 @@
     ui.retry.hidden = !session.retryable;
     clearInterval(countdownTimer);
     if (state === 'pending') showPairing();
-    if (!['connecting', 'pending', 'live'].includes(state)) ui.video.srcObject = null;
+    if (state === 'reconnecting') countDown(ui.reconnectLeft, session.reconnectDeadline);
+    if (!['connecting', 'pending', 'live', 'reconnecting'].includes(state)) ui.video.srcObject = null;
     renderInputState();
     keepAwake(state === 'live');
   }
@@ -46,9 +48,13 @@
       ui.headline.textContent = 'Do not approve';
       ui.status.textContent = 'This device and the host computed different codes.';
     }
+    countDown(ui.countdown, session.approvalDeadline);
+  }
+
+  /** Shows in ``element`` the whole seconds left until ``deadline`` (performance.now() time), until the next state. */
+  function countDown(element, deadline) {
     const tick = () => {
-      const left = Math.max(0, Math.ceil((session.approvalDeadline - performance.now()) / 1000));
-      ui.countdown.textContent = String(left);
+      element.textContent = String(Math.max(0, Math.ceil((deadline - performance.now()) / 1000)));
     };
     tick();
     countdownTimer = setInterval(tick, 250);
