@@ -40,8 +40,8 @@ VALID_HELLO: dict[str, Any] = {
     "commitment": "A" * 43,
 }
 OPTIONAL = {"mods"} | {"x", "y"}  # "x" and "y" are optional on down and up only: never deleted
-NOT_A_NUMBER = ["0.5", None, True, [], {}, float("nan"), float("inf"), -float("inf"), 2**70, 1e12]
-NOT_A_SHORT_STRING = ["", None, 7, ["a"], {}, "k" * 65]
+NOT_A_NUMBER: list[object] = ["0.5", None, True, [], {}, float("nan"), float("inf"), -float("inf"), 2**70, 1e12]
+NOT_A_SHORT_STRING: list[object] = ["", None, 7, ["a"], {}, "k" * 65]
 # values invalid for the field whatever the message type, per field name
 WRONG: dict[str, list[Any]] = {
     "x": [*NOT_A_NUMBER, -0.001, 1.001],

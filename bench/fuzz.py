@@ -92,7 +92,7 @@ async def barrier(client: ProximClient, tag: str) -> list[dict[str, Any]]:
     that came meanwhile."""
     await asyncio.sleep(ERROR_BUCKET_REFILL)
     client.control({"t": tag})
-    arrived = []
+    arrived: list[dict[str, Any]] = []
     while True:
         message = await asyncio.wait_for(client.control_messages.get(), BARRIER_TIMEOUT)
         if message.get("t") == "error" and tag in message.get("message", ""):
@@ -106,15 +106,17 @@ async def control_phase(
     kinds: collections.Counter[str] = collections.Counter()
     sent = 0
     drained = asyncio.Event()  # big mutants take a while through SCTP: keep the backlog short
-    client.channel.bufferedAmountLowThreshold = CHANNEL_BACKLOG
-    client.channel.on("bufferedamountlow", drained.set)
+    channel = client.channel
+    assert channel is not None, "the client is connected"
+    channel.bufferedAmountLowThreshold = CHANNEL_BACKLOG
+    channel.on("bufferedamountlow", drained.set)
     while sent < count and time.monotonic() < deadline:
         for mutant in itertools.islice(mutants, min(CONTROL_BATCH, count - sent)):
-            client.channel.send(mutant.raw)
+            channel.send(mutant.raw)
             kinds[mutant.kind] += 1
             sent += 1
         drained.clear()
-        if client.channel.bufferedAmount > CHANNEL_BACKLOG:
+        if channel.bufferedAmount > CHANNEL_BACKLOG:
             await asyncio.wait_for(drained.wait(), BARRIER_TIMEOUT)
         await asyncio.sleep(CONTROL_BATCH_PAUSE)
     answers = collections.Counter(m.get("code") or m.get("t", "?") for m in await barrier(client, tag))

@@ -99,7 +99,7 @@ async def pairs(host: Host, link: str) -> bool:
     try:
         await client.start()
         await asyncio.to_thread(host.approve)
-        return (await client.next_message())["type"] == "pending"
+        return bool((await client.next_message())["type"] == "pending")
     finally:
         await client.close()
 

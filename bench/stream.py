@@ -1,54 +1,86 @@
-"""Screen streaming: ``python -m bench stream [--json PATH] [--changes N] [--seconds S]``.
+"""Screen streaming: ``python -m bench stream [--json PATH] [--changes N] [--seconds S] [--quick]``.
 
 One run on one private Xvfb at 1920x1080, everything real: an X client (the painter) changes the screen; the host
-pipeline (mss capture with X DAMAGE, ScreenVideoTrack, HostPeer and its tuned encoder) runs in its own process so its
-CPU is measured alone; Debian's Chromium receives, and a page reads the marker patch of every presented frame
-(requestVideoFrameCallback). Measured:
+pipeline (mss capture with X DAMAGE, ScreenVideoTrack, HostPeer and its tuned encoder) runs in its own process, in a
+network namespace of its own, so its CPU is measured alone; Debian's Chromium receives in another namespace, joined to
+the host's by a veth pair (without root both stay on loopback and the network conditions are skipped), and a page
+reads the marker patch of every presented frame (requestVideoFrameCallback). Measured:
 
 - per-stage cost (grab, convert, encode) at 720p and 1080p, in this process, on frames of a scrolling screen;
-- glass-to-glass latency: the painter's marker changed (after XSync) -> the first frame showing it presented in
-  Chromium, over ``--changes`` changes spaced 150-250 ms apart, at 1080p (30 fps cap) and 720p (a 1280x720 region,
-  60 fps cap); p50/p95/p99;
+- glass-to-glass latency: from the painter's marker changed (after XSync) to the ``expectedDisplayTime`` of the first
+  frame showing it (or a later change), over ``--changes`` changes spaced 0.05-3 s apart (log-uniform, so both busy
+  encoders and the settle window after stillness are covered), at 1080p (30 fps cap) and 720p (a 1280x720 region,
+  60 fps cap); the same at 1080p while the page under the marker scrolls; a change never seen counts as
+  ``G2G_TIMEOUT_MS`` and is reported; p50/p95/p99/max;
 - sustained frame rate and host CPU with the whole screen scrolling, 1080p at 30 fps and 720p at 60 fps;
 - a still screen: host CPU and bitrate from 2 s after the last change, keyframe requests meanwhile, and the latency of
   the first change after 2.5 s of stillness;
-- keyframe recovery: one frame lost on the wire, retransmissions included; when Chromium asks for a keyframe (PLI) and
-  how long the host takes to send one; how long the picture froze;
+- loss: one frame lost on the wire, retransmissions included, while the screen scrolls; the headline is the time from
+  the loss until a frame at least as new as the lost one is on the glass in Chromium (the picture is correct again;
+  never within ``RESTORE_TIMEOUT_MS`` counts as that); the host's reaction (Chromium's keyframe request, the host's
+  keyframe) is a sub-figure;
+- network conditions: 0 %, 1 % and 3 % of the UDP packets between browser and host dropped at random (nftables, both
+  ways), with the page scrolling under the marker: glass-to-glass, the share of the time the picture on the glass was
+  more than 200 ms older than the screen, freezes and Chromium's own loss counters. Jitter is not emulated (it needs
+  netem, which this kernel may lack);
 - baselines in the same run: FFmpeg's own ``x11grab -> libx264 ultrafast zerolatency`` and aiortc's stock encoder in
   the same pipeline, compared by frames per CPU-second (higher is cheaper) and, for aiortc, latency.
+
+``--quick`` (the test suite's run) does the 1080p latency, loss and network-condition phases only, with few changes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import os
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench._stream.measures import (
+    G2G_TIMEOUT_MS,
+    RESTORE_TIMEOUT_MS,
+    STALE_MS,
+    change_latencies,
+    frozen,
+    percentiles,
+    restore_times,
+)
+from bench._stream.network import Network, network
 from bench._stream.rig import BenchHost, Painter, ffmpeg_throughput, xvfb
 from bench._stream.stages import stage_costs
 
 SCREEN = (1920, 1080)
 REGION_720P = "0,0,1280,720"
-SPACING = (0.15, 0.25)
 IDLE_SETTLE = 2.0
+MOVING_RATE = 20  # scroll steps a second under the marker while measuring a moving screen
+CONDITIONS = {"loss_0pct": 0, "loss_1pct": 10, "loss_3pct": 30}  # dropped packets per 1000
+G2G_MEANS = "X change (after XSync) -> expectedDisplayTime (rVFC) of the first frame showing it, in Chromium"
 # RTP, SRTP and UDP/IPv4 headers per packet, on top of the payload bytes aiortc counts
 PACKET_OVERHEAD = 12 + 10 + 28
 
 
-def percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
+@dataclass(frozen=True)
+class Plan:
+    changes: int  # per latency measure
+    spacing: tuple[float, float]  # seconds between changes, spread log-uniformly
+    losses: int
+    condition_changes: int
+    seconds: float  # each throughput and idle window
+    full: bool  # also stages, throughput, still screen, 720p and the baselines
 
-    def at(fraction: float) -> float:
-        return round(ordered[min(int(fraction * len(ordered)), len(ordered) - 1)], 1)
 
-    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "n": len(ordered)}
+def quick_plan() -> Plan:
+    return Plan(changes=12, spacing=(0.05, 0.6), losses=2, condition_changes=12, seconds=0, full=False)
 
 
 class Viewer:
@@ -58,51 +90,88 @@ class Viewer:
         self.context = browser.new_context(viewport={"width": 1280, "height": 720})
         self.page = self.context.new_page()
         self.page.goto(host.url + "/")
-        self.page.wait_for_function("window.presented.length > 0", timeout=20_000)
+        self.page.wait_for_function("window.frames.length > 0", timeout=20_000)
 
     def marks(self) -> list[list[float]]:
         return list(self.page.evaluate("window.marks"))
 
-    def presented(self) -> list[float]:
-        return list(self.page.evaluate("window.presented"))
+    def frames(self) -> list[list[float]]:
+        return list(self.page.evaluate("window.frames"))
 
     def frames_decoded(self) -> int:
         return int(self.page.evaluate("window.inboundStats().then((s) => s.framesDecoded)"))
+
+    def inbound(self) -> dict[str, Any]:
+        return dict(self.page.evaluate("window.inboundStats()"))
+
+    def wait_for_frame_since(self, lost_at: float, timestamp: int, timeout: float) -> None:
+        """Until a frame at least as new as RTP ``timestamp`` is on the glass after ``lost_at`` (epoch ms)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        newer = "window.frames.some(([shown, rtp]) => shown > lost && ((rtp - ts) >>> 0) < 2 ** 31)"
+        with contextlib.suppress(PlaywrightTimeout):  # the loss counts as not recovered
+            self.page.wait_for_function(f"([lost, ts]) => {newer}", arg=[lost_at, timestamp], timeout=timeout * 1000)
 
     def close(self) -> None:
         self.context.close()
 
 
 @contextmanager
-def streaming(browser: Any, env: dict[str, str], *options: str) -> Iterator[tuple[BenchHost, Viewer]]:
-    host = BenchHost(env, *options)
-    viewer = Viewer(browser, host)
+def streaming(browser: Any, env: dict[str, str], net: Network, *options: str) -> Iterator[tuple[BenchHost, Viewer]]:
+    host = BenchHost(env, net, *options)
     try:
-        yield host, viewer
+        viewer = Viewer(browser, host)
+        try:
+            yield host, viewer
+        finally:
+            viewer.close()
     finally:
-        viewer.close()
         host.close()
 
 
-def glass_to_glass(painter: Painter, viewer: Viewer, changes: int, pause: Callable[[], float]) -> list[float]:
-    """Change the marker ``changes`` times, waiting ``pause()`` seconds before each; latencies in ms."""
-    already = len(viewer.marks())
-    last_level = int(viewer.marks()[-1][0]) if already else 0
+def glass_to_glass(painter: Painter, viewer: Viewer, changes: int, pause: Callable[[], float]) -> dict[str, Any]:
+    """Change the marker ``changes`` times, waiting ``pause()`` seconds before each: percentiles of the latencies
+    (ms, a change never seen counted as ``G2G_TIMEOUT_MS``), ``unseen``, and the window the changes spanned."""
+    marks = viewer.marks()
+    already = len(marks)
+    last_level = int(marks[-1][0]) if already else 0
     sent: list[tuple[int, float]] = []
     for index in range(changes):
         level = (last_level + 1 + index) % 8
         time.sleep(pause())
         sent.append((level, painter.mark(level) * 1000))
-    time.sleep(0.5)
-    marks = viewer.marks()[already:]
-    latencies = []
-    for (level, changed_at), next_change in zip(sent, [*sent[1:], (None, float("inf"))], strict=True):
-        shown = [presented for seen, presented, _ in marks if seen == level and changed_at <= presented]
-        if shown and shown[0] < next_change[1] + 1000:
-            latencies.append(shown[0] - changed_at)
-    if len(latencies) < changes:
-        print(f"  ({changes - len(latencies)} of {changes} changes were never seen as such)")
-    return latencies
+    time.sleep(G2G_TIMEOUT_MS / 1000)
+    latencies, unseen = change_latencies(sent, viewer.marks()[already:])
+    if unseen:
+        print(f"  ({unseen} of {changes} changes were not seen within {G2G_TIMEOUT_MS:g} ms)")
+    # the slowest changes: [seconds since the first change, ms], to find what they have in common
+    timed = [((at - sent[0][1]) / 1000, ms) for (_, at), ms in zip(sent, latencies, strict=True)]
+    worst = sorted(timed, key=lambda pair: -pair[1])[:3]
+    return {
+        **percentiles(latencies),
+        "unseen": unseen,
+        "worst": [[round(since, 2), round(ms, 1)] for since, ms in worst],
+        "window": (sent[0][1], sent[-1][1]),
+        "sent": sent,
+    }
+
+
+def public(figures: dict[str, Any], host: BenchHost) -> dict[str, Any]:
+    """A latency phase's figures, with the times (seconds into the phase) x264 was reopened meanwhile: each reopening
+    (for a new bitrate ceiling) sends a keyframe nobody asked for."""
+    start, end = figures["window"]
+    stats = host.stats()
+    opened = [t * 1000 for t in stats["encoder_opened_at"]]
+    reopened = [round((t - start) / 1000, 2) for t in opened if start <= t <= end + G2G_TIMEOUT_MS]
+    captured, _ = change_latencies(figures["sent"], [(level, t * 1000) for level, t in stats["captured_marks"]])
+    by_change = {round((at - start) / 1000, 2): ms for (_, at), ms in zip(figures["sent"], captured, strict=True)}
+    return {
+        **{key: value for key, value in figures.items() if key not in ("window", "sent")},
+        # the same changes from the X change to the first grab that shows them: what capture adds to the latency
+        "captured_ms": percentiles(captured),
+        "worst_captured_ms": [round(by_change[since], 1) for since, _ in figures["worst"]],
+        "encoder_reopened_s": reopened,
+    }
 
 
 def throughput(host: BenchHost, viewer: Viewer, painter: Painter, rate: float, seconds: float) -> dict[str, float]:
@@ -137,84 +206,195 @@ def idle(host: BenchHost, seconds: float) -> dict[str, float]:
         "kbps": round((payload + packets * PACKET_OVERHEAD) * 8 / elapsed / 1000, 2),
         "frames_sent": after["frames_sent"] - before["frames_sent"],
         "keyframe_requests": len(after["keyframe_requested_at"]) - len(before["keyframe_requested_at"]),
+        # x264 reopened (for a new bitrate ceiling): each time a keyframe nobody asked for
+        "encoder_reopens": len(after["encoder_opened_at"]) - len(before["encoder_opened_at"]),
     }
 
 
-def keyframe_recovery(host: BenchHost, viewer: Viewer, painter: Painter, losses: int) -> dict[str, float]:
-    painter.animate(20)
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 1) if values else -1
+
+
+def loss_recovery(
+    host: BenchHost, viewer: Viewer, painter: Painter, losses: int, moving: bool = True
+) -> tuple[dict[str, Any], ...]:
+    """Lose ``losses`` frames on the wire, one at a time, with the screen scrolling (``moving``), or else the frame of
+    a single change after which the screen stays still (a typist's last key): (the picture restored in the browser:
+    percentiles, ``losses``, ``recovered``; the host's reaction, the old ``recovery`` figures)."""
+    painter.animate(MOVING_RATE if moving else 0)
     time.sleep(1.0)
-    for _ in range(losses):
+    earlier = len(host.stats()["lost_at"])
+    plis_before = viewer.inbound().get("pliCount", 0)
+    for index in range(losses):
+        known = len(host.stats()["lost_at"])
         host.drop_next_frame()
-        time.sleep(2.5)
+        if not moving:
+            painter.mark(int(viewer.marks()[-1][0]) + 1 + index % 3)
+        deadline = time.monotonic() + 5
+        while len((stats := host.stats())["lost_at"]) == known and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if len(stats["lost_at"]) > known:
+            lost_at, timestamp = stats["lost_at"][-1] * 1000, stats["lost_timestamps"][-1]
+            viewer.wait_for_frame_since(lost_at, timestamp, RESTORE_TIMEOUT_MS / 1000)
+        time.sleep(1.0)
     painter.animate(0)
-    stats, presented = host.stats(), viewer.presented()
-    asked, answered, froze = [], [], []
-    for lost_at in (t * 1000 for t in stats["lost_at"]):
+    stats, frames = host.stats(), viewer.frames()
+    plis = viewer.inbound().get("pliCount", 0) - plis_before
+    lost = [(at * 1000, ts) for at, ts in zip(stats["lost_at"], stats["lost_timestamps"], strict=True)][earlier:]
+    restored = restore_times(lost, frames)
+    asked, answered, keyframes, froze, each = [], [], [], [], []
+    shown = [frame[0] for frame in frames]
+    for lost_at, _ in lost:
         requests = [t * 1000 for t in stats["keyframe_requested_at"] if t * 1000 > lost_at]
-        if not requests:
-            continue
-        asked.append(requests[0] - lost_at)
-        sent = [t * 1000 for t in stats["keyframe_sent_at"] if t * 1000 >= requests[0]]
+        nacks = [(t * 1000, sequence) for t, sequence in stats["lost_nacked_at"] if t * 1000 > lost_at]
+        first_nack = [t for t, _ in nacks[:1]]
+        asked_again = [t for index, (t, sequence) in enumerate(nacks) if sequence in {s for _, s in nacks[:index]}]
+        sent = [t * 1000 for t in stats["keyframe_sent_at"] if t * 1000 > lost_at]
         if sent:
-            answered.append(sent[0] - requests[0])
-        before = [t for t in presented if t <= lost_at]
-        after = [t for t in presented if t > lost_at]
+            keyframes.append(sent[0] - lost_at)
+        if requests:
+            asked.append(requests[0] - lost_at)
+            answered += [t - requests[0] for t in sent[:1] if t >= requests[0]]
+        before = [t for t in shown if t <= lost_at]
+        after = [t for t in shown if t > lost_at]
         if before and after:
             froze.append(after[0] - before[-1])
-    return {
-        "losses": losses,
-        "recovered": len(answered),
-        "pli_after_loss_ms": round(statistics.median(asked), 1) if asked else -1,
-        "keyframe_after_pli_ms": round(max(answered), 1) if answered else -1,
-        "freeze_ms": round(statistics.median(froze), 1) if froze else -1,
+        each.append([round(t[0] - lost_at, 1) if t else None for t in (first_nack, asked_again, requests, sent)])
+    for times, restored_ms in zip(each, restored, strict=True):
+        times.append(round(restored_ms, 1) if restored_ms is not None else None)
+    headline = {
+        **percentiles([t if t is not None else RESTORE_TIMEOUT_MS for t in restored]),
+        "losses": len(lost),
+        "recovered": sum(t is not None for t in restored),
     }
+    host_side = {
+        "losses": len(lost),
+        "recovered": len(answered),
+        "pli_after_loss_ms": _median(asked),
+        "keyframe_after_pli_ms": round(max(answered), 1) if answered else -1,
+        "keyframe_after_loss_ms": _median(keyframes),
+        "freeze_ms": _median(froze),
+        "chromium_plis": plis,  # fewer than the requests: the host's own rule asked (a packet NACKed twice)
+        # per loss, after the loss: its first NACK, the first NACK of a packet asked for before, keyframe request,
+        # keyframe sent, picture correct again
+        "each_ms": each,
+    }
+    return headline, host_side
 
 
-def run(changes: int, seconds: float) -> dict[str, Any]:
+def condition(net: Network, host: BenchHost, viewer: Viewer, painter: Painter, per_mille: int, plan: Plan,
+              pause: Callable[[], float]) -> dict[str, Any]:  # fmt: skip
+    """The page scrolling under the marker with ``per_mille`` of the packets dropped: glass-to-glass, frozen time,
+    and Chromium's own counters."""
+    net.lose(per_mille)
+    painter.animate(MOVING_RATE)
+    time.sleep(1.0)
+    before = viewer.inbound()
+    dropped_before = net.dropped()
+    g2g = glass_to_glass(painter, viewer, plan.condition_changes, pause)
+    after = viewer.inbound()
+    dropped = net.dropped() - dropped_before
+    painter.animate(0)
+    net.lose(0)
+    clock = host.stats()["capture_clock"]
+    still = frozen(viewer.frames(), clock, *g2g["window"]) if clock else {}
+
+    def grew(name: str) -> float:
+        return round(float(after.get(name, 0)) - float(before.get(name, 0)), 3)
+
+    return {
+        "loss_per_mille": per_mille,
+        "g2g_ms": public(g2g, host),
+        **still,
+        "packets_dropped": dropped,
+        "chromium": {
+            name: grew(name)
+            for name in ("packetsLost", "nackCount", "pliCount", "freezeCount", "totalFreezesDuration",
+                         "retransmittedPacketsReceived", "framesDropped")
+        },
+    }  # fmt: skip
+
+
+def run(plan: Plan) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.conftest import CHROMIUM_ARGS
 
     rng = random.Random(4)
+    low, high = plan.spacing
 
-    def spaced() -> float:
-        return rng.uniform(*SPACING)
+    def spread() -> float:
+        return math.exp(rng.uniform(math.log(low), math.log(high)))
 
-    figures: dict[str, Any] = {}
-    with xvfb(*SCREEN) as display, sync_playwright() as playwright:
+    figures: dict[str, Any] = {"g2g_means": G2G_MEANS, "plan": plan.__dict__}
+    with (
+        tempfile.TemporaryDirectory(prefix="proxim-bench-") as workdir,
+        network(Path(workdir)) as net,
+        xvfb(*SCREEN) as display,
+        sync_playwright() as playwright,
+    ):
         env = dict(os.environ, DISPLAY=display, PYTHONUNBUFFERED="1")
         env.pop("WAYLAND_DISPLAY", None)
-        os.environ["DISPLAY"] = display
         painter = Painter(env)
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=net.chromium, headless=True, args=CHROMIUM_ARGS)
         try:
-            print("per-stage cost ...", flush=True)
-            figures["stages_ms"] = stage_costs(painter)
-            print("1080p: latency, still screen, throughput, keyframe recovery ...", flush=True)
-            with streaming(browser, env, "--fps", "30") as (host, viewer):
-                figures["g2g_1080p_ms"] = percentiles(glass_to_glass(painter, viewer, changes, spaced))
-                figures["idle"] = idle(host, seconds)
-                after_idle = glass_to_glass(painter, viewer, 8, lambda: IDLE_SETTLE + 0.5)
-                figures["g2g_after_idle_ms"] = percentiles(after_idle)
-                figures["throughput_1080p30"] = throughput(host, viewer, painter, 40, seconds)
-                figures["recovery"] = keyframe_recovery(host, viewer, painter, 3)
-            print("720p: latency, 60 fps ...", flush=True)
-            with streaming(browser, env, "--fps", "60", "--region", REGION_720P) as (host, viewer):
-                figures["g2g_720p_ms"] = percentiles(glass_to_glass(painter, viewer, changes, spaced))
-                figures["throughput_720p60"] = throughput(host, viewer, painter, 75, seconds)
-            print("baseline: aiortc's stock encoder ...", flush=True)
-            with streaming(browser, env, "--fps", "30", "--stock") as (host, viewer):
-                figures["stock_g2g_1080p_ms"] = percentiles(glass_to_glass(painter, viewer, changes // 4, spaced))
-                figures["stock_throughput_1080p30"] = throughput(host, viewer, painter, 40, seconds)
-            print("baseline: FFmpeg x11grab -> libx264 ...", flush=True)
-            painter.animate(40)
-            fps, cpu = ffmpeg_throughput(display, SCREEN, 30, seconds)
-            painter.animate(0)
-            figures["ffmpeg_1080p30"] = {"fps": round(fps, 1), "cpu_cores": round(cpu, 3)}
-            figures["ffmpeg_1080p30"]["frames_per_cpu_second"] = round(fps / cpu, 1)
+            if plan.full:
+                print("per-stage cost ...", flush=True)
+                os.environ["DISPLAY"] = display  # the stages run in this process
+                figures["stages_ms"] = stage_costs(painter)
+            print("1080p: latency, loss ...", flush=True)
+            with streaming(browser, env, net, "--fps", "30") as (host, viewer):
+                figures["g2g_1080p_ms"] = public(glass_to_glass(painter, viewer, plan.changes, spread), host)
+                if plan.full:
+                    print("1080p: still screen ...", flush=True)
+                    figures["idle"] = idle(host, plan.seconds)
+                    after_idle = glass_to_glass(painter, viewer, 8, lambda: IDLE_SETTLE + 0.5)
+                    figures["g2g_after_idle_ms"] = public(after_idle, host)
+                painter.animate(MOVING_RATE)
+                moving = glass_to_glass(painter, viewer, plan.changes // 2, spread)
+                figures["g2g_moving_1080p_ms"] = public(moving, host)
+                painter.animate(0)
+                figures["loss_restore_ms"], figures["recovery"] = loss_recovery(host, viewer, painter, plan.losses)
+                figures["loss_restore_still_ms"], figures["recovery_still"] = loss_recovery(
+                    host, viewer, painter, plan.losses, moving=False
+                )
+                if plan.full:
+                    print("1080p: still screen after the losses, throughput ...", flush=True)
+                    figures["idle_after_losses"] = idle(host, plan.seconds)
+                    figures["throughput_1080p30"] = throughput(host, viewer, painter, 40, plan.seconds)
+            print("1080p: network conditions ...", flush=True)
+            figures["netem"] = {"jitter": "not emulated: needs netem; random loss comes from nftables instead"}
+            if net.phone is None:
+                figures["netem"]["skipped"] = net.why_no_conditions
+            else:
+                with streaming(browser, env, net, "--fps", "30") as (host, viewer):
+                    for name, per_mille in CONDITIONS.items():
+                        figures["netem"][name] = condition(net, host, viewer, painter, per_mille, plan, spread)
+            if plan.full:
+                full_run(figures, browser, env, net, painter, display, plan, spread)
         finally:
             browser.close()
             painter.close()
+    figures["load_average"] = os.getloadavg()
+    return figures
+
+
+def full_run(figures: dict[str, Any], browser: Any, env: dict[str, str], net: Network, painter: Painter,
+             display: str, plan: Plan, spread: Callable[[], float]) -> None:  # fmt: skip
+    print("720p: latency, 60 fps ...", flush=True)
+    with streaming(browser, env, net, "--fps", "60", "--region", REGION_720P) as (host, viewer):
+        figures["g2g_720p_ms"] = public(glass_to_glass(painter, viewer, plan.changes, spread), host)
+        figures["throughput_720p60"] = throughput(host, viewer, painter, 75, plan.seconds)
+    print("baseline: aiortc's stock encoder ...", flush=True)
+    with streaming(browser, env, net, "--fps", "30", "--stock") as (host, viewer):
+        figures["stock_g2g_1080p_ms"] = public(glass_to_glass(painter, viewer, plan.changes // 4, spread), host)
+        figures["stock_throughput_1080p30"] = throughput(host, viewer, painter, 40, plan.seconds)
+    print("baseline: FFmpeg x11grab -> libx264 ...", flush=True)
+    painter.animate(40)
+    fps, cpu = ffmpeg_throughput(display, SCREEN, 30, plan.seconds)
+    painter.animate(0)
+    figures["ffmpeg_1080p30"] = {"fps": round(fps, 1), "cpu_cores": round(cpu, 3)}
+    figures["ffmpeg_1080p30"]["frames_per_cpu_second"] = round(fps / cpu, 1)
     ours = figures["throughput_1080p30"]
     figures.update(
         fps_1080p=ours["fps"],
@@ -228,13 +408,15 @@ def run(changes: int, seconds: float) -> dict[str, Any]:
             ours["frames_per_cpu_second"] / figures["stock_throughput_1080p30"]["frames_per_cpu_second"], 2
         ),
         aiortc_stock_latency_ratio=round(figures["stock_g2g_1080p_ms"]["p50"] / figures["g2g_1080p_ms"]["p50"], 2),
-        load_average=os.getloadavg(),
     )
-    return figures
 
 
-def _trio(figures: dict[str, float]) -> str:
-    return f"{figures['p50']} / {figures['p95']} / {figures['p99']}"
+def _trio(figures: dict[str, Any]) -> str:
+    return f"{figures['p50']} / {figures['p95']} / {figures['p99']} / {figures['max']}"
+
+
+def _seen(figures: dict[str, Any]) -> str:
+    return f"{figures['n'] - figures['unseen']} of {figures['n']} changes seen"
 
 
 def _rate(figures: dict[str, float]) -> str:
@@ -242,33 +424,61 @@ def _rate(figures: dict[str, float]) -> str:
 
 
 def table_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    t1080, t720, idle = figures["throughput_1080p30"], figures["throughput_720p60"], figures["idle"]
-    stock, ffmpeg, recovery = figures["stock_throughput_1080p30"], figures["ffmpeg_1080p30"], figures["recovery"]
-    after_idle, stock_g2g = figures["g2g_after_idle_ms"], figures["stock_g2g_1080p_ms"]
+    restore, recovery = figures["loss_restore_ms"], figures["recovery"]
     rows = [
-        ("glass-to-glass 1080p, p50 / p95 / p99 ms", _trio(figures["g2g_1080p_ms"]), "40 / 60 / -",
-         f"{figures['g2g_1080p_ms']['n']} changes"),
-        ("glass-to-glass 720p, p50 / p95 / p99 ms", _trio(figures["g2g_720p_ms"]), "30 / - / -",
-         f"{figures['g2g_720p_ms']['n']} changes"),
-        ("first change after 2.5 s still, p50 / p95 / p99 ms", _trio(after_idle), "40 / 60 / -",
-         f"{after_idle['n']} changes"),
+        ("glass-to-glass 1080p, p50 / p95 / p99 / max ms", _trio(figures["g2g_1080p_ms"]), "30 / 50 / 80",
+         _seen(figures["g2g_1080p_ms"])),
+        ("glass-to-glass 1080p, page scrolling, p50 / p95 / p99 / max", _trio(figures["g2g_moving_1080p_ms"]),
+         "50 / 90", _seen(figures["g2g_moving_1080p_ms"])),
+        ("lost frame -> picture correct again, p50 / p95 / p99 / max ms", _trio(restore), "250 / 400 max",
+         f"{restore['recovered']} of {restore['losses']} recovered"),
+        ("lost last frame before a still screen -> picture correct again, p50 / p95 / p99 / max ms",
+         _trio(figures["loss_restore_still_ms"]), "-",
+         f"{figures['loss_restore_still_ms']['recovered']} of {figures['loss_restore_still_ms']['losses']} recovered; "
+         f"host: keyframe request {figures['recovery_still']['pli_after_loss_ms']} ms after the loss (median)"),
+        ("  host: keyframe request after the loss, median ms", str(recovery["pli_after_loss_ms"]), "-",
+         f"keyframe sent {recovery['keyframe_after_loss_ms']} ms after the loss (median)"),
+        ("  host: keyframe after its request, worst ms", str(recovery["keyframe_after_pli_ms"]), "-",
+         f"{recovery['recovered']} of {recovery['losses']} requests answered"),
+    ]  # fmt: skip
+    for name, result in figures["netem"].items():
+        if isinstance(result, dict):
+            g2g, counts = result["g2g_ms"], result["chromium"]
+            rows.append((
+                f"{name}: g2g p50 / p95 / p99 / max ms; frozen share", f"{_trio(g2g)}; {result.get('frozen_share')}",
+                "-", f"{_seen(g2g)}; {result['packets_dropped']} packets dropped; {result.get('freezes')} freezes "
+                f"(longest {result.get('longest_freeze_ms')} ms); Chromium: {counts['nackCount']:g} NACKs, "
+                f"{counts['pliCount']:g} PLIs, {counts['freezeCount']:g} freezes",
+            ))  # fmt: skip
+    if "throughput_1080p30" not in figures:
+        return rows
+    t1080, t720, idle = figures["throughput_1080p30"], figures["throughput_720p60"], figures["idle"]
+    after_losses = figures["idle_after_losses"]
+    stock, ffmpeg = figures["stock_throughput_1080p30"], figures["ffmpeg_1080p30"]
+    after_idle, stock_g2g = figures["g2g_after_idle_ms"], figures["stock_g2g_1080p_ms"]
+    rows += [
+        ("glass-to-glass 720p, p50 / p95 / p99 / max ms", _trio(figures["g2g_720p_ms"]), "-",
+         _seen(figures["g2g_720p_ms"])),
+        ("first change after 2.5 s still, p50 / p95 / p99 / max ms", _trio(after_idle), "35 / - / - / 60",
+         _seen(after_idle)),
         ("1080p30 fps sent / decoded / screen changes", _rate(t1080), "30", "whole screen scrolling"),
-        ("1080p30 host CPU, cores", str(t1080["cpu_cores"]), "0.6", ""),
+        ("1080p30 host CPU, cores", str(t1080["cpu_cores"]), "-", ""),
         ("720p60 fps sent / decoded / screen changes", _rate(t720), "60", f"host CPU {t720['cpu_cores']} cores"),
         ("still screen: host CPU, cores", str(idle["cpu_cores"]), "0.05", "from 2 s after the last change"),
         ("still screen: bitrate, kbit/s", str(idle["kbps"]), "20",
-         f"{idle['frames_sent']} heartbeat frames, {idle['keyframe_requests']} keyframe requests"),
-        ("keyframe after its request, worst ms", str(recovery["keyframe_after_pli_ms"]), "200",
-         f"{recovery['recovered']}/{recovery['losses']} lost frames; request {recovery['pli_after_loss_ms']} ms after"),
-        ("picture frozen by a lost frame, ms", str(recovery["freeze_ms"]), "-", "median, screen scrolling at 20 fps"),
+         f"{idle['frames_sent']} heartbeat frames, {idle['keyframe_requests']} keyframe requests, "
+         f"{idle['encoder_reopens']} encoder reopens"),
+        ("still screen after the losses: bitrate, kbit/s; CPU cores",
+         f"{after_losses['kbps']}; {after_losses['cpu_cores']}", "20", f"{after_losses['frames_sent']} frames, "
+         f"{after_losses['keyframe_requests']} keyframe requests, {after_losses['encoder_reopens']} encoder reopens"),
         ("frames per CPU-second: ours / FFmpeg",
          f"{t1080['frames_per_cpu_second']} / {ffmpeg['frames_per_cpu_second']}",
-         "-", f"ratio {figures['ffmpeg_ratio']}; FFmpeg {ffmpeg['fps']} fps on {ffmpeg['cpu_cores']} cores"),
+         "ratio 1.3", f"ratio {figures['ffmpeg_ratio']}; FFmpeg {ffmpeg['fps']} fps on {ffmpeg['cpu_cores']} cores"),
         ("frames per CPU-second: ours / aiortc stock",
          f"{t1080['frames_per_cpu_second']} / {stock['frames_per_cpu_second']}",
          "-", f"ratio {figures['aiortc_stock_ratio']}; stock {stock['fps']} fps on {stock['cpu_cores']} cores"),
-        ("aiortc stock glass-to-glass 1080p, p50 / p95 / p99 ms", _trio(stock_g2g), "-",
-         f"{stock_g2g['n']} changes; ours is {figures['aiortc_stock_latency_ratio']}x faster at p50"),
+        ("aiortc stock glass-to-glass 1080p, p50 / p95 / p99 / max ms", _trio(stock_g2g), "-",
+         f"{_seen(stock_g2g)}; ours is {figures['aiortc_stock_latency_ratio']}x faster at p50"),
     ]  # fmt: skip
     for stage, sizes in figures["stages_ms"].items():
         rows.append((f"stage: {stage}, median ms", f"{sizes['720p']} / {sizes['1080p']}", "-", "720p / 1080p"))
@@ -282,16 +492,20 @@ def print_table(figures: dict[str, Any]) -> None:
     print(f"| {'-' * width} | {'-' * 22} | {'-' * 11} | --- |")
     for name, value, target, note in rows:
         print(f"| {name:<{width}} | {value:>22} | {target:>11} | {note} |")
-    print(f"\nload average at the end (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in figures['load_average'])}")
+    print(f"\nglass-to-glass: {G2G_MEANS}; a change not seen in {G2G_TIMEOUT_MS:g} ms counts as that")
+    print(f"frozen share: the time the picture on the glass was more than {STALE_MS:g} ms older than the screen")
+    print(f"load average at the end (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in figures['load_average'])}")
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench stream", description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
-    parser.add_argument("--changes", type=int, default=200, help="screen changes timed per resolution (default: 200)")
+    parser.add_argument("--changes", type=int, default=100, help="screen changes timed per latency measure")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each throughput and idle window")
+    parser.add_argument("--quick", action="store_true", help="latency, loss and network conditions only, briefly")
     args = parser.parse_args(argv)
-    figures = run(args.changes, args.seconds)
+    plan = quick_plan() if args.quick else Plan(args.changes, (0.05, 3.0), 5, 40, args.seconds, full=True)
+    figures = run(plan)
     print_table(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")

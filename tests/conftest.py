@@ -82,7 +82,7 @@ def witness(display_env: dict[str, str]) -> Iterator[XWitness]:
 
 @pytest.fixture
 def artifacts(request: pytest.FixtureRequest) -> Path:
-    path = ARTIFACTS / request.node.name
+    path = ARTIFACTS / str(request.node.name)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -1,15 +1,19 @@
 """The host side of the stream benchmark, in its own process so its CPU can be measured alone.
 
-It runs the production pipeline (mss capture, ScreenVideoTrack, HostPeer and its encoder) behind a small HTTP server:
-``GET /`` the page, ``POST /offer`` an SDP offer -> the answer, ``GET /stats`` counters, ``POST /drop`` lose the next
-frame on the wire, retransmissions included, so that the browser has to ask for a keyframe.
+It runs the production pipeline (mss capture, ScreenVideoTrack, HostPeer and its encoder) behind a small HTTP server
+for the browser (``GET /`` the page, ``POST /offer`` an SDP offer -> the answer). The benchmark drives it on standard
+input, which reaches it in whatever network namespace it runs: ``stats`` prints ``stats <JSON>`` (counters, and the
+clock that turns an RTP timestamp back into the wall-clock time its frame was captured); ``drop`` loses the next frame
+on the wire, retransmissions included, so that the browser has to ask for a keyframe.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,7 @@ from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.peer import HostPeer
 
 PAGE = Path(__file__).with_name("page.html")
+MARKER_CENTRE = (88, 88)  # x, y of the painter's marker patch, in screen pixels
 
 
 def rtp_payload_offset(packet: bytes) -> int:
@@ -47,19 +52,24 @@ class FrameLoss:
         self._send = self.transport._send_rtp
         self.transport._send_rtp = self.send  # type: ignore[method-assign]
         self.armed = False
+        self.first_timestamp: int | None = None
         self.lost_timestamp: int | None = None
         self.lost: set[int] = set()
         self.lost_at: list[float] = []
+        self.lost_timestamps: list[int] = []
 
     async def send(self, data: bytes) -> None:
         payload_type = data[1] & 0x7F
         sequence = int.from_bytes(data[2:4], "big")
         if payload_type == self.video_type:
             timestamp = int.from_bytes(data[4:8], "big")
+            if self.first_timestamp is None:
+                self.first_timestamp = timestamp
             if self.armed:
                 self.armed = False
                 self.lost_timestamp = timestamp
                 self.lost_at.append(time.time())
+                self.lost_timestamps.append(timestamp)
             if timestamp == self.lost_timestamp:
                 self.lost.add(sequence)
                 return
@@ -79,6 +89,20 @@ class BenchHost:
         self.loss: FrameLoss | None = None
         self.keyframe_requested_at: list[float] = []
         self.keyframe_sent_at: list[float] = []
+        self.first_encoded_timestamp: int | None = None
+        self.encoder_opened_at: list[float] = []
+        self.lost_nacked_at: list[tuple[float, int]] = []
+        self.captured_marks: list[tuple[int, float]] = []  # (marker level, epoch) when a capture first shows it
+        convert = media.to_video_frame
+
+        def watched_conversion(pixels: Any, max_size: int | None) -> Any:
+            """The track's conversion of each grab, noting when a grab first shows a new marker level."""
+            level = round((int(pixels[MARKER_CENTRE[1], MARKER_CENTRE[0], 1]) - 16) / 32)
+            if not self.captured_marks or self.captured_marks[-1][0] != level:
+                self.captured_marks.append((level, time.time()))
+            return convert(pixels, max_size)
+
+        media.to_video_frame = watched_conversion
 
     async def page(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(PAGE)
@@ -93,8 +117,20 @@ class BenchHost:
         sender = self.peer.pc.getTransceivers()[0].sender
         self._time_keyframes(sender)
         self.loss = FrameLoss(sender, answer)
+        self._time_nacks(sender, self.loss)
         geometry = self.source.geometry()
         return web.json_response({"sdp": answer, "width": geometry.width, "height": geometry.height})
+
+    def _time_nacks(self, sender: RTCRtpSender, loss: FrameLoss) -> None:
+        """When the receiver asks again for a packet of a lost frame (a NACK reaches ``_retransmit``)."""
+        retransmit = sender._retransmit
+
+        async def nacked(sequence_number: int) -> None:
+            if sequence_number in loss.lost:
+                self.lost_nacked_at.append((time.time(), sequence_number))
+            await retransmit(sequence_number)
+
+        sender._retransmit = nacked  # type: ignore[method-assign]
 
     def _time_keyframes(self, sender: RTCRtpSender) -> None:
         requested = sender._send_keyframe
@@ -111,16 +147,42 @@ class BenchHost:
 
         def timed_encode(frame: Any, force_keyframe: bool = False) -> Any:
             result = encode(frame, force_keyframe)
+            if self.first_encoded_timestamp is None:
+                self.first_encoded_timestamp = result[1]
             if force_keyframe:
                 self.keyframe_sent_at.append(time.time())
             return result
 
         encoder.encode = timed_encode  # type: ignore[method-assign]
+        open_codec = encoder._open  # type: ignore[attr-defined]  # (the tuned encoders' own, opened or reopened)
 
-    async def stats(self, request: web.Request) -> web.Response:
+        def timed_open(*args: Any) -> Any:
+            self.encoder_opened_at.append(time.time())
+            return open_codec(*args)
+
+        encoder._open = timed_open  # type: ignore[attr-defined]
+
+    def capture_clock(self) -> dict[str, float] | None:
+        """A frame with RTP timestamp T was captured at ``epoch + ((T - origin) mod 2**32) / 90000`` (epoch seconds):
+        the track stamps frames with monotonic time since its first frame, and aiortc adds a random origin."""
+        track, loss = self.track, self.loss
+        if track is None or loss is None or track._epoch is None:
+            return None
+        if loss.first_timestamp is None or self.first_encoded_timestamp is None:
+            return None
+        wall_minus_monotonic = time.time() - time.monotonic()
+        origin = (loss.first_timestamp - self.first_encoded_timestamp) % 2**32
+        return {"origin": origin, "epoch": wall_minus_monotonic + track._epoch, "rate": media.VIDEO_CLOCK_RATE}
+
+    async def stats(self) -> dict[str, Any]:
         figures: dict[str, Any] = {"keyframe_requested_at": self.keyframe_requested_at}
+        figures["capture_clock"] = self.capture_clock()
         figures["keyframe_sent_at"] = self.keyframe_sent_at
+        figures["encoder_opened_at"] = self.encoder_opened_at
+        figures["lost_nacked_at"] = self.lost_nacked_at
+        figures["captured_marks"] = self.captured_marks
         figures["lost_at"] = self.loss.lost_at if self.loss else []
+        figures["lost_timestamps"] = self.loss.lost_timestamps if self.loss else []
         if self.track is not None and self.peer is not None:
             figures["frames_captured"] = self.track.frames_captured
             figures["frames_sent"] = self.track.frames_sent
@@ -130,12 +192,15 @@ class BenchHost:
                 if isinstance(stats, RTCOutboundRtpStreamStats):
                     figures["bytes_sent"] = stats.bytesSent
                     figures["packets_sent"] = stats.packetsSent
-        return web.json_response(figures)
+        return figures
 
-    async def drop(self, request: web.Request) -> web.Response:
-        assert self.loss is not None
-        self.loss.armed = True
-        return web.json_response({"ok": True})
+    async def command(self, line: str) -> None:
+        if line == "stats":
+            print("stats", json.dumps(await self.stats(), separators=(",", ":")), flush=True)
+        elif line == "drop":
+            assert self.loss is not None
+            self.loss.armed = True
+            print("dropping", flush=True)
 
 
 def region(text: str) -> tuple[int, int, int, int]:
@@ -150,18 +215,16 @@ async def serve(args: argparse.Namespace) -> None:
     app = web.Application()
     app.router.add_get("/", host.page)
     app.router.add_post("/offer", host.offer)
-    app.router.add_get("/stats", host.stats)
-    app.router.add_post("/drop", host.drop)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, args.listen, 0)
     await site.start()
     port = runner.addresses[0][1]
     print(f"listening {port}", flush=True)
+    loop = asyncio.get_running_loop()
     try:
-        await asyncio.get_running_loop().run_in_executor(None, input)  # until the benchmark closes our stdin
-    except EOFError:
-        pass
+        while line := await loop.run_in_executor(None, sys.stdin.readline):  # until the benchmark closes our stdin
+            await host.command(line.strip())
     finally:
         if host.peer is not None:
             await host.peer.close()
@@ -171,6 +234,7 @@ async def serve(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--listen", default="127.0.0.1", help="the address the page is served on")
     parser.add_argument("--region", type=region)
     parser.add_argument("--codec", default="auto")
     parser.add_argument("--stock", action="store_true", help="aiortc's own encoder instead of Proxim's")

@@ -2,13 +2,14 @@
 
 - ``mark K``: paint the marker patch with grey level K (0-7) and print ``marked K <epoch seconds>`` once the X
   server has done it (after XSync): the moment the change exists on the host's screen.
-- ``animate N``: scroll the whole picture N times a second (every pixel changes, like scrolling a page);
-  ``still`` stops.
+- ``animate N``: scroll the whole picture N times a second (every pixel changes, like a page scrolling under the
+  marker, which stays in place); ``still`` stops.
 - ``count``: print ``count K``, the scroll steps done so far (the rate the screen really changed at).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import select
 import sys
@@ -63,13 +64,21 @@ def main() -> None:
     rate = 0.0
     steps = 0
     next_step = time.monotonic()
+    # commands are read from the descriptor, not through sys.stdin: its buffer would swallow a second command sent
+    # right after the first, where select() no longer sees it
+    received = b""
     while True:
-        timeout = max(next_step - time.monotonic(), 0) if rate else None
-        readable, _, _ = select.select([sys.stdin], [], [], timeout)
-        if readable:
-            command = sys.stdin.readline().split()
-            if not command:
-                return
+        if b"\n" not in received:
+            timeout = max(next_step - time.monotonic(), 0) if rate else None
+            readable, _, _ = select.select([sys.stdin], [], [], timeout)
+            if readable:
+                data = os.read(sys.stdin.fileno(), 4096)
+                if not data:
+                    return
+                received += data
+        if b"\n" in received:
+            line, received = received.split(b"\n", 1)
+            command = line.decode().split() or [""]
             if command[0] == "mark":
                 level = int(command[1]) % LEVELS
                 marker_gc.change(foreground=grey(level))
@@ -87,6 +96,7 @@ def main() -> None:
         if rate and time.monotonic() >= next_step:
             window.copy_area(scroll_gc, window, 0, SCROLL_STEP, width, height - SCROLL_STEP, 0, 0)
             strip(height - SCROLL_STEP, SCROLL_STEP)
+            window.fill_rectangle(marker_gc, *MARKER)  # the marker floats above the scrolling page
             d.sync()
             steps += 1
             next_step += 1 / rate

@@ -9,10 +9,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from bench._stream.network import Network
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -99,22 +100,24 @@ class Painter(Child):
 
 
 class BenchHost(Child):
-    """bench/_stream/host.py: the production pipeline behind a small HTTP server."""
+    """bench/_stream/host.py: the production pipeline behind a small HTTP server, in the host's side of ``network``
+    (``ip netns exec`` replaces itself with the host, so the process's CPU time is the host's)."""
 
-    def __init__(self, env: dict[str, str], *options: str) -> None:
-        super().__init__([sys.executable, "-m", "bench._stream.host", *options], env)
-        self.url = f"http://127.0.0.1:{self.line('listening')[1]}"
+    def __init__(self, env: dict[str, str], network: Network, *options: str) -> None:
+        argv = [sys.executable, "-m", "bench._stream.host", "--listen", network.host_address, *options]
+        super().__init__(network.host_argv(argv), env)
+        self.url = f"http://{network.host_address}:{self.line('listening')[1]}"
 
     def stats(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.url + "/stats", timeout=10) as response:
-            figures: dict[str, Any] = json.load(response)
+        self.send("stats")
+        figures: dict[str, Any] = json.loads(self.line("stats")[1])
         figures["cpu"] = cpu_seconds(self.proc.pid)
         figures["at"] = time.monotonic()
         return figures
 
     def drop_next_frame(self) -> None:
-        request = urllib.request.Request(self.url + "/drop", data=b"", method="POST")
-        urllib.request.urlopen(request, timeout=10).close()
+        self.send("drop")
+        self.line("dropping")
 
 
 def ffmpeg_throughput(display: str, size: tuple[int, int], fps: int, seconds: float) -> tuple[float, float]:

@@ -72,7 +72,7 @@ class LineProcess:
 
     def drain(self) -> list[str]:
         """The lines that arrived since the last wait, without waiting for more."""
-        arrived = []
+        arrived: list[str] = []
         while True:
             try:
                 line = self._queue.get_nowait()
@@ -106,7 +106,7 @@ class LineProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self._stderr is not subprocess.DEVNULL:
+        if not isinstance(self._stderr, int):  # a log file, not DEVNULL
             self._stderr.close()
         return self.proc.returncode
 

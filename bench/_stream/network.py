@@ -1,0 +1,70 @@
+"""Where the benchmark's browser runs: in a network namespace of its own, joined to the host's namespace by a veth
+pair, where nftables drops a chosen share of the UDP packets crossing the link (both ways); or, without root, on this
+machine's loopback, where no condition can be imposed.
+
+Random loss comes from nftables (``numgen random``) rather than netem because netem is missing from some kernels
+(``tc qdisc ... netem`` then fails with "Specified qdisc kind is unknown"); jitter has no nftables equivalent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.netns import CHROMIUM, Lab, Namespace, NetworkError, chromium_in, lan
+
+HOST_ADDRESS = "10.77.0.1"
+PHONE_ADDRESS = "10.77.0.2"
+TABLE = "proxim_bench"
+
+
+def loss_ruleset(per_mille: int) -> str:
+    """nftables text that drops ``per_mille`` of every 1000 UDP packets arriving or leaving, counting them."""
+    drop = f"meta l4proto udp numgen random mod 1000 < {per_mille} counter name dropped drop"
+    return f"""table inet {TABLE}
+delete table inet {TABLE}
+table inet {TABLE} {{
+    counter dropped {{ }}
+    chain arriving {{ type filter hook input priority 0; policy accept; {drop + ";" if per_mille else ""} }}
+    chain leaving {{ type filter hook output priority 0; policy accept; {drop + ";" if per_mille else ""} }}
+}}
+"""
+
+
+@dataclass
+class Network:
+    host_address: str
+    chromium: str
+    phone: Namespace | None = None
+    host: Namespace | None = None
+    why_no_conditions: str = ""
+
+    def host_argv(self, argv: Sequence[str]) -> list[str]:
+        return self.host.argv(argv) if self.host else list(argv)
+
+    def lose(self, per_mille: int) -> None:
+        """Drop ``per_mille`` of every 1000 UDP packets between the browser and the host, from now on."""
+        if self.phone is None:
+            raise NetworkError(self.why_no_conditions)
+        self.phone.nft(loss_ruleset(per_mille))
+
+    def dropped(self) -> int:
+        """Packets dropped since the last ``lose``."""
+        if self.phone is None:
+            return 0
+        shown = self.phone.output(f"nft list counter inet {TABLE} dropped")
+        return int(shown.split("packets")[1].split()[0])
+
+
+@contextlib.contextmanager
+def network(workdir: Path) -> Iterator[Network]:
+    try:
+        lab = Lab()
+    except NetworkError as exc:
+        yield Network("127.0.0.1", CHROMIUM, why_no_conditions=f"browser on loopback: {exc}")
+        return
+    with lab:
+        host, phone = lan(lab, host_addresses=[f"{HOST_ADDRESS}/24"], phone_addresses=[f"{PHONE_ADDRESS}/24"])
+        yield Network(HOST_ADDRESS, str(chromium_in(phone, workdir)), phone=phone, host=host)
