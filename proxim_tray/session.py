@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import dataclasses
 import enum
-import functools
 import gc
 import json
 import logging
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from proxim_tray import protocol
+from proxim_tray import memory, protocol
 from proxim_tray.approval import ApprovalRequest, DeviceInfo, PairingAttempt, Permission
 from proxim_tray.control import RemoteControl, hello_message
 from proxim_tray.errors import BackendUnavailable, ProtocolError
@@ -129,7 +126,7 @@ class SessionManager:
         self._expiry: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
-        _cap_malloc_arenas()
+        memory.cap_arenas()
         # loop time, not wall time: it is monotonic, and tests can fast-forward it
         self.failures = FailureLimiter(clock=lambda: asyncio.get_running_loop().time())
         self.ice = IceSettings.from_config(app.config)
@@ -643,7 +640,7 @@ class SessionManager:
         # the peer connection, its encoder's threads and buffers sit in reference cycles: free them now, not when the
         # cyclic collector next runs (measured: 10 sessions, 40 threads and ~250 MB later)
         gc.collect()
-        _give_back_freed_memory()
+        memory.give_back_freed()
         if not self._closing:
             await self.new_pairing()
 
@@ -671,40 +668,6 @@ class SessionManager:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-# glibc gives each thread that allocates its own heap ("arena", up to 8 per CPU) and keeps what is freed in it; each
-# session's encoder, capture and input threads land in arenas whose freed holes the next session's allocations only
-# partly fill, so the host's memory crept for 100+ sessions (200-session soak: +18 MiB between the halves' peaks) with
-# no Python object left over. Two arenas and a trim after each session hold it flat (160 sessions: halves' peaks
-# within 1 MiB, about 140 MiB).
-M_ARENA_MAX = -8
-SESSION_ARENAS = 2
-
-
-@functools.cache
-def _glibc() -> ctypes.CDLL | None:
-    """The C library's malloc tuning when it is glibc's; None elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None)
-    except OSError:
-        return None
-    return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
-
-
-def _cap_malloc_arenas() -> None:
-    libc = _glibc()
-    if libc is not None:
-        libc.mallopt(M_ARENA_MAX, SESSION_ARENAS)
-
-
-def _give_back_freed_memory() -> None:
-    """Return the free pages of every arena to the system."""
-    libc = _glibc()
-    if libc is not None:
-        libc.malloc_trim(0)
 
 
 def _refuse_while_waiting(wait: float) -> None:
