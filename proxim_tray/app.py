@@ -8,6 +8,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from proxim_tray import memory
 from proxim_tray.approval import Permission
 from proxim_tray.backends import BackendRegistry, CaptureSource, InputBackend
 from proxim_tray.commands import CommandRegistry
@@ -52,6 +53,7 @@ class App:
         """Run until :meth:`request_stop`; return the process exit status."""
         self.loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        memory.cap_arenas()
         await self.plugins.call("proxim_startup", app=self)
         try:
             if self.find_links is None:

@@ -126,7 +126,6 @@ class SessionManager:
         self._expiry: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
-        memory.cap_arenas()
         # loop time, not wall time: it is monotonic, and tests can fast-forward it
         self.failures = FailureLimiter(clock=lambda: asyncio.get_running_loop().time())
         self.ice = IceSettings.from_config(app.config)
