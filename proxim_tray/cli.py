@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from proxim_tray import __version__, configfile, doctor, iceservers, instance
+from proxim_tray import __version__, configfile, desktop_install, doctor, iceservers, instance
 from proxim_tray import media_options as options
 from proxim_tray.app import App
 from proxim_tray.config import (
@@ -166,6 +166,8 @@ def build_parser(plugins: PluginHost | None = None, defaults: dict[str, Any] | N
     _add_plugin_options(checkup)
     checkup.add_argument("--port", type=int, default=DEFAULT_PORT, help="the signaling port to check")
     _add_media_port_option(checkup)
+    desktop = sub.add_parser("install-desktop", help="add Proxim to the applications menu, with its icons")
+    desktop.add_argument("--remove", action="store_true", help="take the menu entry and icons out again")
     checkup.set_defaults(**{key: value for key, value in (defaults or {}).items() if key in ("port", "media_port")})
     return parser
 
@@ -237,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _tell_running_host(args.port, args.command)
     if args.command == "plugins":
         return print_plugins(plugins, as_json=args.json)
+    if args.command == "install-desktop":
+        return desktop_install.run(remove_them=args.remove)
     try:
         config = _config_from(args)
         iceservers.IceSettings.from_config(config)

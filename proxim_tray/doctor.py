@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from proxim_tray import firewall
+from proxim_tray import firewall, gtk
 from proxim_tray.backends import Backend
 from proxim_tray.config import HostConfig
 from proxim_tray.links import NO_ADDRESS, Listening, plan
@@ -117,6 +117,9 @@ def run(plugins: PluginHost, config: HostConfig) -> int:
         tray_reason is None,
         "available" if tray_reason is None else f"{tray_reason} (console mode is used)",
     )
+    without_gtk = gtk.missing()
+    if without_gtk:
+        line("GTK", False, without_gtk)
     bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
     has_notify = shutil.which("notify-send") is not None
     line(

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from proxim_tray import ApprovalRequest, Pairing, Session, hookimpl
+from proxim_tray import ApprovalRequest, Pairing, Session, gtk, hookimpl
 from proxim_tray.app import App
 from proxim_tray.approval import ACCESS_LEVELS
 from proxim_tray.tray import MenuItem
@@ -91,6 +91,10 @@ def _gtk_mode(app: App) -> str | None:
 def proxim_startup(app: App) -> None:
     mode = _gtk_mode(app)
     if mode is None:
+        return
+    without_gtk = gtk.missing()
+    if without_gtk:
+        logger.warning("no GTK pairing window: %s", without_gtk)
         return
     try:
         _hosts[id(app)] = WindowHost(own_main_loop=mode == "own")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from proxim_tray import doctor
+from proxim_tray import doctor, gtk
 from proxim_tray.errors import BackendUnavailable
 from proxim_tray.tray import MenuItem, Tray
 from proxim_tray_pystray.drawing import draw_icon
@@ -85,6 +85,9 @@ class PystrayTray(Tray):
         self._icon = pystray.Icon("proxim", icon_image(state), self._title(state), menu=pystray.Menu(self._menu))
         if not pystray.Icon.HAS_MENU:
             logger.info("this tray (%s) has no menus: click the icon for the pairing QR code", self.backend)
+            without_gtk = gtk.missing()
+            if without_gtk:
+                logger.warning("%s", without_gtk)
             _listen_for_clicks(self._icon)
 
         sigint_handler = signal.getsignal(signal.SIGINT)
