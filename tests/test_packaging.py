@@ -21,11 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from proxim_tray_pystray.states import TrayState
 
+from tests.support.desktop import Desktop
 from tests.support.netns import Lab, NamespacedHost, host_env, lan, phone_browser
-from tests.support.processes import ROOT, XWitness, child_env
+from tests.support.processes import ROOT, LineProcess, XWitness, child_env, free_port
 from tests.test_end_to_end import wait_for_colour
 from tests.test_network_address import connect
+from tests.test_tray import wait_for_icon
 
 pytestmark = pytest.mark.packaging
 
@@ -181,18 +184,40 @@ def test_the_sdist_runs_the_test_suite(dist: Path, workdir: Path) -> None:
     )
 
 
-def test_the_wheel_installs_with_no_compiler_and_its_host_connects(
-    wheel: Path, workdir: Path, no_compiler: dict[str, str], readme_session: object
-) -> None:
+@pytest.fixture(scope="module")
+def no_gtk_venv(wheel: Path, workdir: Path, no_compiler: dict[str, str]) -> Path:
+    """The wheel alone in a fresh environment, installed with no compiler: no PyGObject, no pynput."""
     venv = workdir / "fresh"
     seconds = fresh_venv(venv, wheel, no_compiler)
     record("wheel, fresh venv (uv, --only-binary)", seconds, venv)
+    return venv
+
+
+def test_the_wheel_installs_with_no_compiler_and_its_host_connects(no_gtk_venv: Path, readme_session: object) -> None:
+    venv = no_gtk_venv
     doctor = subprocess.run(
         [venv / "bin" / "proxim", "doctor"], env=child_env(DISPLAY=""), capture_output=True, text=True
     )
     assert "FIX  GTK                PyGObject is not installed, so there are no tray menus" in doctor.stdout
     assert "install proxim[gtk]" in doctor.stdout and "libgirepository1.0-dev" in doctor.stdout
     readme_session([str(venv / "bin" / "proxim")])  # type: ignore[operator]
+
+
+def test_without_gtk_the_tray_still_docks_and_says_what_the_gtk_extra_adds(no_gtk_venv: Path, tmp_path: Path) -> None:
+    """``proxim`` as a desktop user starts it: pystray's X11 icon in the tray, and the log names the extra."""
+    desktop = Desktop(tmp_path)
+    try:
+        argv = [str(no_gtk_venv / "bin" / "proxim"), "--port", str(free_port()), "--media-port", "0"]
+        host = LineProcess(argv, env=desktop.env, stderr_path=tmp_path / "host.log", cwd=tmp_path)
+        try:
+            wait_for_icon(desktop, TrayState.READY, timeout=30)
+            log = (tmp_path / "host.log").read_text()
+            assert "PyGObject is not installed, so there are no tray menus and the GTK pairing window: " in log
+            assert "install proxim[gtk]" in log and "Fedora: gobject-introspection-devel" in log
+        finally:
+            host.stop()
+    finally:
+        desktop.close()
 
 
 @pytest.mark.parametrize("tool", ["pipx", "uv tool"])
