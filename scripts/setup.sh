@@ -11,9 +11,10 @@ want_tests=0
 # the lock files carry the gtk extra (PyGObject, built here: gcc and the GObject and cairo headers)
 RUN_PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libgirepository1.0-dev libcairo2-dev
               gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libnotify-bin xclip)
-# the packaging tests: desktop-file-validate, the .deb's dependency on the system's PyGObject, PyInstaller's objdump
+# the packaging tests: desktop-file-validate, PyInstaller's objdump,
+# and debootstrap for the clean Debian the .deb is installed into
 TEST_PACKAGES=(xvfb x11-utils x11-xserver-utils x11-xkb-utils xkb-data xdotool xinput chromium dbus dbus-x11 dunst trayer ffmpeg xauth iproute2 nftables coturn
-               desktop-file-utils python3-gi binutils)
+               desktop-file-utils binutils debootstrap)
 
 packages=("${RUN_PACKAGES[@]}")
 ((want_tests)) && packages+=("${TEST_PACKAGES[@]}")

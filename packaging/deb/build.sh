@@ -11,6 +11,8 @@ uv=${UV:-uv}
 python=$(readlink -f /usr/bin/python3)  # python3.11 on Debian 12: the venv and python3-gi are bound to it
 python_name=$(basename "$python")
 prefix=/opt/proxim
+# screen capture (mss) loads these with ctypes, so nothing in the wheels names them
+XCB_LIBRARIES="libxcb1, libxcb-randr0, libxcb-render0, libxcb-shm0, libxcb-xfixes0"
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -52,7 +54,7 @@ Version: $version
 Architecture: $arch
 Maintainer: The Proxim authors <proxim@users.noreply.github.com>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
-Depends: $python_name, python3-gi, gir1.2-gtk-3.0, libc6
+Depends: $python_name, python3-gi, gir1.2-gtk-3.0, libc6, $XCB_LIBRARIES
 Recommends: gir1.2-ayatanaappindicator3-0.1, xclip, libnotify-bin
 Suggests: gstreamer1.0-pipewire, gir1.2-gst-plugins-base-1.0
 Section: net
