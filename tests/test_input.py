@@ -78,7 +78,11 @@ async def test_pointer_maps_to_the_shared_area(host_display: str, x_state: XStat
     try:
         for x, y, expected in ((0, 0, (200, 100)), (1, 1, (839, 459)), (0.5, 0.25, (520, 190))):
             control.handle(f'{{"t": "move", "x": {x}, "y": {y}}}')
-            await until(lambda expected=expected: x_state.pointer() == expected, 5, f"the pointer at {expected}")
+
+            def there(expected: tuple[int, int] = expected) -> bool:
+                return x_state.pointer() == expected
+
+            await until(there, 5, f"the pointer at {expected}")
         assert replies == []
     finally:
         await control.close()
@@ -183,6 +187,7 @@ async def test_closing_the_connection_releases_at_once(host_display: str, x_stat
         await until(lambda: control_l in x_state.pressed_keycodes(), 5, "Control held on the X server")
         await until(lambda: x_state.button_mask() & 0x400, 5, "the right button held")
         closed = time.monotonic()
+        assert host.client.pc is not None
         await host.client.pc.close()
         await until(
             lambda: control_l not in x_state.pressed_keycodes() and not x_state.button_mask() & 0x400,
@@ -278,8 +283,10 @@ async def test_malformed_input_is_refused_and_changes_nothing(host_display: str,
             ('{"t": "cmd", "name": "format_disk"}', "unknown_command"),
             ('{"t": "launch"}', "bad_message"),
         ]
+        channel = host.client.channel
+        assert channel is not None
         for raw, code in bad:
-            host.client.channel.send(raw)
+            channel.send(raw)
             refusal = await host.next_control("error")
             assert refusal["code"] == code, (raw, refusal)
             assert refusal["message"]

@@ -375,7 +375,7 @@ def test_proxim_configure_switches_to_the_plugins_backends(sample_host: PluginHo
     assert source.geometry().to_pixels(1.0, 1.0) == (63, 47)
     backend = app.input_backend()
     backend.type_text("hi")
-    assert backend.events == [("text", "hi")]
+    assert vars(backend)["events"] == [("text", "hi")]
 
 
 def test_proxim_register_capture_sources_and_input_backends(sample_host: PluginHost) -> None:
@@ -409,7 +409,7 @@ def test_proxim_register_commands_offers_only_available_commands(sample_host: Pl
     assert app.commands.get("sample_never") is not None
     backend = app.input_backends.create("sample", app.config)
     assert offered["sample_hello"].run(CommandContext(backend)) is None
-    assert backend.events == [("text", "hello")]
+    assert vars(backend)["events"] == [("text", "hello")]
 
     registered: list[str] = []
     sample_host.call_sync("proxim_register_commands", register=lambda command: registered.append(command.name))
@@ -468,7 +468,9 @@ async def test_proxim_web_routes_serve_the_web_client_and_plugin_pages(sample_ho
         assert (await client.get("/nothing-here")).status == 404
 
 
-async def test_proxim_show_pairing_and_hide_pairing_follow_the_link(tmp_path: Path, no_display: None) -> None:
+async def test_proxim_show_pairing_and_hide_pairing_follow_the_link(
+    tmp_path: Path, no_display: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The real session manager calls proxim_show_pairing for each new link and proxim_hide_pairing when it retires."""
     import zxingcpp
     from PIL import Image
@@ -480,6 +482,7 @@ async def test_proxim_show_pairing_and_hide_pairing_follow_the_link(tmp_path: Pa
     seen = sample_module(host).seen
 
     first = await app.sessions.new_pairing()
+    assert first is not None
     assert seen["shown"] == [first.session_id]
     assert seen["hidden"] == []
     # the built-in qr plugin wrote the link as a PNG
@@ -487,7 +490,7 @@ async def test_proxim_show_pairing_and_hide_pairing_follow_the_link(tmp_path: Pa
 
     # the unused link expires and is renewed: the old one is hidden (its async hook awaited), then the new one shown
     renewed = asyncio.Event()
-    app.state_changed = renewed.set  # what the tray is told after every change
+    monkeypatch.setattr(app, "state_changed", renewed.set)  # what the tray is told after every change
     await asyncio.wait_for(renewed.wait(), 5)
     second = app.sessions.pairing
     assert second is not None and second is not first
