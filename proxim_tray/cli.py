@@ -20,6 +20,7 @@ from proxim_tray import media_options as options
 from proxim_tray.app import App
 from proxim_tray.config import (
     DEFAULT_APPROVE_TIMEOUT,
+    DEFAULT_INPUT,
     DEFAULT_LINK_TTL,
     DEFAULT_MEDIA_PORT,
     DEFAULT_PORT,
@@ -92,7 +93,9 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
         f"0 ends it at once (default: {DEFAULT_RESUME_WINDOW:g})",
     )
     parser.add_argument("--capture", default="mss", metavar="NAME", help="screen-capture backend (default: mss)")
-    parser.add_argument("--input", default="pynput", metavar="NAME", help="input backend (default: pynput)")
+    parser.add_argument(
+        "--input", default=DEFAULT_INPUT, metavar="NAME", help=f"input backend (default: {DEFAULT_INPUT})"
+    )
     parser.add_argument("--monitor", type=int, default=1, help="monitor to share, from 1 (default: 1)")
     parser.add_argument("--fps", type=options.fps, default=30, help="frame-rate cap, 1 to 120 (default: 30)")
     parser.add_argument(

@@ -1,16 +1,13 @@
-"""Input injection on X11: XTEST keysyms (never synthetic key events), and local input seen with RECORD."""
+"""Input through pynput: the default on Windows and macOS. Selectable on X11 too, where pynput sends characters as
+synthetic events many clients ignore (the ``x11`` backend is the default there)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 
 from proxim_input_pynput.backend import PynputInputBackend
 from proxim_tray import InputBackend, hookimpl
-from proxim_tray.app import App
 from proxim_tray.config import HostConfig
-from proxim_tray.errors import BackendUnavailable
 
 __version__ = "0.1.0"
 NAME = "pynput"
@@ -21,11 +18,3 @@ def proxim_register_input_backends(
     register: Callable[[str, Callable[[HostConfig], InputBackend]], None],
 ) -> None:
     register(NAME, lambda config: PynputInputBackend())
-
-
-@hookimpl
-async def proxim_startup(app: App) -> None:
-    """Open the backend at start, not at the first session: opening it undoes what a killed Proxim left held."""
-    if app.config.input == NAME:
-        with contextlib.suppress(BackendUnavailable):  # the first session says why, to the client too
-            await asyncio.get_running_loop().run_in_executor(None, app.input_backend)
