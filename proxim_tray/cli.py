@@ -296,7 +296,10 @@ def run_host(config: HostConfig, plugins: PluginHost) -> int:
 async def _run_console(app: App) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, app.request_stop)
+        try:
+            loop.add_signal_handler(signum, app.request_stop)
+        except NotImplementedError:  # Windows' event loops have none: a plain handler hands the stop to the loop
+            signal.signal(signum, lambda *_: loop.call_soon_threadsafe(app.request_stop))
     return await _serve(app)
 
 
