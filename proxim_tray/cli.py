@@ -252,11 +252,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_host(config, plugins)
 
 
+def _about(plugins: PluginHost, name: str) -> str:
+    """The first paragraph of a plugin's docstring, on one line: what it does, and its limits."""
+    doc = getattr(plugins.plugin_object(name), "__doc__", None) or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
 def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     app = App(HostConfig(), plugins)
     usable = doctor.plugin_usability(app)
     loaded = [
-        asdict(info) | {"usable": usable.get(info.name) is None, "why_not": usable.get(info.name)}
+        asdict(info)
+        | {
+            "about": _about(plugins, info.name),
+            "usable": usable.get(info.name) is None,
+            "why_not": usable.get(info.name),
+        }
         for info in plugins.plugins()
     ]
     failed = [asdict(failure) for failure in plugins.failures]
@@ -266,6 +277,8 @@ def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     for entry in loaded:
         status = "usable" if entry["usable"] else f"not usable here: {entry['why_not']}"
         print(f"{entry['name']} {entry['version'] or ''}  [{status}]")
+        if entry["about"]:
+            print(f"    {entry['about']}")
         print(f"    from {entry['source']}")
         print(f"    hooks: {', '.join(entry['hooks'])}")
     for failure in failed:

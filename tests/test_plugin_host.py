@@ -161,7 +161,9 @@ def test_proxim_plugins_json_lists_built_ins_and_says_which_need_a_display(tmp_p
     for name in BUILT_IN:
         assert plugins[name]["source"].startswith("entry point"), plugins[name]
         assert plugins[name]["hooks"], plugins[name]
-    for name in ("capture_mss", "input_x11"):
+    assert "XTEST" in plugins["input_x11"]["about"]
+    assert "synthetic events" in plugins["input_pynput"]["about"]  # the truth about pynput on X11
+    for name in ("capture_mss", "input_x11", "input_pynput"):
         assert plugins[name]["usable"] is False, plugins[name]
         assert "DISPLAY is not set" in plugins[name]["why_not"], plugins[name]
     for name in ("signaling", "webclient", "qr", "console"):

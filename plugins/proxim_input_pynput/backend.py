@@ -31,7 +31,7 @@ X11_CAVEAT = (
 )
 
 
-def _uses_x11() -> bool:
+def uses_x11() -> bool:
     return sys.platform not in ("win32", "darwin")
 
 
@@ -46,7 +46,7 @@ class PynputInputBackend(InputBackend):
         self._lock = threading.Lock()
 
     def unavailable_reason(self) -> str | None:
-        if _uses_x11():
+        if uses_x11():
             if os.environ.get("WAYLAND_DISPLAY"):
                 return "pynput drives X11 here, and XWayland ignores injected input for Wayland windows"
             if not os.environ.get("DISPLAY"):
@@ -69,10 +69,8 @@ class PynputInputBackend(InputBackend):
                 windows.make_dpi_aware()
                 self._mouse, self._keyboard = mouse.Controller(), keyboard.Controller()
             except Exception as exc:  # on X11: pynput's import or its controllers open the display
-                where = f"the X display {os.environ.get('DISPLAY')!r}" if _uses_x11() else "input injection"
+                where = f"the X display {os.environ.get('DISPLAY')!r}" if uses_x11() else "input injection"
                 raise BackendUnavailable(f"cannot open {where} through pynput: {exc}") from exc
-            if _uses_x11():
-                logger.warning("%s", X11_CAVEAT)
 
     # -- pointer -----------------------------------------------------------------------------------------------------
 

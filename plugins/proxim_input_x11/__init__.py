@@ -1,4 +1,5 @@
-"""Input injection on X11: XTEST keysyms (never synthetic key events), and local input seen with RECORD."""
+"""Input injection on X11 (the default there): XTEST keysyms (never synthetic key events), and local input seen with
+RECORD."""
 
 from __future__ import annotations
 
