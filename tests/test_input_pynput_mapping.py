@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from proxim_input_pynput.keys import Target, target_for
-from proxim_input_pynput.pointer import button_name, pynput_scroll
+from proxim_input_pynput.pointer import WHEEL_RESOLUTION, button_name, pynput_scroll
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,10 @@ def test_buttons_and_wheel_per_platform() -> None:
     assert [button_name(b, "linux") for b in ("middle", "back", "forward")] == ["middle", "button8", "button9"]
     assert button_name("back", "darwin") is None  # pressed through Quartz (proxim_input_pynput/macos.py)
     # the protocol scrolls positive down and right; pynput positive up, and right except on macOS
-    assert pynput_scroll(1, 2, "win32") == (1, -2)
     assert pynput_scroll(1, 2, "linux") == (1, -2)
     assert pynput_scroll(1, 2, "darwin") == (-1, -2)
+    # Windows takes fractions of a notch, which pynput multiplies by 120 and truncates: every step count survives
+    for steps in range(-240, 241):
+        dx, dy = pynput_scroll(steps, steps, "win32")
+        assert (int(dx * 120), int(dy * 120)) == (steps, -steps)
+    assert WHEEL_RESOLUTION == {"win32": 120, "darwin": 10}
