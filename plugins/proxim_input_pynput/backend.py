@@ -150,8 +150,8 @@ class PynputInputBackend(InputBackend):
         return target.value
 
     def type_text(self, text: str) -> None:
-        """Type ``text`` exactly: Unicode injection (KEYEVENTF_UNICODE on Windows, CGEventKeyboardSetUnicodeString on
-        macOS), whatever the keyboard layout."""
+        """Type ``text`` exactly, whatever the keyboard layout: on Windows a character the layout types without
+        modifiers as its virtual key, any other by KEYEVENTF_UNICODE; on macOS by CGEventKeyboardSetUnicodeString."""
         self._open()
         self._keyboard.type(text)
 
