@@ -9,6 +9,7 @@ docs/platforms.md.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from typing import Any
 
@@ -363,3 +364,16 @@ def test_unavailable_reason_says_why(
     reason = backend.unavailable_reason()
     backend.close()
     assert reason is not None and says in reason
+
+
+def test_without_pynput_the_backend_says_what_to_install(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pynput is optional on Linux: its absence is a reason, not a crash."""
+    monkeypatch.setenv("DISPLAY", xvfb)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setitem(sys.modules, "pynput", None)  # as if not installed
+    backend = PynputInputBackend()
+    assert (
+        backend.unavailable_reason()
+        == "pynput is not installed: install it into Proxim's environment (pip install pynput)"
+    )
+    backend.close()

@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from proxim_input_pynput import local_input, macos, windows
+from proxim_input_pynput import local_input, macos, pointer, windows
 from proxim_input_pynput.keys import Target, target_for
-from proxim_input_pynput.pointer import button_name, pynput_scroll, wheel_resolution
+from proxim_input_pynput.pointer import button_name, pynput_scroll
 from proxim_tray import InputBackend
 from proxim_tray.errors import BackendUnavailable
 
@@ -37,7 +37,7 @@ def uses_x11() -> bool:
 
 class PynputInputBackend(InputBackend):
     name = "pynput"
-    wheel_resolution = wheel_resolution(sys.platform)
+    wheel_resolution = pointer.wheel_resolution(sys.platform)
 
     def __init__(self) -> None:
         self._mouse: Any = None
