@@ -20,6 +20,7 @@ from proxim_tray import media_options as options
 from proxim_tray.app import App
 from proxim_tray.config import (
     DEFAULT_APPROVE_TIMEOUT,
+    DEFAULT_INPUT,
     DEFAULT_LINK_TTL,
     DEFAULT_MEDIA_PORT,
     DEFAULT_PORT,
@@ -92,7 +93,9 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
         f"0 ends it at once (default: {DEFAULT_RESUME_WINDOW:g})",
     )
     parser.add_argument("--capture", default="mss", metavar="NAME", help="screen-capture backend (default: mss)")
-    parser.add_argument("--input", default="pynput", metavar="NAME", help="input backend (default: pynput)")
+    parser.add_argument(
+        "--input", default=DEFAULT_INPUT, metavar="NAME", help=f"input backend (default: {DEFAULT_INPUT})"
+    )
     parser.add_argument("--monitor", type=int, default=1, help="monitor to share, from 1 (default: 1)")
     parser.add_argument("--fps", type=options.fps, default=30, help="frame-rate cap, 1 to 120 (default: 30)")
     parser.add_argument(
@@ -253,11 +256,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_host(config, plugins)
 
 
+def _about(plugins: PluginHost, name: str) -> str:
+    """The first paragraph of a plugin's docstring, on one line: what it does, and its limits."""
+    doc = getattr(plugins.plugin_object(name), "__doc__", None) or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
 def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     app = App(HostConfig(), plugins)
     usable = doctor.plugin_usability(app)
     loaded = [
-        asdict(info) | {"usable": usable.get(info.name) is None, "why_not": usable.get(info.name)}
+        asdict(info)
+        | {
+            "about": _about(plugins, info.name),
+            "usable": usable.get(info.name) is None,
+            "why_not": usable.get(info.name),
+        }
         for info in plugins.plugins()
     ]
     failed = [asdict(failure) for failure in plugins.failures]
@@ -267,6 +281,8 @@ def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     for entry in loaded:
         status = "usable" if entry["usable"] else f"not usable here: {entry['why_not']}"
         print(f"{entry['name']} {entry['version'] or ''}  [{status}]")
+        if entry["about"]:
+            print(f"    {entry['about']}")
         print(f"    from {entry['source']}")
         print(f"    hooks: {', '.join(entry['hooks'])}")
     for failure in failed:
@@ -297,7 +313,10 @@ def run_host(config: HostConfig, plugins: PluginHost) -> int:
 async def _run_console(app: App) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, app.request_stop)
+        try:
+            loop.add_signal_handler(signum, app.request_stop)
+        except NotImplementedError:  # Windows' event loops have none: a plain handler hands the stop to the loop
+            signal.signal(signum, lambda *_: loop.call_soon_threadsafe(app.request_stop))
     return await _serve(app)
 
 

@@ -15,6 +15,7 @@ import platformdirs
 from proxim_tray import iceservers, media_options
 from proxim_tray.config import (
     DEFAULT_APPROVE_TIMEOUT,
+    DEFAULT_INPUT,
     DEFAULT_LINK_TTL,
     DEFAULT_MEDIA_PORT,
     DEFAULT_PORT,
@@ -75,7 +76,7 @@ KEYS = [
     ),
     Key("qr_png", str, "", "also write the pairing QR code to this PNG file; empty: no file", unset=""),
     Key("capture", str, "mss", "screen-capture backend"),
-    Key("input", str, "pynput", "input backend"),
+    Key("input", str, DEFAULT_INPUT, "input backend"),
     Key("monitor", int, 1, "monitor to share, from 1; 0: all monitors together"),
     Key(
         "region",

@@ -13,7 +13,7 @@ RUN_PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libgirepository1.0
               gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libnotify-bin xclip)
 # the packaging tests: desktop-file-validate, PyInstaller's objdump,
 # and debootstrap for the clean Debian the .deb is installed into
-TEST_PACKAGES=(xvfb x11-utils x11-xserver-utils x11-xkb-utils xkb-data xdotool xinput chromium dbus dbus-x11 dunst trayer ffmpeg xauth iproute2 nftables coturn
+TEST_PACKAGES=(python3-tk xvfb x11-utils x11-xserver-utils x11-xkb-utils xkb-data xdotool xinput chromium dbus dbus-x11 dunst trayer ffmpeg xauth iproute2 nftables coturn
                desktop-file-utils binutils debootstrap)
 
 packages=("${RUN_PACKAGES[@]}")

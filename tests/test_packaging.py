@@ -17,7 +17,7 @@ import sys
 import tarfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +38,8 @@ pytestmark = [pytest.mark.packaging, pytest.mark.timeout(600)]
 UV = Path(sys.executable).with_name("uv")
 FIGURES = ROOT / "test-artifacts" / "packaging" / "figures.json"
 COMPILERS = ("cc", "gcc", "clang", "c++", "g++")
+# runs an installed proxim (its command line, and the environment when not the test's) through a phone's session
+ReadmeSession = Callable[..., None]
 
 
 def record(
@@ -112,7 +114,7 @@ def fresh_venv(path: Path, wheel: Path, env: dict[str, str], *extra: str) -> flo
 
 
 @pytest.fixture
-def readme_session(lab: Lab, tmp_path: Path, xvfb: str, witness: XWitness) -> Iterator[object]:
+def readme_session(lab: Lab, tmp_path: Path, xvfb: str, witness: XWitness) -> Iterator[ReadmeSession]:
     """Run an installed ``proxim`` the way the README says, in a network namespace with the test's X server; a
     phone's Chromium connects, the host's user types ``y``, and the phone sees what the X server shows."""
 
@@ -140,9 +142,9 @@ def test_the_wheel_and_the_sdist_carry_the_license_and_what_a_package_index_show
         metadata = email.parser.Parser().parsestr(archive.read(info).decode())
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     assert metadata["License-Expression"] == "MIT"
-    assert {url.split(",")[0] for url in metadata.get_all("Project-URL")} >= {"Homepage", "Source", "Issues"}
-    assert "Operating System :: POSIX :: Linux" in metadata.get_all("Classifier")
-    required = [line for line in metadata.get_all("Requires-Dist") if "extra ==" not in line]
+    assert {url.split(",")[0] for url in metadata.get_all("Project-URL", [])} >= {"Homepage", "Source", "Issues"}
+    assert "Operating System :: POSIX :: Linux" in metadata.get_all("Classifier", [])
+    required = [line for line in metadata.get_all("Requires-Dist", []) if "extra ==" not in line]
     # nothing that needs a compiler on Linux: PyGObject and pynput (evdev) are extras there
     assert not [line for line in required if line.startswith("pygobject")], required
     assert [line for line in required if line.startswith("pynput")] == ['pynput>=1.8; sys_platform != "linux"']
@@ -153,9 +155,9 @@ def test_the_wheel_and_the_sdist_carry_the_license_and_what_a_package_index_show
     sdist = next(dist.glob("proxim-*.tar.gz"))
     with tarfile.open(sdist) as archive:
         top = archive.getnames()[0].split("/")[0]
-        names = set(archive.getnames())
+        in_sdist = set(archive.getnames())
     for needed in ("LICENSE", "CHANGELOG.md", "tests/conftest.py", "requirements-test.lock", "scripts/test.sh"):
-        assert f"{top}/{needed}" in names, needed
+        assert f"{top}/{needed}" in in_sdist, needed
 
 
 def test_the_sdist_runs_the_test_suite(dist: Path, workdir: Path) -> None:
@@ -196,14 +198,16 @@ def no_gtk_venv(wheel: Path, workdir: Path, no_compiler: dict[str, str]) -> Path
     return venv
 
 
-def test_the_wheel_installs_with_no_compiler_and_its_host_connects(no_gtk_venv: Path, readme_session: object) -> None:
+def test_the_wheel_installs_with_no_compiler_and_its_host_connects(
+    no_gtk_venv: Path, readme_session: ReadmeSession
+) -> None:
     venv = no_gtk_venv
     doctor = subprocess.run(
         [venv / "bin" / "proxim", "doctor"], env=child_env(DISPLAY=""), capture_output=True, text=True
     )
     assert "FIX  GTK                PyGObject is not installed, so there are no tray menus" in doctor.stdout
     assert "install proxim[gtk]" in doctor.stdout and "libgirepository1.0-dev" in doctor.stdout
-    readme_session([str(venv / "bin" / "proxim")])  # type: ignore[operator]
+    readme_session([str(venv / "bin" / "proxim")])
 
 
 def test_without_gtk_the_tray_still_docks_and_says_what_the_gtk_extra_adds(no_gtk_venv: Path, tmp_path: Path) -> None:
@@ -282,7 +286,7 @@ def debian_with_proxim(wheel: Path, workdir: Path, tmp_path: Path) -> Iterator[C
 
 
 def test_the_deb_installs_into_a_clean_debian_and_its_host_connects(
-    debian_with_proxim: CleanRoot, xvfb: str, readme_session: object
+    debian_with_proxim: CleanRoot, xvfb: str, readme_session: ReadmeSession
 ) -> None:
     root = debian_with_proxim
     assert root.run(["proxim", "--version"]).startswith("proxim ")
@@ -301,11 +305,11 @@ def test_the_deb_installs_into_a_clean_debian_and_its_host_connects(
     assert "OK   screen capture     mss" in doctor.stdout, doctor.stdout
     assert "OK   tray               available" in doctor.stdout, doctor.stdout
     assert "GTK" not in doctor.stdout, doctor.stdout
-    readme_session(root.argv(["/usr/bin/proxim"]), clean_root.BASE_ENV | env)  # type: ignore[operator]
+    readme_session(root.argv(["/usr/bin/proxim"]), clean_root.BASE_ENV | env)
 
 
 def test_the_frozen_build_runs_without_python_and_its_host_connects(
-    wheel: Path, workdir: Path, no_compiler: dict[str, str], readme_session: object
+    wheel: Path, workdir: Path, no_compiler: dict[str, str], readme_session: ReadmeSession
 ) -> None:
     build_env = workdir / "freeze"
     fresh_venv(build_env, wheel, no_compiler, "pyinstaller>=6.10")
@@ -329,4 +333,4 @@ def test_the_frozen_build_runs_without_python_and_its_host_connects(
     )
     folder = out / "proxim"
     record("PyInstaller one folder", seconds, folder, timing="build_seconds")
-    readme_session([str(folder / "proxim")])  # type: ignore[operator]
+    readme_session([str(folder / "proxim")])
