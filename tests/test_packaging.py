@@ -333,4 +333,6 @@ def test_the_frozen_build_runs_without_python_and_its_host_connects(
     )
     folder = out / "proxim"
     record("PyInstaller one folder", seconds, folder, timing="build_seconds")
+    # child processes Proxim starts as `sys.executable -m MODULE` (the Tk pairing window) start from the executable
+    assert run([folder / "proxim", "-m", "proxim_tray", "--version"], cwd=workdir).startswith("proxim ")
     readme_session([str(folder / "proxim")])
