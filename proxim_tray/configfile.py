@@ -74,8 +74,8 @@ KEYS = [
         "seconds a session whose network dropped waits for the device to come back; 0: it ends at once",
     ),
     Key("qr_png", str, "", "also write the pairing QR code to this PNG file; empty: no file", unset=""),
-    Key("capture", str, "mss", "screen-capture backend"),
-    Key("input", str, "pynput", "input backend"),
+    Key("capture", str, "", "screen-capture backend; empty: portal on a Wayland session, else mss", unset=""),
+    Key("input", str, "", "input backend; empty: portal on a Wayland session, else pynput", unset=""),
     Key("monitor", int, 1, "monitor to share, from 1; 0: all monitors together"),
     Key(
         "region",

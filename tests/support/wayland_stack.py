@@ -1,0 +1,138 @@
+"""A headless GNOME Wayland desktop for tests: mutter with a virtual monitor, PipeWire, and xdg-desktop-portal with its
+GNOME backend, on a private session bus, runtime dir and home, so nothing touches the machine's own desktop.
+
+Every process is started here, in a process group of its own, and ended here by its PID (forced after a deadline).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+START_DEADLINE = 20.0
+WAYLAND_NAME = "wayland-proxim"
+
+
+class StackFailed(RuntimeError):
+    pass
+
+
+def _wait(what: str, ready: Callable[[], bool], deadline: float, procs: list[subprocess.Popen[bytes]]) -> None:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if ready():
+            return
+        for proc in procs:
+            if proc.poll() is not None:
+                raise StackFailed(f"{proc.args[0]} exited ({proc.returncode}) while waiting for {what}")
+        time.sleep(0.05)
+    raise StackFailed(f"{what} not ready within {deadline:g} s")
+
+
+class WaylandDesktop:
+    """The running stack; ``env`` is what a program in this desktop session sees."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.procs: list[subprocess.Popen[bytes]] = []
+        runtime = root / "runtime"
+        runtime.mkdir(mode=0o700)
+        home = root / "home"
+        for sub in ("config", "data", "cache", "state"):
+            (home / sub).mkdir(parents=True)
+        self.env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "XAUTHORITY")
+        }
+        self.env.update(
+            XDG_RUNTIME_DIR=str(runtime),
+            HOME=str(home),
+            XDG_CONFIG_HOME=str(home / "config"),
+            XDG_DATA_HOME=str(home / "data"),
+            XDG_CACHE_HOME=str(home / "cache"),
+            XDG_STATE_HOME=str(home / "state"),
+            XDG_SESSION_TYPE="wayland",
+            XDG_CURRENT_DESKTOP="GNOME",
+            WAYLAND_DISPLAY=WAYLAND_NAME,
+            LIBGL_ALWAYS_SOFTWARE="1",
+            GSETTINGS_BACKEND="memory",
+            NO_AT_BRIDGE="1",
+            GTK_A11Y="none",
+        )
+        self.logs = root / "logs"
+        self.logs.mkdir()
+
+    def _spawn(self, argv: list[str], name: str) -> subprocess.Popen[bytes]:
+        with open(self.logs / f"{name}.log", "wb") as log:
+            proc = subprocess.Popen(
+                argv, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+            )
+        self.procs.append(proc)
+        return proc
+
+    def _bus_has(self, name: str) -> bool:
+        result = subprocess.run(
+            ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+             "org.freedesktop.DBus.NameHasOwner", f"string:{name}"],
+            env=self.env, capture_output=True, text=True, timeout=5, check=False,
+        )  # fmt: skip
+        return "boolean true" in result.stdout
+
+    def start(self) -> None:
+        read_fd, write_fd = os.pipe()
+        with open(self.logs / "dbus.log", "wb") as log:
+            bus = subprocess.Popen(
+                ["dbus-daemon", "--session", "--nofork", f"--print-address={write_fd}"],
+                env=self.env, pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                start_new_session=True,
+            )  # fmt: skip
+        self.procs.append(bus)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as pipe:
+            address = pipe.readline().strip()
+        if not address:
+            raise StackFailed("the session bus did not start")
+        self.env["DBUS_SESSION_BUS_ADDRESS"] = address
+        self._spawn(["pipewire"], "pipewire")
+        runtime = Path(self.env["XDG_RUNTIME_DIR"])
+        _wait("pipewire", lambda: (runtime / "pipewire-0").exists(), START_DEADLINE, self.procs)
+        self._spawn(["wireplumber"], "wireplumber")
+        self._spawn(
+            ["mutter", "--headless", "--virtual-monitor", "1280x720", "--wayland", "--no-x11",
+             "--wayland-display", WAYLAND_NAME],
+            "mutter",
+        )  # fmt: skip
+        _wait(
+            "mutter",
+            lambda: (runtime / WAYLAND_NAME).exists() and self._bus_has("org.gnome.Mutter.ScreenCast"),
+            START_DEADLINE,
+            self.procs,
+        )
+        self._spawn(["/usr/libexec/xdg-desktop-portal-gnome"], "portal-gnome")
+        _wait("the GNOME portal", lambda: self._bus_has("org.freedesktop.impl.portal.desktop.gnome"), START_DEADLINE,
+              self.procs)  # fmt: skip
+        self._spawn(["/usr/libexec/xdg-desktop-portal"], "portal")
+        _wait("xdg-desktop-portal", lambda: self._bus_has("org.freedesktop.portal.Desktop"), START_DEADLINE,
+              self.procs)  # fmt: skip
+
+    def stop(self) -> None:
+        """End every process this stack started, newest first: politely, then by force after a deadline."""
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        for proc in reversed(self.procs):
+            try:
+                proc.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs.clear()
