@@ -65,8 +65,7 @@ class PortalCaptureSource(CaptureSource):
         return self._started().frame()
 
     def grab(self) -> npt.NDArray[np.uint8]:
-        pixels: npt.NDArray[np.uint8] = self.grab_frame().to_ndarray(format="bgra")
-        return pixels
+        return np.asarray(self.grab_frame().to_ndarray(format="bgra"), dtype=np.uint8)
 
     def watch_changes(self, on_change: Callable[[], None]) -> Callable[[], None] | None:
         """PipeWire sends a frame only when the screen changes: each one is the change event."""

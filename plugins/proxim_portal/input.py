@@ -94,6 +94,9 @@ class PortalInputBackend(InputBackend):
         evdev = keys.evdev_code(key, code)
         if evdev is not None:
             pressed = ("code", evdev)
+        elif len(key) == 1 and not keys.in_every_layout(key):
+            self._unicode_entry(session, key)  # typed whole; its key-up has nothing to release
+            return
         elif len(key) == 1:
             pressed = ("sym", keys.char_keysym(key))
         else:
@@ -108,9 +111,28 @@ class PortalInputBackend(InputBackend):
     def type_text(self, text: str) -> None:
         session = self._session()
         for char in text:
-            pressed = ("code", keys.ENTER) if char == "\n" else ("sym", keys.char_keysym(char))
-            self._send_key(session, *pressed, down=True)
-            self._send_key(session, *pressed, down=False)
+            if char == "\n":
+                self._tap(session, "code", keys.ENTER)
+            elif keys.in_every_layout(char):
+                self._tap(session, "sym", keys.char_keysym(char))
+            else:
+                self._unicode_entry(session, char)
+
+    def _tap(self, session: PortalSession, kind: str, value: int) -> None:
+        self._send_key(session, kind, value, down=True)
+        self._send_key(session, kind, value, down=False)
+
+    def _unicode_entry(self, session: PortalSession, char: str) -> None:
+        """Type a character the layout may lack as Ctrl+Shift+U, its code point in hex, Space: GNOME's input methods
+        (GTK, IBus) read that as the character. The portal itself drops keysyms the layout has no key for."""
+        for code in (keys.CONTROL, keys.SHIFT):
+            self._send_key(session, "code", code, down=True)
+        self._tap(session, "code", keys.KEY_U)
+        for code in (keys.SHIFT, keys.CONTROL):
+            self._send_key(session, "code", code, down=False)
+        for digit in f"{ord(char):x}":
+            self._tap(session, "sym", keys.char_keysym(digit))
+        self._tap(session, "code", keys.SPACE)
 
     @staticmethod
     def _send_key(session: PortalSession, kind: str, value: int, down: bool) -> None:

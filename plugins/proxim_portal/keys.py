@@ -22,6 +22,9 @@ KEY_TO_CODE = {
 }  # fmt: skip
 MODIFIER_KEYS = frozenset({"Shift", "Control", "Alt", "AltGraph", "Meta", "OS"})
 SHIFT = EVDEV["ShiftLeft"]
+CONTROL = EVDEV["ControlLeft"]
+SPACE = EVDEV["Space"]
+KEY_U = 22
 ENTER = EVDEV["Enter"]
 IGNORED_KEYS = ("Dead", "Process", "Compose", "Unidentified")
 
@@ -32,6 +35,11 @@ def char_keysym(char: str) -> int:
     if 0x20 <= point <= 0x7E or 0xA0 <= point <= 0xFF:
         return point
     return 0x01000000 | point
+
+
+def in_every_layout(char: str) -> bool:
+    """Whether a layout can be trusted to have the character (the portal drops keysyms the layout lacks)."""
+    return 0x20 <= ord(char) <= 0x7E
 
 
 def evdev_code(key: str, code: str) -> int | None:
