@@ -93,10 +93,10 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
         f"0 ends it at once (default: {DEFAULT_RESUME_WINDOW:g})",
     )
     parser.add_argument(
-        "--capture", default="", metavar="NAME", help="screen-capture backend (default: portal on Wayland, else mss)"
+        "--capture", default=None, metavar="NAME", help="screen-capture backend (default: portal on Wayland, else mss)"
     )
     parser.add_argument(
-        "--input", default="", metavar="NAME", help="input backend (default: portal on Wayland, else pynput)"
+        "--input", default=None, metavar="NAME", help="input backend (default: portal on Wayland, else pynput)"
     )
     parser.add_argument("--monitor", type=int, default=1, help="monitor to share, from 1 (default: 1)")
     parser.add_argument("--fps", type=options.fps, default=30, help="frame-rate cap, 1 to 120 (default: 30)")

@@ -42,7 +42,9 @@ class PipeWireFrames:
         Gst, self._GstVideo = _gst()
         description = (
             f"pipewiresrc fd={fd} path={node} always-copy=true ! videoconvert ! "
-            "video/x-raw,format=I420,colorimetry=bt601 ! appsink name=sink emit-signals=true max-buffers=1 drop=true sync=false"
+            # BT.601 as the encoder tags it (GStreamer would pick BT.709 for HD sizes)
+            "video/x-raw,format=I420,colorimetry=bt601 ! "
+            "appsink name=sink emit-signals=true max-buffers=1 drop=true sync=false"
         )
         try:
             self._pipeline = Gst.parse_launch(description)
