@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 import pytest
 from proxim_capture_mss.source import MssCaptureSource
 from proxim_input_pynput.backend import PynputInputBackend
+from proxim_portal.capture import PortalCaptureSource
+from proxim_portal.session import restore_token_path
 
 from tests.conftest import HostProcess
 from tests.support.mutter_seat import MutterSeat, answer_dialog
@@ -163,6 +166,34 @@ def test_view_only_when_the_dialog_leaves_interaction_off(
     page.keyboard.type("x")
     with pytest.raises(TimeoutError):
         witness.wait_for(r'"event": "(button_press|text)"', 2)
+
+
+def test_screen_only_sharing_asks_once_then_restores(
+    desktop: WaylandDesktop, seat: MutterSeat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without input the portal session persists: the restore token in the user's state folder skips the dialog."""
+    for name, value in desktop.env.items():
+        monkeypatch.setenv(name, value)
+    restore_token_path().unlink(missing_ok=True)
+    first = PortalCaptureSource(with_input=False)
+    started = threading.Thread(target=first.start)
+    started.start()
+    answer_dialog(seat, desktop.env, allow_input=False)
+    started.join(20)
+    first.close()
+    assert restore_token_path().exists()
+
+    second = PortalCaptureSource(with_input=False)
+    try:
+        restored = threading.Thread(target=second.start)
+        restored.start()
+        restored.join(10)
+        if restored.is_alive():
+            answer_dialog(seat, desktop.env, allow_input=False)
+            pytest.fail("the desktop asked again despite the restore token")
+        assert second.geometry().width == 1280
+    finally:
+        second.close()
 
 
 def test_doctor_and_plugins_say_what_the_portal_offers(desktop: WaylandDesktop) -> None:

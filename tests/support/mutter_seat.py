@@ -109,23 +109,43 @@ class MutterSeat:
 
 
 SHARE_BLUE = np.array([53, 132, 228])
-# where "Allow remote interaction"'s switch sits relative to the Share button in GNOME 43's dialog
+SHARE_PALE = np.array([144, 183, 231])  # the Share button while nothing is selected yet
+# where things sit relative to the Share button in GNOME 43's dialog: the "Allow remote interaction" switch, and
+# the monitor row of the screen-only dialog (which has a "Remember this selection" box and selects nothing at first)
 SWITCH_FROM_SHARE = (-23, 200)
+MONITOR_ROW_FROM_SHARE = (-212, 153)
+SHARE_WIDTH = 80
+
+
+def _button(screen: npt.NDArray[np.uint8], colour: npt.NDArray[np.int_]) -> tuple[int, int] | None:
+    """The centre of the rightmost button-sized patch of ``colour`` (Share is the dialog's rightmost button; a
+    checkbox or switch of the same blue sits further left), or None."""
+    patch = np.all(np.abs(screen.astype(int) - colour) < 12, axis=2)
+    ys, xs = np.nonzero(patch)
+    if len(xs) < 500:
+        return None
+    right = xs >= xs.max() - SHARE_WIDTH
+    xs, ys = xs[right], ys[right]
+    return int(xs.min() + xs.max()) // 2, int(ys.min() + ys.max()) // 2
 
 
 def share_button(screen: npt.NDArray[np.uint8]) -> tuple[int, int] | None:
     """The centre of the sharing dialog's blue Share button, or None when no dialog is up."""
-    blue = np.all(np.abs(screen.astype(int) - SHARE_BLUE) < 12, axis=2)
-    ys, xs = np.nonzero(blue)
-    if len(xs) < 500:
-        return None
-    return int(xs.min() + xs.max()) // 2, int(ys.min() + ys.max()) // 2
+    return _button(screen, SHARE_BLUE)
 
 
 def answer_dialog(seat: MutterSeat, env: dict[str, str], allow_input: bool, timeout: float = 20.0) -> None:
-    """Wait for the portal's dialog, as a person would see it, then allow remote interaction (or not) and share."""
+    """Wait for the portal's dialog, as a person would see it, pick the monitor if none is picked, allow remote
+    interaction (or not) and share."""
     deadline = time.monotonic() + timeout
-    while (share := share_button(seat.screen(env))) is None:
+    while True:
+        screen = seat.screen(env)
+        share = share_button(screen)
+        if share is not None:
+            break
+        pale = _button(screen, SHARE_PALE)
+        if pale is not None:
+            seat.click(pale[0] + MONITOR_ROW_FROM_SHARE[0], pale[1] + MONITOR_ROW_FROM_SHARE[1])
         if time.monotonic() > deadline:
             raise TimeoutError(f"no sharing dialog on the screen within {timeout:g} s")
     if allow_input:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -15,6 +16,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 START_DEADLINE = 20.0
+SYSTEM_SERVICES = Path("/usr/share/dbus-1/services")
+PORTAL_SERVICES = (
+    "org.freedesktop.impl.portal.PermissionStore",
+    "org.freedesktop.impl.portal.desktop.gtk",
+    "org.freedesktop.portal.Documents",
+)
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <keep_umask/>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>{services}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
 WAYLAND_NAME = "wayland-proxim"
 
 
@@ -84,11 +106,21 @@ class WaylandDesktop:
         )  # fmt: skip
         return "boolean true" in result.stdout
 
+    def _bus_config(self) -> Path:
+        """A session bus that starts the portal's services on demand and nothing else (no notification daemon)."""
+        services = self.root / "services"
+        services.mkdir()
+        for name in PORTAL_SERVICES:
+            shutil.copy(SYSTEM_SERVICES / f"{name}.service", services)
+        config = self.root / "session-bus.conf"
+        config.write_text(BUS_CONFIG.format(services=services))
+        return config
+
     def start(self) -> None:
         read_fd, write_fd = os.pipe()
         with open(self.logs / "dbus.log", "wb") as log:
             bus = subprocess.Popen(
-                ["dbus-daemon", "--session", "--nofork", f"--print-address={write_fd}"],
+                ["dbus-daemon", f"--config-file={self._bus_config()}", "--nofork", f"--print-address={write_fd}"],
                 env=self.env, pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True,
             )  # fmt: skip
