@@ -23,8 +23,8 @@ from proxim_portal.session import restore_token_path
 
 from tests.conftest import HostProcess
 from tests.support.mutter_seat import MutterSeat, answer_dialog
-from tests.support.processes import LineProcess
 from tests.support.wayland_stack import WaylandDesktop
+from tests.support.wayland_witness import GtkWitness
 from tests.support.webclient import approve_next, page_point, video_box, wait_for_text
 from tests.test_end_to_end import wait_for_colour
 
@@ -56,29 +56,6 @@ def seat(desktop: WaylandDesktop) -> Iterator[MutterSeat]:
     person = MutterSeat(desktop.env["DBUS_SESSION_BUS_ADDRESS"])
     yield person
     person.close()
-
-
-class GtkWitness(LineProcess):
-    """tests/support/gtk_witness.py: a fullscreen GTK 4 window on the Wayland desktop that reports its input."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        script = str(Path(__file__).with_name("support") / "gtk_witness.py")
-        super().__init__([sys.executable, script], env=dict(env, GDK_BACKEND="wayland", PYTHONUNBUFFERED="1"))
-        self.next_event("ready", 20)
-
-    def next_event(self, kind: str, timeout: float = 10.0) -> dict[str, Any]:
-        event: dict[str, Any] = json.loads(self.wait_for(rf'"event": "{kind}"', timeout).string)
-        return event
-
-    def paint(self, rgb: str) -> None:
-        self.send(f"color {rgb}")
-        self.next_event("painted")
-
-    def typed_text(self, length: int) -> str:
-        text = ""
-        while len(text) < length:
-            text += self.next_event("text")["text"]
-        return text
 
 
 @pytest.fixture

@@ -21,12 +21,14 @@ logger = logging.getLogger(__name__)
 
 class PortalCaptureSource(CaptureSource):
     """Starting it asks the person at the desktop (the portal's dialog); ``with_input`` asks for input in the same
-    dialog, so the pointer moves in the shared stream's coordinates."""
+    dialog, so the pointer moves in the shared stream's coordinates. ``on_closed`` is called (from the D-Bus thread)
+    when the desktop ends the sharing itself."""
 
     name = "portal"
 
-    def __init__(self, with_input: bool) -> None:
+    def __init__(self, with_input: bool, on_closed: Callable[[], None] | None = None) -> None:
         self._with_input = with_input
+        self._on_closed = on_closed
         self._portal: Portal | None = None
         self._session: PortalSession | None = None
         self._frames: PipeWireFrames | None = None
@@ -43,7 +45,7 @@ class PortalCaptureSource(CaptureSource):
 
     def start(self) -> None:
         self._portal = Portal()
-        self._session = PortalSession(self._portal, self._with_input)
+        self._session = PortalSession(self._portal, self._with_input, self._on_closed)
         self._session.start()
         assert self._session.stream is not None
         self._frames = PipeWireFrames(self._session.open_pipewire_remote(), self._session.stream.node)

@@ -45,9 +45,10 @@ class Stream:
 class PortalSession:
     """Started with :meth:`start` (blocks while the dialog is up), ended with :meth:`close`."""
 
-    def __init__(self, portal: Portal, with_input: bool) -> None:
+    def __init__(self, portal: Portal, with_input: bool, on_closed: Callable[[], None] | None = None) -> None:
         self.portal = portal
         self.with_input = with_input
+        self._on_closed_by_desktop = on_closed
         self.handle = ""
         self.devices = 0
         self.stream: Stream | None = None
@@ -122,8 +123,10 @@ class PortalSession:
         return fds[0]
 
     def _on_closed(self) -> None:
-        logger.warning("the desktop ended screen sharing (its sharing indicator or dialog was used)")
+        logger.warning("the desktop ended screen sharing (its sharing indicator was used)")
         self.closed.set()
+        if self._on_closed_by_desktop is not None:
+            self._on_closed_by_desktop()
 
     def close(self) -> None:
         for release in self.before_close:

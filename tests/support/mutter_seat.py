@@ -50,7 +50,8 @@ class MutterSeat:
             self._call(MUTTER_RD, self._rd, f"{MUTTER_RD}.Session", "Start", None)
             deadline = time.monotonic() + 10
             while not nodes and time.monotonic() < deadline:
-                self._context.iteration(False) or time.sleep(0.01)
+                if not self._context.iteration(False):
+                    time.sleep(0.01)
             if not nodes:
                 raise TimeoutError("mutter announced no screen stream")
             self.node = nodes[0]

@@ -51,7 +51,7 @@ def _wait(what: str, ready: Callable[[], bool], deadline: float, procs: list[sub
             return
         for proc in procs:
             if proc.poll() is not None:
-                raise StackFailed(f"{proc.args[0]} exited ({proc.returncode}) while waiting for {what}")
+                raise StackFailed(f"{proc.args!r} exited ({proc.returncode}) while waiting for {what}")
         time.sleep(0.05)
     raise StackFailed(f"{what} not ready within {deadline:g} s")
 
