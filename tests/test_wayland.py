@@ -111,6 +111,9 @@ def test_host_shares_and_controls_a_gnome_wayland_desktop(
     page.keyboard.type(text)
     assert witness.typed_text(len(text)) == text
 
+    page.mouse.wheel(0, 300)  # down: GTK reads positive steps as down
+    assert witness.next_event("scroll")["dy"] > 0
+
     # held when the client goes away: the host lets go of both
     page.mouse.move(*page_point(box, 0.5, 0.5))
     page.keyboard.down("Shift")

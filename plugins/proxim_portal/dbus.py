@@ -126,7 +126,10 @@ class Portal:
         if code == 1:
             raise PortalCancelled("the person at this computer cancelled the desktop's sharing dialog")
         if code != 0:
-            raise PortalCancelled(f"the desktop portal ended {method} without sharing (response {code})")
+            raise PortalCancelled(
+                f"the desktop's portal failed at {method} (response {code}: an error on its side; its log says why, "
+                "for example journalctl --user -u 'xdg-desktop-portal*')"
+            )
         return results
 
     def _close_request(self, path: str) -> None:

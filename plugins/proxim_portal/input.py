@@ -7,7 +7,7 @@ import logging
 import threading
 
 from proxim_portal import availability, keys
-from proxim_portal.session import PortalSession, current
+from proxim_portal.session import NO_REMOTE_DESKTOP, PortalSession, current
 from proxim_tray import InputBackend
 from proxim_tray.errors import BackendUnavailable
 
@@ -35,16 +35,13 @@ class PortalInputBackend(InputBackend):
     def unavailable_reason(self) -> str | None:
         session = current()
         if session is not None:
-            return None if session.input_allowed else VIEW_ONLY
+            return None if session.input_allowed else (session.input_refusal or VIEW_ONLY)
         try:
             offer = availability.probe()
         except BackendUnavailable as exc:
             return str(exc)
         if not offer.remote_desktop:
-            return (
-                "this desktop's portal shares the screen but offers no remote input (no RemoteDesktop portal, as "
-                "with xdg-desktop-portal-wlr): sessions are view-only"
-            )
+            return NO_REMOTE_DESKTOP
         return None
 
     def describe(self) -> str:
@@ -55,7 +52,7 @@ class PortalInputBackend(InputBackend):
         if session is None or session.closed.is_set():
             raise BackendUnavailable("no screen is being shared through the portal")
         if not session.input_allowed:
-            raise BackendUnavailable(VIEW_ONLY)
+            raise BackendUnavailable(session.input_refusal or VIEW_ONLY)
         if self._released_on is not session:
             self._released_on = session
             session.before_close.append(self.release_all)

@@ -29,6 +29,10 @@ KEYBOARD, POINTER = 1, 2
 MONITOR, WINDOW = 1, 2
 CURSOR_EMBEDDED, CURSOR_METADATA = 2, 4
 PERSIST_UNTIL_REVOKED = 2
+NO_REMOTE_DESKTOP = (
+    "view only: this desktop's portal shares the screen but offers no remote input (no RemoteDesktop backend, as "
+    "with xdg-desktop-portal-wlr)"
+)
 
 
 def restore_token_path() -> Path:
@@ -51,6 +55,7 @@ class PortalSession:
         self._on_closed_by_desktop = on_closed
         self.handle = ""
         self.devices = 0
+        self.input_refusal: str | None = None  # why input is impossible in this session, beyond the dialog
         self.stream: Stream | None = None
         self.closed = threading.Event()
         self.before_close: list[Callable[[], None]] = []
@@ -62,15 +67,17 @@ class PortalSession:
 
     def start(self) -> None:
         portal = self.portal
+        if self.with_input:
+            try:
+                self.handle = self._create(REMOTE_DESKTOP)
+            except BackendUnavailable as exc:
+                # xdg-desktop-portal may list RemoteDesktop with no backend behind it (xdg-desktop-portal-wlr)
+                logger.warning("no remote input through this desktop's portal (%s); sharing the screen only", exc)
+                self.input_refusal = NO_REMOTE_DESKTOP
+                self.with_input = False
         creator = REMOTE_DESKTOP if self.with_input else SCREENCAST
-        created = portal.request(
-            creator,
-            "CreateSession",
-            "(a{sv})",
-            ({"session_handle_token": portal.variant("s", token())},),
-            SETUP_TIMEOUT,
-        )
-        self.handle = created["session_handle"]
+        if not self.handle:
+            self.handle = self._create(SCREENCAST)
         self._closed_subscription = portal.on_session_closed(self.handle, self._on_closed)
         if self.with_input:
             devices = {"types": portal.variant("u", KEYBOARD | POINTER)}
@@ -96,6 +103,11 @@ class PortalSession:
             "portal session: stream %d (%dx%d), input %s",
             node, width, height, "allowed" if self.input_allowed else "not allowed",
         )  # fmt: skip
+
+    def _create(self, interface: str) -> str:
+        options = {"session_handle_token": self.portal.variant("s", token())}
+        created = self.portal.request(interface, "CreateSession", "(a{sv})", (options,), SETUP_TIMEOUT)
+        return str(created["session_handle"])
 
     def _source_options(self) -> dict[str, object]:
         portal = self.portal

@@ -17,11 +17,8 @@ from pathlib import Path
 
 START_DEADLINE = 20.0
 SYSTEM_SERVICES = Path("/usr/share/dbus-1/services")
-PORTAL_SERVICES = (
-    "org.freedesktop.impl.portal.PermissionStore",
-    "org.freedesktop.impl.portal.desktop.gtk",
-    "org.freedesktop.portal.Documents",
-)
+# not the document portal: it mounts a FUSE file system in the runtime dir, which outlives a forced teardown
+PORTAL_SERVICES = ("org.freedesktop.impl.portal.PermissionStore", "org.freedesktop.impl.portal.desktop.gtk")
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -135,23 +132,25 @@ class WaylandDesktop:
         runtime = Path(self.env["XDG_RUNTIME_DIR"])
         _wait("pipewire", lambda: (runtime / "pipewire-0").exists(), START_DEADLINE, self.procs)
         self._spawn(["wireplumber"], "wireplumber")
+        self._start_desktop()
+        self._spawn(["/usr/libexec/xdg-desktop-portal"], "portal")
+        self._wait_for_name("org.freedesktop.portal.Desktop")
+
+    def _wait_for_name(self, name: str) -> None:
+        _wait(name, lambda: self._bus_has(name), START_DEADLINE, self.procs)
+
+    def _start_desktop(self) -> None:
+        """The compositor and its portal backend: mutter with a virtual monitor, and xdg-desktop-portal-gnome."""
         self._spawn(
             ["mutter", "--headless", "--virtual-monitor", "1280x720", "--wayland", "--no-x11",
              "--wayland-display", WAYLAND_NAME],
             "mutter",
         )  # fmt: skip
-        _wait(
-            "mutter",
-            lambda: (runtime / WAYLAND_NAME).exists() and self._bus_has("org.gnome.Mutter.ScreenCast"),
-            START_DEADLINE,
-            self.procs,
-        )
+        runtime = Path(self.env["XDG_RUNTIME_DIR"])
+        _wait("mutter's Wayland socket", lambda: (runtime / WAYLAND_NAME).exists(), START_DEADLINE, self.procs)
+        self._wait_for_name("org.gnome.Mutter.ScreenCast")
         self._spawn(["/usr/libexec/xdg-desktop-portal-gnome"], "portal-gnome")
-        _wait("the GNOME portal", lambda: self._bus_has("org.freedesktop.impl.portal.desktop.gnome"), START_DEADLINE,
-              self.procs)  # fmt: skip
-        self._spawn(["/usr/libexec/xdg-desktop-portal"], "portal")
-        _wait("xdg-desktop-portal", lambda: self._bus_has("org.freedesktop.portal.Desktop"), START_DEADLINE,
-              self.procs)  # fmt: skip
+        self._wait_for_name("org.freedesktop.impl.portal.desktop.gnome")
 
     def stop(self) -> None:
         """End every process this stack started, newest first: politely, then by force after a deadline."""
