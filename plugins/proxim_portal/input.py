@@ -27,7 +27,7 @@ class PortalInputBackend(InputBackend):
     name = "portal"
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._keys: dict[str, tuple[str, int]] = {}  # what each held key (by code) pressed: keycode or keysym
         self._buttons: set[int] = set()
         self._released_on: PortalSession | None = None
@@ -63,12 +63,15 @@ class PortalInputBackend(InputBackend):
         assert session.stream is not None
         session.notify("NotifyPointerMotionAbsolute", "(oa{sv}udd)", session.stream.node, float(x), float(y))
 
+    # Presses, releases and release_all hold the lock while they call the portal: a release taken off the books is
+    # sent before the session can close, and one that has not been is sent by release_all.
+
     def button(self, button: str, down: bool) -> None:
-        session = self._session()
         number = BUTTONS[button]
         with self._lock:
+            session = self._session()
             (self._buttons.add if down else self._buttons.discard)(number)
-        session.notify("NotifyPointerButton", "(oa{sv}iu)", number, PRESSED if down else RELEASED)
+            session.notify("NotifyPointerButton", "(oa{sv}iu)", number, PRESSED if down else RELEASED)
 
     def scroll(self, dx: int, dy: int) -> None:
         session = self._session()
@@ -80,11 +83,13 @@ class PortalInputBackend(InputBackend):
         """A key-up releases what its key-down pressed, whatever the client reports now."""
         if key in keys.IGNORED_KEYS:
             return
-        session = self._session()
+        with self._lock:
+            self._key(self._session(), key, code, down)
+
+    def _key(self, session: PortalSession, key: str, code: str, down: bool) -> None:
         held_as = code or key
         if not down:
-            with self._lock:
-                pressed = self._keys.pop(held_as, None)
+            pressed = self._keys.pop(held_as, None)
             if pressed is not None:
                 self._send_key(session, *pressed, down=False)
             return
@@ -99,10 +104,9 @@ class PortalInputBackend(InputBackend):
         else:
             logger.info("no keycode for key %r (code %r); ignored", key, code)
             return
-        with self._lock:
-            if held_as in self._keys:
-                return  # the desktop repeats a held key by itself
-            self._keys[held_as] = pressed
+        if held_as in self._keys:
+            return  # the desktop repeats a held key by itself
+        self._keys[held_as] = pressed
         self._send_key(session, *pressed, down=True)
 
     def type_text(self, text: str) -> None:
@@ -141,13 +145,13 @@ class PortalInputBackend(InputBackend):
         with self._lock:
             held, self._keys = list(self._keys.values()), {}
             buttons, self._buttons = list(self._buttons), set()
-        session = self._released_on
-        if session is None or session.closed.is_set() or not session.input_allowed:
-            return
-        for kind, value in held:
-            self._send_key(session, kind, value, down=False)
-        for number in buttons:
-            session.notify("NotifyPointerButton", "(oa{sv}iu)", number, RELEASED)
+            session = self._released_on
+            if session is None or session.closed.is_set() or not session.input_allowed:
+                return
+            for kind, value in held:
+                self._send_key(session, kind, value, down=False)
+            for number in buttons:
+                session.notify("NotifyPointerButton", "(oa{sv}iu)", number, RELEASED)
 
     def close(self) -> None:
         self.release_all()
