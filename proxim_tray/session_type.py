@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
+
+# XTEST keysyms on X11 (real input every client accepts); pynput's own injection on Windows and macOS
+DEFAULT_INPUT = "pynput" if sys.platform in ("win32", "darwin") else "x11"
 
 
 def wayland_session() -> bool:
@@ -15,5 +19,5 @@ def default_capture() -> str:
 
 
 def default_input() -> str:
-    """The input backend used when none is named: the desktop portal on Wayland, XTEST/pynput elsewhere."""
-    return "portal" if wayland_session() else "pynput"
+    """The input backend used when none is named: the desktop portal on Wayland, else ``DEFAULT_INPUT``."""
+    return "portal" if wayland_session() else DEFAULT_INPUT

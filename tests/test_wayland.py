@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from proxim_capture_mss.source import MssCaptureSource
-from proxim_input_pynput.backend import PynputInputBackend
+from proxim_input_x11.backend import X11InputBackend
 from proxim_portal.capture import PortalCaptureSource
 from proxim_portal.session import restore_token_path
 
@@ -203,7 +203,7 @@ def xwayland_only(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("xwayland_only")
 def test_x11_backends_refuse_xwayland_with_a_reason() -> None:
-    capture, control = MssCaptureSource(1), PynputInputBackend()
+    capture, control = MssCaptureSource(1), X11InputBackend()
     try:
         assert "Xorg session" in (capture.unavailable_reason() or "")
         assert "Xorg session" in (control.unavailable_reason() or "")

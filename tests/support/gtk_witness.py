@@ -72,7 +72,7 @@ class Witness:
     def _command(self, channel: GLib.IOChannel, _condition: object) -> bool:
         line = sys.stdin.readline()
         if not line:
-            self.window.get_application().quit()  # type: ignore[union-attr]
+            self.window.get_application().quit()
             return False
         verb, _, argument = line.strip().partition(" ")
         if verb == "color":
