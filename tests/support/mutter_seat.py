@@ -157,6 +157,18 @@ def answer_dialog(seat: MutterSeat, env: dict[str, str], allow_input: bool, time
             seat.click(*switch)  # the seat's first click can be lost, as its first key is
             _switched_on(seat, env, switch, wait=2.0)
     seat.click(*share)
+    while not _dialog_gone(seat, env, wait=2.0):  # still up: the click was lost, as a first one can be
+        if time.monotonic() > deadline:
+            raise TimeoutError("the sharing dialog stayed up after Share was clicked")
+        seat.click(*share)
+
+
+def _dialog_gone(seat: MutterSeat, env: dict[str, str], wait: float) -> bool:
+    deadline = time.monotonic() + wait
+    while share_button(seat.screen(env)) is not None:
+        if time.monotonic() >= deadline:
+            return False
+    return True
 
 
 def _switched_on(seat: MutterSeat, env: dict[str, str], switch: tuple[int, int], wait: float = 0.0) -> bool:
