@@ -20,7 +20,6 @@ from proxim_tray import media_options as options
 from proxim_tray.app import App
 from proxim_tray.config import (
     DEFAULT_APPROVE_TIMEOUT,
-    DEFAULT_INPUT,
     DEFAULT_LINK_TTL,
     DEFAULT_MEDIA_PORT,
     DEFAULT_PORT,
@@ -30,6 +29,7 @@ from proxim_tray.config import (
 from proxim_tray.errors import ConfigError, ProximError
 from proxim_tray.media_options import CODECS
 from proxim_tray.plugins import PluginHost, load_plugin_host
+from proxim_tray.session_type import DEFAULT_INPUT, default_capture, default_input
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +92,14 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
         help="how long a session whose network dropped waits for the device to come back without a new approval; "
         f"0 ends it at once (default: {DEFAULT_RESUME_WINDOW:g})",
     )
-    parser.add_argument("--capture", default="mss", metavar="NAME", help="screen-capture backend (default: mss)")
     parser.add_argument(
-        "--input", default=DEFAULT_INPUT, metavar="NAME", help=f"input backend (default: {DEFAULT_INPUT})"
+        "--capture", default=None, metavar="NAME", help="screen-capture backend (default: portal on Wayland, else mss)"
+    )
+    parser.add_argument(
+        "--input",
+        default=None,
+        metavar="NAME",
+        help=f"input backend (default: portal on Wayland, else {DEFAULT_INPUT})",
     )
     parser.add_argument("--monitor", type=int, default=1, help="monitor to share, from 1 (default: 1)")
     parser.add_argument("--fps", type=options.fps, default=30, help="frame-rate cap, 1 to 120 (default: 30)")
@@ -193,8 +198,8 @@ def _config_from(args: argparse.Namespace) -> HostConfig:
         resume_window=args.resume_window,
         qr_png=args.qr_png,
         tray=not args.no_tray,
-        capture=args.capture,
-        input=args.input,
+        capture=args.capture or default_capture(),
+        input=args.input or default_input(),
         monitor=args.monitor,
         fps=args.fps,
         codec=args.codec,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-ADDS = "tray menus and the GTK pairing window"
+ADDS = "tray menus, the GTK pairing window and sharing a Wayland session (the desktop portal, GStreamer)"
 # what pip needs to build PyGObject (<3.51), and the system's own PyGObject, on each family of distributions
 BUILD_PACKAGES = {
     "Debian/Ubuntu": "libgirepository1.0-dev libcairo2-dev pkg-config python3-dev gcc gir1.2-gtk-3.0",

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from proxim_tray_pystray.states import TrayState
 
+from proxim_tray import gtk
 from tests.support import clean_root
 from tests.support.clean_root import CleanRoot
 from tests.support.desktop import Desktop
@@ -205,7 +206,7 @@ def test_the_wheel_installs_with_no_compiler_and_its_host_connects(
     doctor = subprocess.run(
         [venv / "bin" / "proxim", "doctor"], env=child_env(DISPLAY=""), capture_output=True, text=True
     )
-    assert "FIX  GTK                PyGObject is not installed, so there are no tray menus" in doctor.stdout
+    assert f"FIX  GTK                PyGObject is not installed, so there are no {gtk.ADDS}" in doctor.stdout
     assert "install proxim[gtk]" in doctor.stdout and "libgirepository1.0-dev" in doctor.stdout
     readme_session([str(venv / "bin" / "proxim")])
 
@@ -219,7 +220,7 @@ def test_without_gtk_the_tray_still_docks_and_says_what_the_gtk_extra_adds(no_gt
         try:
             wait_for_icon(desktop, TrayState.READY, timeout=30)
             log = (tmp_path / "host.log").read_text()
-            assert "PyGObject is not installed, so there are no tray menus and the GTK pairing window: " in log
+            assert f"PyGObject is not installed, so there are no {gtk.ADDS}: " in log
             assert "install proxim[gtk]" in log and "Fedora: gobject-introspection-devel" in log
         finally:
             host.stop()

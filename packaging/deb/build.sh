@@ -13,6 +13,8 @@ python_name=$(basename "$python")
 prefix=/opt/proxim
 # screen capture (mss) loads these with ctypes, so nothing in the wheels names them
 XCB_LIBRARIES="libxcb1, libxcb-randr0, libxcb-render0, libxcb-shm0, libxcb-xfixes0"
+# sharing a Wayland session: the portal's PipeWire stream read through the system's GStreamer
+WAYLAND_PACKAGES="gstreamer1.0-pipewire, gstreamer1.0-plugins-base, gir1.2-gstreamer-1.0, gir1.2-gst-plugins-base-1.0"
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -55,8 +57,7 @@ Architecture: $arch
 Maintainer: The Proxim authors <proxim@users.noreply.github.com>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Depends: $python_name, python3-gi, gir1.2-gtk-3.0, libc6, $XCB_LIBRARIES
-Recommends: gir1.2-ayatanaappindicator3-0.1, xclip, libnotify-bin
-Suggests: gstreamer1.0-pipewire, gir1.2-gst-plugins-base-1.0
+Recommends: gir1.2-ayatanaappindicator3-0.1, xclip, libnotify-bin, $WAYLAND_PACKAGES
 Section: net
 Priority: optional
 Homepage: https://github.com/proxim-project/proxim
