@@ -48,6 +48,8 @@ pathlib.Path(sys.argv[1], "copyright").write_text(license_file.read_text())
 PY
 
 version=$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("proxim"))')
+homepage=$("$venv/bin/python" -c 'import importlib.metadata as m
+print(next(url.split(", ")[1] for url in m.metadata("proxim").get_all("Project-URL") if url.startswith("Homepage")))')
 arch=$(dpkg --print-architecture)
 install -d "$root/DEBIAN"
 cat >"$root/DEBIAN/control" <<CONTROL
@@ -60,7 +62,7 @@ Depends: $python_name, python3-gi, gir1.2-gtk-3.0, libc6, $XCB_LIBRARIES
 Recommends: gir1.2-ayatanaappindicator3-0.1, xclip, libnotify-bin, $WAYLAND_PACKAGES
 Section: net
 Priority: optional
-Homepage: https://github.com/proxim-project/proxim
+Homepage: $homepage
 Description: peer-to-peer remote desktop from a phone's browser
  Scan a QR code with the phone, approve on the desktop, and the phone sees the
  screen and drives the mouse and keyboard over WebRTC. No account, no cloud.
