@@ -383,6 +383,8 @@ class SessionManager:
         session.permissions = decision.permissions
         self._transition(session, SessionState.APPROVED)
         approved: dict[str, Any] = {"type": "approved", "permissions": sorted(session.permissions)}
+        if request.optional:
+            approved["optional"] = [{"name": spec.name, "label": spec.label} for spec in request.optional]
         window = self.app.config.resume_window
         if window > 0:
             session.resume = ResumeTicket(session.client_fingerprint)

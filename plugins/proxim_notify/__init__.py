@@ -11,7 +11,7 @@ import functools
 from proxim_notify.notifier import Action, Notifier
 from proxim_tray import ApprovalRequest, Permission, Session, hookimpl
 from proxim_tray.app import App
-from proxim_tray.approval import ACCESS_LEVELS
+from proxim_tray.approval import ACCESS_LEVELS, access_of
 
 __version__ = "0.1.0"
 
@@ -59,10 +59,19 @@ async def _ask(notifier: Notifier, request: ApprovalRequest) -> None:
     title = f"{device.quoted_name} asks to control this desktop"
     message = f"From {device.address}. Verification code {code}: check that the device shows the same digits."
     if notifier.has_buttons:
+        full = ACCESS_LEVELS[0]
         actions = [
             *(
                 Action(level.button, functools.partial(request.approve, level.permissions, by="notification"))
                 for level in ACCESS_LEVELS
+            ),
+            # a plugin permission is off unless chosen: with the first level, as its own button
+            *(
+                Action(
+                    f"{full.button} with {spec.label.lower()}",
+                    functools.partial(request.approve, full.permissions | {spec.name}, by="notification"),
+                )
+                for spec in request.optional
             ),
             Action("Reject", lambda: request.reject(by="notification")),
         ]
@@ -83,9 +92,9 @@ async def proxim_session_started(app: App, session: Session) -> None:
         access = "sees and controls" if Permission.CONTROL in session.permissions else "sees"
         # the other access levels as buttons: the host's user can change the grant from here too
         actions = [
-            Action(level.label, functools.partial(app.grant_soon, level.permissions))
+            Action(level.label, functools.partial(app.set_access_soon, level))
             for level in ACCESS_LEVELS
-            if level.permissions != session.permissions
+            if level != access_of(session.permissions)
         ]
         await notifier.send(
             f"{session.device.quoted_name} {access} this desktop",

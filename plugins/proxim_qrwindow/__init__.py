@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from proxim_tray import ApprovalRequest, Pairing, Session, hookimpl
+from proxim_tray import ApprovalRequest, Grant, Pairing, Session, hookimpl
 from proxim_tray.app import App
 from proxim_tray.approval import ACCESS_LEVELS
 from proxim_tray.tray import MenuItem
@@ -137,13 +137,14 @@ async def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
         f"Verification code {request.code[:3]} {request.code[3:]}: the device shows the same digits."
     )
     choices: list[tuple[str, Callable[[], object]]] = [
-        *(
-            (level.button, functools.partial(request.approve, level.permissions, by="window"))
-            for level in ACCESS_LEVELS
-        ),
+        *((level.button, functools.partial(_approve, request, level.permissions)) for level in ACCESS_LEVELS),
         ("Reject", lambda: request.reject(by="window")),
     ]
-    host.on_gtk(lambda window: window.show_request(text, choices, present=host.opens_for_requests))
+    # a plugin permission is off unless ticked
+    checks = [
+        (f"Also allow: {spec.label}", False, functools.partial(request.tick, spec.name)) for spec in request.optional
+    ]
+    host.on_gtk(lambda window: window.show_request(text, choices, host.opens_for_requests, checks))
     task = asyncio.get_running_loop().create_task(_clear_when_decided(host, request))
     _waiting.add(task)
     task.add_done_callback(_waiting.discard)
@@ -160,9 +161,17 @@ def proxim_session_started(app: App, session: Session) -> None:
         return
     text = f"{session.device.quoted_name} at {session.device.address} is connected. Change what it may do:"
     choices: list[tuple[str, Callable[[], object]]] = [
-        (level.label, functools.partial(app.grant_soon, level.permissions)) for level in ACCESS_LEVELS
+        (level.label, functools.partial(app.set_access_soon, level)) for level in ACCESS_LEVELS
     ]
-    host.on_gtk(lambda window: window.show_request(text, choices, present=False))
+    checks = [
+        (
+            f"Allow: {spec.label}",
+            spec.name in session.permissions,
+            functools.partial(app.toggle_permission_soon, spec.name),
+        )
+        for spec in app.permissions.optional()
+    ]
+    host.on_gtk(lambda window: window.show_request(text, choices, False, checks))
 
 
 @hookimpl
@@ -170,6 +179,10 @@ def proxim_session_ended(app: App, session: Session, reason: str) -> None:
     host = _hosts.get(id(app))
     if host is not None:
         host.on_gtk(lambda window: window.clear_request())
+
+
+def _approve(request: ApprovalRequest, permissions: Grant) -> None:
+    request.approve(permissions | request.ticked, by="window")
 
 
 async def _clear_when_decided(host: WindowHost, request: ApprovalRequest) -> None:

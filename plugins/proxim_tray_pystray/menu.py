@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from proxim_tray.approval import ACCESS_LEVELS, ApprovalRequest
+from proxim_tray.approval import ACCESS_LEVELS, ApprovalRequest, access_of
 from proxim_tray.permissions import Grant
 from proxim_tray.session import SessionState
 from proxim_tray.tray import MenuItem
@@ -33,21 +33,34 @@ def status_items(app: App, state: TrayState, unavailable: str | None) -> list[Me
         if request is not None:
             items += [
                 *(
+                    MenuItem(
+                        f"Also allow: {spec.label}",
+                        functools.partial(_tick, app, request, spec.name),
+                        checked=spec.name in request.ticked,
+                    )
+                    for spec in request.optional
+                ),
+                *(
                     MenuItem(level.button, functools.partial(_decide, request, level.permissions))
                     for level in ACCESS_LEVELS
                 ),
                 MenuItem("Reject", lambda: _decide(request, None)),
             ]
     elif session is not None and session.is_live:
+        current = access_of(session.permissions)
         items += [
             MenuItem(f"{_connection_label(app)} {session.device.describe()}", enabled=False),
             *(
-                MenuItem(
-                    level.label,
-                    functools.partial(app.grant_soon, level.permissions),
-                    checked=session.permissions == level.permissions,
-                )
+                MenuItem(level.label, functools.partial(app.set_access_soon, level), checked=current == level)
                 for level in ACCESS_LEVELS
+            ),
+            *(
+                MenuItem(
+                    f"Allow: {spec.label}",
+                    functools.partial(app.toggle_permission_soon, spec.name),
+                    checked=spec.name in session.permissions,
+                )
+                for spec in app.permissions.optional()
             ),
             MenuItem("Pause sharing", lambda: _set_paused(app, not session.paused), checked=session.paused),
             MenuItem("Disconnect", lambda: app.call_soon(app.sessions.stop_session())),
@@ -67,11 +80,17 @@ def settings_items(app: App) -> list[MenuItem]:
 
 
 def _decide(request: ApprovalRequest, permissions: Grant | None) -> None:
-    """Approve with ``permissions``, or reject with None (thread-safe; the first surface to decide wins)."""
+    """Approve with ``permissions`` and the ticked plugin permissions, or reject with None (thread-safe; the first
+    surface to decide wins)."""
     if permissions is None:
         request.reject(by="tray")
     else:
-        request.approve(permissions, by="tray")
+        request.approve(permissions | request.ticked, by="tray")
+
+
+def _tick(app: App, request: ApprovalRequest, name: str) -> None:
+    request.tick(name)
+    app.state_changed()  # redraws the menu with the new check mark
 
 
 def _toggle_start_at_login(app: App) -> None:
