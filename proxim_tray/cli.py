@@ -289,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def print_plugins(plugins: PluginHost, as_json: bool) -> int:
+    """List the plugins; the status is 1 when one failed to load, so a script or CI notices."""
     app = App(HostConfig(), plugins)
     usable = doctor.plugin_usability(app)
     loaded = [
@@ -298,7 +299,7 @@ def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     failed = [asdict(failure) for failure in plugins.failures]
     if as_json:
         print(json.dumps({"plugins": loaded, "failed": failed}, indent=2))
-        return 0
+        return 1 if failed else 0
     for entry in loaded:
         status = "usable" if entry["usable"] else f"not usable here: {entry['why_not']}"
         print(f"{entry['name']} {entry['version'] or ''}  [{status}]")
@@ -307,7 +308,7 @@ def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     for failure in failed:
         print(f"{failure['name']}  [FAILED TO LOAD: {failure['error']}]")
         print(f"    from {failure['source']}")
-    return 0
+    return 1 if failed else 0
 
 
 def run_host(config: HostConfig, plugins: PluginHost) -> int:

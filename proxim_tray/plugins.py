@@ -7,6 +7,7 @@ makes that fatal (useful while writing a plugin).
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata
 import importlib.util
 import inspect
@@ -46,6 +47,19 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
 
 
+HOOK_NAMES = sorted(name for name in dir(hookspecs) if name.startswith("proxim_"))
+
+
+def _with_suggestion(name: str) -> str:
+    """An unknown hook's name, and the hook it was probably meant to be (or why it may be unknown)."""
+    candidates = difflib.get_close_matches(name, HOOK_NAMES, n=1, cutoff=0.6)
+    if not candidates and not name.startswith("proxim_"):
+        candidates = difflib.get_close_matches(f"proxim_{name}", HOOK_NAMES, n=1, cutoff=0.6)
+    if candidates:
+        return f"{name} (did you mean {candidates[0]}?)"
+    return f"{name} (misspelt, or made for another version of the hook API?)"
+
+
 def _strict() -> bool:
     return os.environ.get(STRICT_ENV, "") not in ("", "0")
 
@@ -60,6 +74,8 @@ class PluginHost:
         self.blocked: set[str] = set(blocked)
         self._info: dict[str, PluginInfo] = {}
         self._settings: PluginSettings | None = None
+        # every plugin name found, loaded or not: a --disable-plugin naming none of them is a typo
+        self.found: set[str] = set()
         for name in self.blocked:
             self.pm.set_blocked(name)
 
@@ -67,6 +83,7 @@ class PluginHost:
 
     def load_entry_points(self) -> None:
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            self.found.add(ep.name)
             if ep.name in self.blocked:
                 logger.info("plugin %s is disabled", ep.name)
                 continue
@@ -94,6 +111,7 @@ class PluginHost:
                 name, init = path.name, path / "__init__.py"
             else:
                 continue
+            self.found.add(name)
             if name in self.blocked:
                 logger.info("plugin %s is disabled", name)
                 continue
@@ -128,7 +146,7 @@ class PluginHost:
             if opts is not None and not hasattr(self.pm.hook, opts.get("specname") or attr):
                 unknown.append(attr)
         if unknown:
-            self._fail(name, source, f"unknown hook(s) {', '.join(unknown)}: misspelt, or made for another version?")
+            self._fail(name, source, f"unknown hook(s) {', '.join(_with_suggestion(hook) for hook in unknown)}")
             return
         try:
             registered = self.pm.register(plugin, name=name)
@@ -234,4 +252,8 @@ def load_plugin_host(blocked: Iterable[str] = (), plugins_dir: Path | None = Non
     if plugins_dir is not None:
         host.load_directory(plugins_dir)
     host.check()
+    for name in sorted(host.blocked - host.found):
+        suggestion = difflib.get_close_matches(name, sorted(host.found), n=1)
+        hint = f"did you mean {suggestion[0]}?" if suggestion else "`proxim plugins` lists them"
+        logger.warning("--disable-plugin %s: no plugin has that name (%s)", name, hint)
     return host

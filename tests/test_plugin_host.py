@@ -177,7 +177,7 @@ def test_plugins_dir_module_and_package_are_listed_with_their_file(
 ) -> None:
     directory, result = listing_with_samples
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # the broken samples failed
     plugins = by_name(json.loads(result.stdout)["plugins"])
     module = plugins["sample_plugin"]
     assert module["source"] == f"file {directory / 'sample_plugin.py'}"
@@ -195,7 +195,7 @@ def test_broken_plugin_is_reported_and_the_others_still_load(
 ) -> None:
     directory, result = listing_with_samples
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # a plugin failed: scripts and CI notice
     report = json.loads(result.stdout)
     failed = by_name(report["failed"])
     broken = failed["sample_broken"]
@@ -215,7 +215,7 @@ def test_misspelt_or_unprefixed_hook_is_refused_as_unknown(
     report = json.loads(result.stdout)
     failed = by_name(report["failed"])
     assert "unknown hook" in failed["sample_misspelt"]["error"]
-    assert "proxim_sesion_started" in failed["sample_misspelt"]["error"]
+    assert "proxim_sesion_started (did you mean proxim_session_started?)" in failed["sample_misspelt"]["error"]
     assert "unknown hook" in failed["sample_unprefixed"]["error"]
     assert "session_ended" in failed["sample_unprefixed"]["error"]
     # refused whole: its correctly spelt hook is not registered either
@@ -296,6 +296,13 @@ def test_disable_plugin_blocks_built_ins_and_directory_plugins(
     assert names >= {"signaling", "webclient", "tray", "sample_package"}
     assert not names & {"qr", "console", "sample_plugin"}
     assert not set(by_name(report["failed"])) & {"qr", "console", "sample_plugin"}  # blocked, not failed
+
+
+def test_disabling_a_plugin_that_does_not_exist_warns(
+    tmp_path: Path, no_display: None, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plugins", "--disable-plugin", "qrwindw", "--json"]) == 0
+    assert "--disable-plugin qrwindw: no plugin has that name (did you mean qrwindow?)" in caplog.messages
 
 
 def test_disabled_plugin_is_neither_loaded_nor_called(tmp_path: Path, no_display: None) -> None:
