@@ -188,8 +188,8 @@ async def running_host(
 
     host = PluginHost()
     harness = _Harness()
-    for builtin in (proxim_signaling, proxim_webclient):
-        host.register(builtin, builtin.__name__.removeprefix("proxim_"), "built in")
+    host.register(proxim_signaling.SignalingPlugin(), "signaling", "built in")
+    host.register(proxim_webclient, "webclient", "built in")
     for plugin in plugins:
         host.register(plugin, _plugin_name(plugin), "test")
     host.register(harness, "testing", "proxim_tray.testing")

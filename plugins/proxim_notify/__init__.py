@@ -15,8 +15,6 @@ from proxim_tray.approval import ACCESS_LEVELS, access_of
 
 __version__ = "0.1.0"
 
-_notifiers: dict[int, Notifier] = {}
-_pending: set[asyncio.Task[None]] = set()
 
 ENDINGS = {
     "rejected": "you rejected it",
@@ -28,29 +26,6 @@ ENDINGS = {
     "host_shutdown": "Proxim is quitting",
     "error": "an error happened; see the log",
 }
-
-
-@hookimpl
-async def proxim_startup(app: App) -> None:
-    notifier = Notifier()
-    await notifier.start()
-    _notifiers[id(app)] = notifier
-
-
-@hookimpl
-def proxim_shutdown(app: App) -> None:
-    _notifiers.pop(id(app), None)
-    for task in list(_pending):
-        task.cancel()
-
-
-@hookimpl
-def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
-    notifier = _notifiers.get(id(app))
-    if notifier is not None and notifier.available:
-        task = asyncio.get_running_loop().create_task(_ask(notifier, request))
-        _pending.add(task)
-        task.add_done_callback(_pending.discard)
 
 
 async def _ask(notifier: Notifier, request: ApprovalRequest) -> None:
@@ -85,47 +60,71 @@ async def _ask(notifier: Notifier, request: ApprovalRequest) -> None:
         await notifier.clear(identifier)
 
 
-@hookimpl
-async def proxim_session_started(app: App, session: Session) -> None:
-    notifier = _notifiers.get(id(app))
-    if notifier is not None:
-        access = "sees and controls" if Permission.CONTROL in session.permissions else "sees"
-        # the other access levels as buttons: the host's user can change the grant from here too
-        actions = [
-            Action(level.label, functools.partial(app.set_access_soon, level))
-            for level in ACCESS_LEVELS
-            if level != access_of(session.permissions)
-        ]
-        await notifier.send(
-            f"{session.device.quoted_name} {access} this desktop",
-            f"Connected from {session.device.address}. Disconnect from the Proxim tray icon at any time.",
-            actions,
-        )
+class NotifyPlugin:
+    """The plugin object (one per host): its notifier and the requests it is showing."""
 
+    def __init__(self) -> None:
+        self.notifier: Notifier | None = None
+        self.pending: set[asyncio.Task[None]] = set()
 
-@hookimpl
-async def proxim_session_reconnecting(app: App, session: Session) -> None:
-    notifier = _notifiers.get(id(app))
-    if notifier is not None:
-        await notifier.send(
-            f"Reconnecting to {session.device.name}",
-            f"The connection dropped: input is paused while Proxim waits up to {app.config.resume_window:g} s for "
-            "the device to come back. Disconnect from the Proxim tray icon to end the session now.",
-        )
+    @hookimpl
+    async def proxim_startup(self, app: App) -> None:
+        notifier = Notifier()
+        await notifier.start()
+        self.notifier = notifier
 
+    @hookimpl
+    def proxim_shutdown(self, app: App) -> None:
+        self.notifier = None
+        for task in list(self.pending):
+            task.cancel()
 
-@hookimpl
-async def proxim_session_reconnected(app: App, session: Session) -> None:
-    notifier = _notifiers.get(id(app))
-    if notifier is not None:
-        await notifier.send(f"{session.device.name} reconnected", "The session goes on as before.")
+    @hookimpl
+    def proxim_request_approval(self, app: App, request: ApprovalRequest) -> None:
+        notifier = self.notifier
+        if notifier is not None and notifier.available:
+            task = asyncio.get_running_loop().create_task(_ask(notifier, request))
+            self.pending.add(task)
+            task.add_done_callback(self.pending.discard)
 
+    @hookimpl
+    async def proxim_session_started(self, app: App, session: Session) -> None:
+        notifier = self.notifier
+        if notifier is not None:
+            access = "sees and controls" if Permission.CONTROL in session.permissions else "sees"
+            # the other access levels as buttons: the host's user can change the grant from here too
+            actions = [
+                Action(level.label, functools.partial(app.set_access_soon, level))
+                for level in ACCESS_LEVELS
+                if level != access_of(session.permissions)
+            ]
+            await notifier.send(
+                f"{session.device.quoted_name} {access} this desktop",
+                f"Connected from {session.device.address}. Disconnect from the Proxim tray icon at any time.",
+                actions,
+            )
 
-@hookimpl
-async def proxim_session_ended(app: App, session: Session, reason: str) -> None:
-    notifier = _notifiers.get(id(app))
-    if notifier is not None and reason not in ("rejected", "host_shutdown"):
-        await notifier.send(
-            f"Session with {session.device.quoted_name} ended",
-            ENDINGS.get(reason, reason.replace("_", " ")).capitalize(),
-        )
+    @hookimpl
+    async def proxim_session_reconnecting(self, app: App, session: Session) -> None:
+        notifier = self.notifier
+        if notifier is not None:
+            await notifier.send(
+                f"Reconnecting to {session.device.name}",
+                f"The connection dropped: input is paused while Proxim waits up to {app.config.resume_window:g} s for "
+                "the device to come back. Disconnect from the Proxim tray icon to end the session now.",
+            )
+
+    @hookimpl
+    async def proxim_session_reconnected(self, app: App, session: Session) -> None:
+        notifier = self.notifier
+        if notifier is not None:
+            await notifier.send(f"{session.device.name} reconnected", "The session goes on as before.")
+
+    @hookimpl
+    async def proxim_session_ended(self, app: App, session: Session, reason: str) -> None:
+        notifier = self.notifier
+        if notifier is not None and reason not in ("rejected", "host_shutdown"):
+            await notifier.send(
+                f"Session with {session.device.quoted_name} ended",
+                ENDINGS.get(reason, reason.replace("_", " ")).capitalize(),
+            )
