@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from proxim_tray import memory
+from proxim_tray import hookspecs, memory
 from proxim_tray.approval import Access, toggled, with_access
 from proxim_tray.backends import BackendRegistry, CaptureSource, InputBackend
 from proxim_tray.channels import ChannelRegistry
@@ -34,18 +34,18 @@ class App:
         self.plugins = plugins
         self.capture_sources: BackendRegistry[CaptureSource] = BackendRegistry("capture")
         self.input_backends: BackendRegistry[InputBackend] = BackendRegistry("input")
-        plugins.call_sync("proxim_register_capture_sources", register=self.capture_sources.register)
-        plugins.call_sync("proxim_register_input_backends", register=self.input_backends.register)
+        plugins.call_sync(hookspecs.proxim_register_capture_sources, register=self.capture_sources.register)
+        plugins.call_sync(hookspecs.proxim_register_input_backends, register=self.input_backends.register)
         self.commands = CommandRegistry()
-        plugins.call_sync("proxim_register_commands", register=self.commands.register)
+        plugins.call_sync(hookspecs.proxim_register_commands, register=self.commands.register)
         self.permissions = PermissionRegistry()
-        plugins.call_sync("proxim_register_permissions", register=self.permissions.register)
+        plugins.call_sync(hookspecs.proxim_register_permissions, register=self.permissions.register)
         self.channels = ChannelRegistry()
-        plugins.call_sync("proxim_register_channels", register=self.channels.register)
+        plugins.call_sync(hookspecs.proxim_register_channels, register=self.channels.register)
         self.console_commands = ConsoleCommandRegistry()
-        plugins.call_sync("proxim_register_console_commands", register=self.console_commands.register)
+        plugins.call_sync(hookspecs.proxim_register_console_commands, register=self.console_commands.register)
         self.web_assets = WebAssetRegistry()
-        plugins.call_sync("proxim_register_web_assets", register=self.web_assets.register)
+        plugins.call_sync(hookspecs.proxim_register_web_assets, register=self.web_assets.register)
         # every declared setting has a value: the parsed one (cli.py puts them here), else its default
         for plugin, values in plugins.settings().defaults().items():
             config.plugin_settings.setdefault(plugin, values)
@@ -70,7 +70,7 @@ class App:
         self.loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         memory.cap_arenas()
-        await self.plugins.call("proxim_startup", app=self)
+        await self.plugins.call(hookspecs.proxim_startup, app=self)
         try:
             if self.find_links is None:
                 logger.error("the signaling server did not start (see the errors above); stopping")
@@ -80,7 +80,7 @@ class App:
             return 0
         finally:
             await self.sessions.close()
-            await self.plugins.call("proxim_shutdown", app=self)
+            await self.plugins.call(hookspecs.proxim_shutdown, app=self)
             if self._input is not None:
                 self._input.close()
 
@@ -125,7 +125,7 @@ class App:
     def audit(self, event: str, **fields: Any) -> None:
         """Hand a record to the audit log's plugins, from any thread."""
         record = {"event": event, **fields}
-        self.call_soon(self.plugins.call("proxim_audit_record", app=self, record=record))
+        self.call_soon(self.plugins.call(hookspecs.proxim_audit_record, app=self, record=record))
 
     def state_changed(self) -> None:
         if self.tray is not None:

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from proxim_tray import __version__, configfile, doctor, iceservers, instance
+from proxim_tray import __version__, configfile, doctor, hookspecs, iceservers, instance
 from proxim_tray import media_options as options
 from proxim_tray.app import App
 from proxim_tray.config import (
@@ -160,7 +160,7 @@ def build_parser(
     _add_host_options(host)
     if plugins is not None:
         for host_parser in (parser, host):
-            plugins.call_sync("proxim_add_options", parser=host_parser)
+            plugins.call_sync(hookspecs.proxim_add_options, parser=host_parser)
             plugins.settings().add_arguments(host_parser)
     for host_parser in (parser, host):
         host_parser.set_defaults(**copy.deepcopy(defaults or {}))
@@ -196,7 +196,7 @@ def plugin_commands(plugins: PluginHost | None) -> dict[str, CliCommand]:
             raise ValueError(f"the command name {command.name!r} is taken")
         commands[command.name] = command
 
-    plugins.call_sync("proxim_register_cli_commands", register=register)
+    plugins.call_sync(hookspecs.proxim_register_cli_commands, register=register)
     return commands
 
 
@@ -284,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config.plugin_settings.update(settings.values(args))
     if args.command == "doctor":
         return doctor.run(plugins, config)
-    plugins.call_sync("proxim_configure", config=config, args=args)
+    plugins.call_sync(hookspecs.proxim_configure, config=config, args=args)
     return run_host(config, plugins)
 
 
@@ -317,7 +317,7 @@ def run_host(config: HostConfig, plugins: PluginHost) -> int:
         print(f"Proxim is already running on port {config.port}: {reply.removeprefix('ok: ')}", flush=True)
         return 0 if reply.startswith("ok") else 1
     app = App(config, plugins)
-    tray = plugins.call_first_sync("proxim_make_tray", app=app) if config.tray else None
+    tray = plugins.call_first_sync(hookspecs.proxim_make_tray, app=app) if config.tray else None
     if config.tray:
         reason = "no tray plugin is loaded" if tray is None else tray.unavailable_reason()
         if reason:

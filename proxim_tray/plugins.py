@@ -14,11 +14,11 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, cast
 
 import pluggy
 
@@ -27,6 +27,9 @@ from proxim_tray.errors import PluginLoadError
 from proxim_tray.settings import PluginSettings, Setting
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ENTRY_POINT_GROUP = "proxim"
 STRICT_ENV = "PROXIM_STRICT_PLUGINS"
@@ -183,7 +186,7 @@ class PluginHost:
         name); collected once."""
         if self._settings is None:
             self._settings = PluginSettings()
-            hook = "proxim_register_settings"
+            hook = hookspecs.proxim_register_settings.__name__
             for impl in self._impls(hook):
 
                 def register(setting: Setting, plugin: str = impl.plugin_name) -> None:
@@ -218,32 +221,44 @@ class PluginHost:
             return None
         return result
 
-    def call_sync(self, hook_name: str, **kwargs: Any) -> list[Any]:
+    # The host calls hooks by their spec (``call(hookspecs.proxim_startup, app=app)``), not by name: mypy checks the
+    # arguments against the spec, and a misspelt hook is an error where it is written.
+
+    def call_sync(self, hook: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> list[Any]:
         """Call every implementation of a synchronous observer hook, isolating failures."""
-        results = (self._call_one_sync(impl, hook_name, kwargs) for impl in self._impls(hook_name))
+        name = _hook_name(hook, args)
+        results = (self._call_one_sync(impl, name, kwargs) for impl in self._impls(name))
         return [result for result in results if result is not None]
 
-    def call_first_sync(self, hook_name: str, **kwargs: Any) -> Any:
-        for impl in self._impls(hook_name):
-            result = self._call_one_sync(impl, hook_name, kwargs)
+    def call_first_sync(self, hook: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
+        name = _hook_name(hook, args)
+        for impl in self._impls(name):
+            result = self._call_one_sync(impl, name, kwargs)
             if result is not None:
-                return result
+                return cast(R, result)
         return None
 
-    async def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
+    async def call(self, hook: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> list[Any]:
         """Call every implementation, awaiting those that return awaitables; one failure never stops the rest."""
+        name = _hook_name(hook, args)
         results = []
-        for impl in self._impls(hook_name):
+        for impl in self._impls(name):
             try:
                 result = self._call_one(impl, kwargs)
                 if inspect.isawaitable(result):
                     result = await result
             except Exception:
-                logger.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+                logger.exception("plugin %s failed in %s", impl.plugin_name, name)
                 continue
             if result is not None:
                 results.append(result)
         return results
+
+
+def _hook_name(hook: Callable[..., object], args: tuple[object, ...]) -> str:
+    assert not args, "hooks are called with keyword arguments"
+    assert getattr(hookspecs, hook.__name__, None) is hook, f"{hook.__name__} is not a hook spec"
+    return str(hook.__name__)
 
 
 def load_plugin_host(blocked: Iterable[str] = (), plugins_dir: Path | None = None) -> PluginHost:

@@ -19,7 +19,7 @@ import pytest
 from aiohttp import test_utils, web
 
 import proxim_tray
-from proxim_tray import BackendUnavailable, MenuItem, hookimpl
+from proxim_tray import BackendUnavailable, MenuItem, hookimpl, hookspecs
 from proxim_tray.app import App
 from proxim_tray.cli import _config_from, build_parser, main
 from proxim_tray.config import HostConfig
@@ -313,7 +313,7 @@ def test_disabled_plugin_is_neither_loaded_nor_called(tmp_path: Path, no_display
     implementers = {impl.plugin_name for impl in host.pm.hook.proxim_make_tray.get_hookimpls()}
     assert not implementers & {"tray", "sample_plugin"}
     app = App(HostConfig(), host)
-    tray = host.call_first_sync("proxim_make_tray", app=app)
+    tray = host.call_first_sync(hookspecs.proxim_make_tray, app=app)
     assert type(tray).__name__ not in {"PystrayTray", "SampleTray"}
     assert "sample" not in app.capture_sources.factories
 
@@ -329,7 +329,7 @@ def test_registering_a_blocked_name_directly_is_a_no_op() -> None:
 
     assert host.plugins() == []
     assert host.failures == []
-    assert host.call_sync("proxim_tray_menu_items", app=None) == []
+    assert host.call_sync(hookspecs.proxim_tray_menu_items, app=None) == []
 
 
 # -- hooks, called through the host with real plugins -------------------------------------------------------------
@@ -358,7 +358,7 @@ def test_proxim_add_options_reaches_the_command_line(
         def add_argument(self, *names: str, **options: Any) -> None:
             added.extend(names)
 
-    sample_host.call_sync("proxim_add_options", parser=Recorder())
+    sample_host.call_sync(hookspecs.proxim_add_options, parser=Recorder())
     assert {"--audit-log", "--sample-backends"} <= set(added)
 
 
@@ -369,7 +369,7 @@ def test_proxim_configure_switches_to_the_plugins_backends(sample_host: PluginHo
     config = _config_from(args)
     assert (config.capture, config.input) == ("mss", "pynput")
 
-    sample_host.call_sync("proxim_configure", config=config, args=args)
+    sample_host.call_sync(hookspecs.proxim_configure, config=config, args=args)
 
     assert sample_module(sample_host).seen["configured"] == [config]
     assert config.plugin_settings["sample_plugin"] == {"backends": True}
@@ -398,10 +398,14 @@ def test_proxim_register_capture_sources_and_input_backends(sample_host: PluginH
         app.capture_sources.create("vnc", app.config)
 
     registered: list[str] = []
-    sample_host.call_sync("proxim_register_capture_sources", register=lambda name, factory: registered.append(name))
+    sample_host.call_sync(
+        hookspecs.proxim_register_capture_sources, register=lambda name, factory: registered.append(name)
+    )
     assert {"mss", "sample"} <= set(registered)
     registered.clear()
-    sample_host.call_sync("proxim_register_input_backends", register=lambda name, factory: registered.append(name))
+    sample_host.call_sync(
+        hookspecs.proxim_register_input_backends, register=lambda name, factory: registered.append(name)
+    )
     assert {"pynput", "sample"} <= set(registered)
 
 
@@ -419,13 +423,13 @@ def test_proxim_register_commands_offers_only_available_commands(sample_host: Pl
     assert backend.events == [("text", "hello")]
 
     registered: list[str] = []
-    sample_host.call_sync("proxim_register_commands", register=lambda command: registered.append(command.name))
+    sample_host.call_sync(hookspecs.proxim_register_commands, register=lambda command: registered.append(command.name))
     assert {"sample_hello", "sample_never"} <= set(registered)
 
 
 def test_proxim_make_tray_is_first_result_and_built_in_tray_comes_last(sample_host: PluginHost) -> None:
     app = App(HostConfig(), sample_host)
-    tray = sample_host.call_first_sync("proxim_make_tray", app=app)
+    tray = sample_host.call_first_sync(hookspecs.proxim_make_tray, app=app)
     assert type(tray).__name__ == "SampleTray"  # the built-in tray is trylast: a plugin's tray wins
     assert tray.unavailable_reason() is None
     ready: list[bool] = []
@@ -433,7 +437,7 @@ def test_proxim_make_tray_is_first_result_and_built_in_tray_comes_last(sample_ho
     assert ready == [True]
 
     built_in_only = load_plugin_host()
-    tray = built_in_only.call_first_sync("proxim_make_tray", app=App(HostConfig(), built_in_only))
+    tray = built_in_only.call_first_sync(hookspecs.proxim_make_tray, app=App(HostConfig(), built_in_only))
     assert type(tray).__name__ == "PystrayTray"
     assert tray.unavailable_reason() == "no display"
 
@@ -442,7 +446,7 @@ def test_proxim_tray_menu_items_collects_one_group_per_plugin(tmp_path: Path, no
     host = load_plugin_host(plugins_dir=plugins_dir(tmp_path, "sample_plugin.py", "sample_package"))
     app = App(HostConfig(), host)
 
-    groups = host.call_sync("proxim_tray_menu_items", app=app)
+    groups = host.call_sync(hookspecs.proxim_tray_menu_items, app=app)
 
     assert all(isinstance(item, MenuItem) for group in groups for item in group)
     texts = [[item.text for item in group] for group in groups]
@@ -460,7 +464,7 @@ async def test_proxim_web_routes_serve_the_web_client_and_plugin_pages(sample_ho
     app = App(HostConfig(), sample_host)
     web_app = web.Application()
 
-    sample_host.call_sync("proxim_web_routes", app=app, router=web_app.router)
+    sample_host.call_sync(hookspecs.proxim_web_routes, app=app, router=web_app.router)
 
     async with test_utils.TestClient(test_utils.TestServer(web_app)) as client:
         page = await client.get("/p/some-session-id")
@@ -557,7 +561,7 @@ async def test_call_isolates_failures_and_awaits_awaitables(caplog: pytest.LogCa
     host = host_with(Shows("first registered"), FailsToShow(), ShowsLater(), FailsToShowLater(), ShowsNothing())
 
     with caplog.at_level(logging.ERROR, logger="proxim_tray.plugins"):
-        results = await host.call("proxim_show_pairing", app=None, pairing=None)
+        results = await host.call(hookspecs.proxim_show_pairing, app=None, pairing=None)
 
     # last registered is called first (pluggy's order); None results are dropped
     assert results == ["awaited", "first registered"]
@@ -573,7 +577,7 @@ def test_call_sync_isolates_failures(caplog: pytest.LogCaptureFixture) -> None:
     host = host_with(Shows("a"), FailsToShow(), Shows("b"), ShowsNothing())
 
     with caplog.at_level(logging.ERROR, logger="proxim_tray.plugins"):
-        assert host.call_sync("proxim_show_pairing", app=None, pairing=None) == ["b", "a"]
+        assert host.call_sync(hookspecs.proxim_show_pairing, app=None, pairing=None) == ["b", "a"]
     assert "plugin failstoshow1 failed in proxim_show_pairing" in caplog.messages
 
 
@@ -603,10 +607,10 @@ def test_call_first_sync_returns_the_first_non_none_and_skips_failures(caplog: p
     host = host_with(NamedTray("never asked"), NamedTray("chosen"), NoTray(), BrokenTray())
 
     with caplog.at_level(logging.ERROR, logger="proxim_tray.plugins"):
-        assert host.call_first_sync("proxim_make_tray", app=None) == "chosen"
+        assert host.call_first_sync(hookspecs.proxim_make_tray, app=None) == "chosen"
     assert calls == ["broken", "none", "chosen"]  # stops at the first result
     assert "plugin brokentray3 failed in proxim_make_tray" in caplog.messages
-    assert host_with(NoTray()).call_first_sync("proxim_make_tray", app=None) is None
+    assert host_with(NoTray()).call_first_sync(hookspecs.proxim_make_tray, app=None) is None
 
 
 def test_implementation_may_take_fewer_arguments_than_the_spec() -> None:
@@ -615,7 +619,9 @@ def test_implementation_may_take_fewer_arguments_than_the_spec() -> None:
         def proxim_show_pairing(self, pairing: Any) -> Any:
             return pairing
 
-    assert host_with(OnlyPairing()).call_sync("proxim_show_pairing", app="app", pairing="pairing") == ["pairing"]
+    assert host_with(OnlyPairing()).call_sync(hookspecs.proxim_show_pairing, app="app", pairing="pairing") == [
+        "pairing"
+    ]
 
 
 # -- the proxim command ------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from proxim_tray import doctor
+from proxim_tray import doctor, hookspecs
 from proxim_tray.errors import BackendUnavailable
 from proxim_tray.tray import MenuItem, Tray
 from proxim_tray_pystray.drawing import draw_icon
@@ -108,7 +108,9 @@ class PystrayTray(Tray):
         import pystray
 
         groups = [status_items(self._app, self._state(), self._problem)]
-        groups += [group for group in self._app.plugins.call_sync("proxim_tray_menu_items", app=self._app) if group]
+        groups += [
+            group for group in self._app.plugins.call_sync(hookspecs.proxim_tray_menu_items, app=self._app) if group
+        ]
         groups.append(settings_items(self._app))
         entries: list[Any] = [
             pystray.MenuItem("Show pairing QR code", lambda: show_pairing(self._app), default=True, visible=False)

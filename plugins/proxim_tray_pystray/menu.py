@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
+from proxim_tray import hookspecs
 from proxim_tray.approval import ACCESS_LEVELS, ApprovalRequest, access_of
 from proxim_tray.permissions import Grant
 from proxim_tray.session import SessionState
@@ -115,6 +116,6 @@ def show_pairing(app: App) -> None:
     async def show() -> None:
         pairing = app.sessions.pairing
         if pairing is not None:
-            await app.plugins.call("proxim_show_pairing", app=app, pairing=pairing)
+            await app.plugins.call(hookspecs.proxim_show_pairing, app=app, pairing=pairing)
 
     app.call_soon(show())
