@@ -130,12 +130,22 @@ KEYS = [
 PATH_KEYS = {"qr_png", "plugins_dir", "turn_secret_file"}
 
 
-def default_path() -> Path:
-    """``$PROXIM_CONFIG``, or ``config.toml`` in the platform's user config directory."""
-    override = os.environ.get(CONFIG_ENV)
-    if override:
-        return Path(override)
+def platform_path() -> Path:
+    """``config.toml`` in the platform's user config directory."""
     return Path(platformdirs.user_config_dir("proxim", appauthor=False)) / "config.toml"
+
+
+def default_path() -> Path:
+    """``$PROXIM_CONFIG``, or the platform's path."""
+    override = os.environ.get(CONFIG_ENV)
+    return Path(override) if override else platform_path()
+
+
+def chosen_path(given: Path | None) -> Path | None:
+    """The file in use (``--config``, else ``$PROXIM_CONFIG``) when it is not the platform's, as an absolute path: what
+    a host started elsewhere (at login) must be told to read the same file; None for the platform's own."""
+    path = (given or default_path()).expanduser().absolute()
+    return None if path == platform_path().absolute() else path
 
 
 def _read(path: Path) -> dict[str, Any]:

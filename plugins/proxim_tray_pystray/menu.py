@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from proxim_tray import hookspecs
+from proxim_tray import configfile, hookspecs
 from proxim_tray.approval import ACCESS_LEVELS, ApprovalRequest, access_of
 from proxim_tray.permissions import Grant
 from proxim_tray.session import SessionState
@@ -95,7 +95,8 @@ def _tick(app: App, request: ApprovalRequest, name: str) -> None:
 
 
 def _toggle_start_at_login(app: App) -> None:
-    autostart.set_enabled(not autostart.is_enabled())
+    # at login the host reads the file this one reads
+    autostart.set_enabled(not autostart.is_enabled(), configfile.chosen_path(app.config.config_file))
     app.state_changed()  # redraws the menu with the new check mark
 
 
