@@ -16,11 +16,12 @@ from proxim_tray.channels import ChannelRegistry
 from proxim_tray.commands import CommandRegistry
 from proxim_tray.config import HostConfig
 from proxim_tray.console_commands import ConsoleCommandRegistry
+from proxim_tray.errors import BackendUnavailable
 from proxim_tray.links import Links
 from proxim_tray.permissions import Grant, PermissionRegistry
 from proxim_tray.plugins import PluginHost
 from proxim_tray.session import SessionManager
-from proxim_tray.tray import Tray
+from proxim_tray.tray import MenuItem, Tray
 from proxim_tray.webassets import WebAssetRegistry
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,27 @@ class App:
         """Hand a record to the audit log's plugins, from any thread."""
         record = {"event": event, **fields}
         self.call_soon(self.plugins.call(hookspecs.proxim_audit_record, app=self, record=record))
+
+    def capture_problem(self) -> str | None:
+        """Why the configured capture backend cannot work here, or None."""
+        try:
+            capture = self.capture_sources.create(self.config.capture, self.config)
+        except BackendUnavailable as exc:
+            return str(exc)
+        try:
+            return capture.unavailable_reason()
+        finally:
+            capture.close()
+
+    def tray_menu_groups(self) -> list[list[MenuItem]]:
+        return [group for group in self.plugins.call_sync(hookspecs.proxim_tray_menu_items, app=self) if group]
+
+    async def show_pairing_again(self) -> bool:
+        pairing = self.sessions.pairing
+        if pairing is None:
+            return False
+        await self.plugins.call(hookspecs.proxim_show_pairing, app=self, pairing=pairing)
+        return True
 
     def state_changed(self) -> None:
         if self.tray is not None:

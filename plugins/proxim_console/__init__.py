@@ -6,8 +6,7 @@ import asyncio
 
 from proxim_console.commands import run_command
 from proxim_console.prompt import ConsolePrompt
-from proxim_tray import ApprovalRequest, Session, hookimpl
-from proxim_tray.app import App
+from proxim_tray import ApprovalRequest, Host, Session, hookimpl
 
 __version__ = "0.2.0"
 
@@ -20,7 +19,7 @@ class ConsolePlugin:
         self.running: set[asyncio.Task[None]] = set()
 
     @hookimpl
-    def proxim_startup(self, app: App) -> None:
+    def proxim_startup(self, app: Host) -> None:
         if not app.config.console:
             return
 
@@ -33,17 +32,17 @@ class ConsolePlugin:
         print("Type help for the commands (disconnect, pause, view only, new link, quit...).", flush=True)
 
     @hookimpl
-    def proxim_shutdown(self, app: App) -> None:
+    def proxim_shutdown(self, app: Host) -> None:
         self.prompt = None
 
     @hookimpl
-    def proxim_request_approval(self, app: App, request: ApprovalRequest) -> None:
+    def proxim_request_approval(self, app: Host, request: ApprovalRequest) -> None:
         prompt = self.prompt
         if prompt is not None:
             prompt.ask(request)
 
     @hookimpl
-    def proxim_session_started(self, app: App, session: Session) -> None:
+    def proxim_session_started(self, app: Host, session: Session) -> None:
         if app.config.console:
             access = "full control" if "control" in session.permissions else "view only"
             print(
@@ -52,7 +51,7 @@ class ConsolePlugin:
             )
 
     @hookimpl
-    def proxim_session_reconnecting(self, app: App, session: Session) -> None:
+    def proxim_session_reconnecting(self, app: Host, session: Session) -> None:
         if app.config.console:
             print(
                 f"Reconnecting to {session.device.describe()}... (the connection dropped; "
@@ -61,12 +60,12 @@ class ConsolePlugin:
             )
 
     @hookimpl
-    def proxim_session_reconnected(self, app: App, session: Session) -> None:
+    def proxim_session_reconnected(self, app: Host, session: Session) -> None:
         if app.config.console:
             print(f"Reconnected: {session.device.describe()}.", flush=True)
 
     @hookimpl
-    def proxim_session_ended(self, app: App, session: Session, reason: str) -> None:
+    def proxim_session_ended(self, app: Host, session: Session, reason: str) -> None:
         if app.config.console:
             why = session.end_message or reason.replace("_", " ")
             print(f"Session with {session.device.describe()} ended: {why}.", flush=True)

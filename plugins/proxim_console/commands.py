@@ -7,10 +7,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from proxim_console.prompt import CHOICES
-from proxim_tray.approval import ACCESS_LEVELS, with_access
+from proxim_tray import ACCESS_LEVELS, with_access
 
 if TYPE_CHECKING:
-    from proxim_tray.app import App
+    from proxim_tray import Host
 
 logger = logging.getLogger(__name__)
 ACCESS_COMMANDS = {level.command: level for level in ACCESS_LEVELS}
@@ -20,7 +20,7 @@ HELP = (
 )
 
 
-def _allow(app: App, name: str, allow: bool) -> None:
+def _allow(app: Host, name: str, allow: bool) -> None:
     """Grant or withdraw a plugin permission of the live session."""
     spec = app.permissions.get(name)
     session = app.sessions.live_session
@@ -33,13 +33,13 @@ def _allow(app: App, name: str, allow: bool) -> None:
     print(f"{spec.label}: {'allowed' if allow else 'not allowed'}.", flush=True)
 
 
-def _help(app: App) -> str:
+def _help(app: Host) -> str:
     added = "".join(f"\n  {command.usage}: {command.help}" for command in app.console_commands.all())
     allow = "".join(f"\n  allow {spec.name}, deny {spec.name}: {spec.label}" for spec in app.permissions.optional())
     return HELP + (f"\nFrom plugins:{added}{allow}" if added or allow else "")
 
 
-async def run_command(app: App, line: str) -> None:
+async def run_command(app: Host, line: str) -> None:
     """Run one typed command and say what happened; a mistyped one changes nothing."""
     command = " ".join(line.lower().split())
     sessions = app.sessions

@@ -8,8 +8,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from proxim_tray import ApprovalRequest
-from proxim_tray.approval import ACCESS_LEVELS, Access
+from proxim_tray import ACCESS_LEVELS, Access, ApprovalRequest
 
 NON_TTY_REMINDER_EVERY = 10
 CHOICES = ", ".join(f"{level.answer} = {level.button.lower()}" for level in ACCESS_LEVELS) + ", anything else rejects"

@@ -9,9 +9,7 @@ import contextlib
 import functools
 
 from proxim_notify.notifier import Action, Notifier
-from proxim_tray import ApprovalRequest, Permission, Session, hookimpl
-from proxim_tray.app import App
-from proxim_tray.approval import ACCESS_LEVELS, access_of
+from proxim_tray import ACCESS_LEVELS, ApprovalRequest, Host, Permission, Session, access_of, hookimpl
 
 __version__ = "0.1.0"
 
@@ -68,19 +66,19 @@ class NotifyPlugin:
         self.pending: set[asyncio.Task[None]] = set()
 
     @hookimpl
-    async def proxim_startup(self, app: App) -> None:
+    async def proxim_startup(self, app: Host) -> None:
         notifier = Notifier()
         await notifier.start()
         self.notifier = notifier
 
     @hookimpl
-    def proxim_shutdown(self, app: App) -> None:
+    def proxim_shutdown(self, app: Host) -> None:
         self.notifier = None
         for task in list(self.pending):
             task.cancel()
 
     @hookimpl
-    def proxim_request_approval(self, app: App, request: ApprovalRequest) -> None:
+    def proxim_request_approval(self, app: Host, request: ApprovalRequest) -> None:
         notifier = self.notifier
         if notifier is not None and notifier.available:
             task = asyncio.get_running_loop().create_task(_ask(notifier, request))
@@ -88,7 +86,7 @@ class NotifyPlugin:
             task.add_done_callback(self.pending.discard)
 
     @hookimpl
-    async def proxim_session_started(self, app: App, session: Session) -> None:
+    async def proxim_session_started(self, app: Host, session: Session) -> None:
         notifier = self.notifier
         if notifier is not None:
             access = "sees and controls" if Permission.CONTROL in session.permissions else "sees"
@@ -105,7 +103,7 @@ class NotifyPlugin:
             )
 
     @hookimpl
-    async def proxim_session_reconnecting(self, app: App, session: Session) -> None:
+    async def proxim_session_reconnecting(self, app: Host, session: Session) -> None:
         notifier = self.notifier
         if notifier is not None:
             await notifier.send(
@@ -115,13 +113,13 @@ class NotifyPlugin:
             )
 
     @hookimpl
-    async def proxim_session_reconnected(self, app: App, session: Session) -> None:
+    async def proxim_session_reconnected(self, app: Host, session: Session) -> None:
         notifier = self.notifier
         if notifier is not None:
             await notifier.send(f"{session.device.name} reconnected", "The session goes on as before.")
 
     @hookimpl
-    async def proxim_session_ended(self, app: App, session: Session, reason: str) -> None:
+    async def proxim_session_ended(self, app: Host, session: Session, reason: str) -> None:
         notifier = self.notifier
         if notifier is not None and reason not in ("rejected", "host_shutdown"):
             await notifier.send(

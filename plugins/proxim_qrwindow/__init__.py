@@ -17,10 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from proxim_tray import ApprovalRequest, Grant, Pairing, Session, hookimpl
-from proxim_tray.app import App
-from proxim_tray.approval import ACCESS_LEVELS
-from proxim_tray.tray import MenuItem
+from proxim_tray import ACCESS_LEVELS, ApprovalRequest, Grant, Host, MenuItem, Pairing, Session, hookimpl
 
 __version__ = "0.1.0"
 
@@ -77,7 +74,7 @@ class WindowHost:
         self.on_gtk(destroy)
 
 
-def _gtk_mode(app: App) -> str | None:
+def _gtk_mode(app: Host) -> str | None:
     """``shared`` (the tray runs GTK), ``own`` (GTK on our thread) or None (no window here)."""
     if app.tray is None or sys.platform != "linux":
         return None
@@ -102,7 +99,7 @@ class QrWindowPlugin:
         self.waiting: set[asyncio.Task[None]] = set()
 
     @hookimpl
-    def proxim_startup(self, app: App) -> None:
+    def proxim_startup(self, app: Host) -> None:
         mode = _gtk_mode(app)
         if mode is None:
             return
@@ -112,31 +109,31 @@ class QrWindowPlugin:
             logger.warning("no pairing window: GTK is unavailable (%s)", exc)
 
     @hookimpl
-    def proxim_shutdown(self, app: App) -> None:
+    def proxim_shutdown(self, app: Host) -> None:
         host, self.host = self.host, None
         if host is not None:
             host.close()
 
     @hookimpl
-    def proxim_show_pairing(self, app: App, pairing: Pairing) -> None:
+    def proxim_show_pairing(self, app: Host, pairing: Pairing) -> None:
         host = self.host
         if host is not None:
             host.show_pairing(pairing)
 
     @hookimpl
-    def proxim_hide_pairing(self, app: App, pairing: Pairing) -> None:
+    def proxim_hide_pairing(self, app: Host, pairing: Pairing) -> None:
         host = self.host
         if host is not None:
             host.on_gtk(lambda window: window.link_used())
 
     @hookimpl
-    def proxim_pairing_unavailable(self, app: App, reason: str) -> None:
+    def proxim_pairing_unavailable(self, app: Host, reason: str) -> None:
         host = self.host
         if host is not None:
             host.on_gtk(lambda window: window.no_link(reason))
 
     @hookimpl
-    async def proxim_request_approval(self, app: App, request: ApprovalRequest) -> None:
+    async def proxim_request_approval(self, app: Host, request: ApprovalRequest) -> None:
         host = self.host
         if host is None:
             return
@@ -160,7 +157,7 @@ class QrWindowPlugin:
         task.add_done_callback(self.waiting.discard)
 
     @hookimpl
-    def proxim_session_started(self, app: App, session: Session) -> None:
+    def proxim_session_started(self, app: Host, session: Session) -> None:
         """While the session runs the window offers the access levels, so the grant can change from here too."""
         host = self.host
         if host is None:
@@ -180,13 +177,13 @@ class QrWindowPlugin:
         host.on_gtk(lambda window: window.show_request(text, choices, False, checks))
 
     @hookimpl
-    def proxim_session_ended(self, app: App, session: Session, reason: str) -> None:
+    def proxim_session_ended(self, app: Host, session: Session, reason: str) -> None:
         host = self.host
         if host is not None:
             host.on_gtk(lambda window: window.clear_request())
 
     @hookimpl
-    def proxim_tray_menu_items(self, app: App) -> list[MenuItem]:
+    def proxim_tray_menu_items(self, app: Host) -> list[MenuItem]:
         host, pairing = self.host, app.sessions.pairing
         if host is None or pairing is None:
             return []
