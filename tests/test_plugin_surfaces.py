@@ -73,6 +73,7 @@ def test_the_tray_adds_a_plugin_permission_and_withdraws_it(desktop: Desktop, ho
 def test_a_plugin_permission_is_off_unless_added(desktop: Desktop, host: TrayHost, page: Any) -> None:
     page.goto(link_of(host))
     page.wait_for_selector("body[data-state=pending]", timeout=10_000)
+    assert desktop.notifications is not None
     notification = desktop.notifications.next("notify")
     actions = [text for text in notification["actions"].values() if text]  # "" is the click on the body
     assert actions == ["Approve", "Approve with commands", "View only", "Approve with echo messages back", "Reject"]
@@ -85,6 +86,7 @@ def test_a_plugin_permission_is_off_unless_added(desktop: Desktop, host: TrayHos
 def test_the_notification_approves_with_a_plugin_permission(desktop: Desktop, host: TrayHost, page: Any) -> None:
     page.goto(link_of(host))
     page.wait_for_selector("body[data-state=pending]", timeout=10_000)
+    assert desktop.notifications is not None
     notification = desktop.notifications.next("notify")
     key = next(key for key, text in notification["actions"].items() if text == "Approve with echo messages back")
     desktop.notifications.invoke(notification["id"], key)
