@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import HostProcess
-from tests.support.desktop import Desktop, TrayHost, desktop_fixture, link_of
+from tests.support.desktop import Desktop, TrayHost, desktop_fixture, link_of, poll
+from tests.test_qrwindow import TITLE as WINDOW_TITLE
+from tests.test_qrwindow import button_centres
 
 SAMPLE = Path(__file__).parent / "plugin_samples" / "sample_echo.py"
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "proxim-hello"
@@ -133,5 +135,26 @@ def test_a_plugins_page_script_drives_its_channel(
         host.send("hello Ada")
         host.wait_for(r"^Sent: Hello from the desktop, Ada!$")
         page.wait_for_selector(".plugin-panel:has-text('Hello from the desktop, Ada!')", timeout=10_000)
+    finally:
+        host.stop()
+
+
+def test_the_pairing_window_approves_with_a_plugin_permission(desktop: Desktop, echo_plugins: Path, page: Any) -> None:
+    desktop.env["PYSTRAY_BACKEND"] = "xorg"  # a tray without menus: the window opens for each request
+    host = TrayHost(desktop, "--plugins-dir", str(echo_plugins), "--pairing-window", "gtk")
+    try:
+        page.goto(link_of(host))
+        page.wait_for_selector("body[data-state=pending]", timeout=10_000)
+        box = poll(lambda: desktop.top_level_windows(WINDOW_TITLE), 10, "the window to open for the request")[0]
+
+        # Approve, Approve with commands, View only, Approve with echo messages back, Reject
+        def five_buttons() -> list[tuple[int, int]] | None:
+            found = button_centres(desktop.screenshot(box))
+            return found if len(found) == 5 else None
+
+        buttons = poll(five_buttons, 10, "five buttons")
+        desktop.click(box[0] + buttons[3][0], box[1] + buttons[3][1])
+        page.wait_for_selector("body[data-state=live]", timeout=20_000)
+        assert grants(page) == [ALLOWED]
     finally:
         host.stop()

@@ -86,8 +86,7 @@ def _installed(module: str) -> bool:
 
 
 def _approve(request: ApprovalRequest, permissions: Grant) -> None:
-    """Approve with a level's permissions and the plugin permissions ticked on another surface (the window offers no
-    check boxes of its own yet)."""
+    """Approve with ``permissions`` and the plugin permissions ticked on another surface (the tray)."""
     request.approve(permissions | request.ticked, by="window")
 
 
@@ -168,8 +167,17 @@ class QrWindowPlugin:
             f"{device.quoted_name} at {device.address} asks to connect.\n"
             f"Verification code {request.code[:3]} {request.code[3:]}: the device shows the same digits."
         )
+        full = ACCESS_LEVELS[0]
         choices: list[tuple[str, Callable[[], object]]] = [
             *((level.button, functools.partial(_approve, request, level.permissions)) for level in ACCESS_LEVELS),
+            # a plugin permission is off unless chosen: with the first level, as its own button (as notifications do)
+            *(
+                (
+                    f"{full.button} with {spec.label.lower()}",
+                    functools.partial(_approve, request, full.permissions | {spec.name}),
+                )
+                for spec in request.optional
+            ),
             ("Reject", lambda: request.reject(by="window")),
         ]
         host.on_window(lambda window: window.show_request(text, choices, present=host.opens_for_requests))
