@@ -24,6 +24,7 @@ from proxim_tray.config import (
 )
 from proxim_tray.errors import ConfigError, ProximError
 from proxim_tray.plugins import PluginHost, load_plugin_host
+from proxim_tray.session_type import default_capture, default_input
 from proxim_tray.subcommands import CliCommand
 
 logger = logging.getLogger(__name__)
@@ -113,8 +114,8 @@ def _config_from(args: argparse.Namespace) -> HostConfig:
         resume_window=args.resume_window,
         qr_png=args.qr_png,
         tray=not args.no_tray,
-        capture=args.capture,
-        input=args.input,
+        capture=args.capture or default_capture(),
+        input=args.input or default_input(),
         monitor=args.monitor,
         fps=args.fps,
         codec=args.codec,

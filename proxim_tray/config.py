@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from proxim_tray.session_type import default_capture, default_input
 
 DEFAULT_PORT = 47600
 DEFAULT_MEDIA_PORT = 47601  # UDP: video and input; one fixed number a firewall can open, like the signaling port
 DEFAULT_APPROVE_TIMEOUT = 40.0
 DEFAULT_LINK_TTL = 300.0
 DEFAULT_RESUME_WINDOW = 30.0
-# XTEST keysyms on X11 (real input every client accepts); pynput's own injection on Windows and macOS
-DEFAULT_INPUT = "pynput" if sys.platform in ("win32", "darwin") else "x11"
 
 
 @dataclass
@@ -28,8 +27,9 @@ class HostConfig:
     resume_window: float = DEFAULT_RESUME_WINDOW
     qr_png: Path | None = None
     tray: bool = True
-    capture: str = "mss"
-    input: str = DEFAULT_INPUT
+    # named for what they use; by default the desktop portal on a Wayland session, else mss and XTEST
+    capture: str = field(default_factory=default_capture)
+    input: str = field(default_factory=default_input)
     monitor: int = 1
     fps: int = 30
     codec: str = "auto"

@@ -13,6 +13,7 @@ from proxim_tray.backends import Backend
 from proxim_tray.config import HostConfig
 from proxim_tray.links import NO_ADDRESS, Listening, plan
 from proxim_tray.netaddr import inventory
+from proxim_tray.session_type import wayland_session
 
 if TYPE_CHECKING:
     from proxim_tray.app import App
@@ -31,8 +32,8 @@ def display_server(platform: str = sys.platform) -> tuple[str, str | None]:
     """The display server kind and, if it is a problem, what to do."""
     if platform != "linux":
         return SYSTEM_NAMES.get(platform, platform), None
-    if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
-        return "Wayland", "capture and input need X11 for now: log in with an 'on Xorg' session"
+    if wayland_session():
+        return "Wayland (shared through the desktop portal)", None
     if os.environ.get("DISPLAY"):
         return f"X11 ({os.environ['DISPLAY']})", None
     return "none", "no display: run Proxim inside a desktop session (DISPLAY is not set)"
@@ -47,6 +48,17 @@ def backend_problem(factory: Callable[[HostConfig], Backend], config: HostConfig
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
     return reason
+
+
+def backend_description(factory: Callable[[HostConfig], Backend], config: HostConfig) -> str:
+    backend = factory(config)
+    try:
+        uses = backend.describe()
+    except Exception as exc:
+        uses = f"{backend.name} ({type(exc).__name__}: {exc})"
+    finally:
+        backend.close()
+    return uses if uses.startswith(backend.name) else f"{backend.name}: {uses}"
 
 
 def plugin_usability(app: App) -> dict[str, str]:
@@ -130,8 +142,10 @@ def run(plugins: PluginHost, config: HostConfig) -> int:
         if factory is None:
             line(label, False, f"no {registry.kind} backend {chosen!r}: is its plugin installed and enabled?")
             continue
-        reason = backend_problem(factory, app.config)
-        line(label, reason is None, f"{chosen}" if reason is None else f"{chosen}: {reason}")
+        reason, uses = backend_problem(factory, app.config), ""
+        if reason is None:
+            uses = backend_description(factory, app.config)
+        line(label, reason is None, uses if reason is None else f"{chosen}: {reason}")
     tray = plugins.call_first_sync(hookspecs.proxim_make_tray, app=app)
     tray_reason = "no tray plugin is loaded" if tray is None else tray.unavailable_reason()
     line(

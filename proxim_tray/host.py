@@ -41,6 +41,10 @@ class Sessions(Protocol):
     async def stop_session(self) -> bool:
         """The host's user stops sharing; False when nobody is connected."""
 
+    async def end_session(self, session: Session, reason: str) -> None:
+        """End ``session`` for ``reason`` (a ``proxim_session_ended`` reason; set ``session.end_message`` first to say
+        more to people)."""
+
     async def new_pairing(self) -> Pairing | None:
         """Retire the pairing link and show a new one (None when no address answers)."""
 

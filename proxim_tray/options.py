@@ -13,12 +13,12 @@ from typing import Any
 from proxim_tray import iceservers, media_options
 from proxim_tray.config import (
     DEFAULT_APPROVE_TIMEOUT,
-    DEFAULT_INPUT,
     DEFAULT_LINK_TTL,
     DEFAULT_MEDIA_PORT,
     DEFAULT_PORT,
     DEFAULT_RESUME_WINDOW,
 )
+from proxim_tray.session_type import DEFAULT_INPUT
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,22 @@ HOST_OPTIONS = [
         "seconds a session whose network dropped waits for the device to come back; 0: it ends at once",
         metavar="SECONDS",
     ),
-    _option("capture", str, "mss", "screen-capture backend", metavar="NAME"),
-    _option("input", str, DEFAULT_INPUT, "input backend", metavar="NAME"),
+    _option(
+        "capture",
+        str,
+        "",
+        "screen-capture backend; empty: portal on a Wayland session, else mss",
+        unset="",
+        metavar="NAME",
+    ),
+    _option(
+        "input",
+        str,
+        "",
+        f"input backend; empty: portal on a Wayland session, else {DEFAULT_INPUT}",
+        unset="",
+        metavar="NAME",
+    ),
     _option("monitor", int, 1, "monitor to share, from 1; 0: all monitors together", metavar="N"),
     _option(
         "region",
