@@ -4,16 +4,19 @@ menu entry (``proxim install-desktop``) and the autostart entry (the tray's *Sta
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 ICON_NAME = "proxim"
 COMMENT = "Share this desktop with your phone, peer to peer"
 
 
-def launch_command() -> list[str]:
-    """This installation's host with its tray: the frozen executable itself, or this Python running the package."""
+def launch_command(config_file: Path | None = None) -> list[str]:
+    """This installation's host with its tray: the frozen executable itself, or this Python running the package;
+    reading ``config_file`` when given (the file the running host reads, when it is not the default one)."""
+    config = ["--config", str(config_file)] if config_file is not None else []
     if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "proxim_tray"]
+        return [sys.executable, *config]
+    return [sys.executable, "-m", "proxim_tray", *config]
 
 
 def entry_text(command: list[str] | None = None, autostart: bool = False) -> str:

@@ -18,8 +18,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from proxim_tray import memory, protocol
-from proxim_tray.approval import ApprovalRequest, DeviceInfo, PairingAttempt, Permission
+from proxim_tray import hookspecs, memory, protocol
+from proxim_tray.approval import ApprovalRequest, DeviceInfo, PairingAttempt
+from proxim_tray.channels import CONNECTION_LOST, SESSION_ENDED, SessionChannels
 from proxim_tray.control import RemoteControl, hello_message
 from proxim_tray.errors import BackendUnavailable, ProtocolError
 from proxim_tray.fingerprint import sdp_fingerprint
@@ -28,6 +29,7 @@ from proxim_tray.links import NO_ADDRESS
 from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.pairing import Pairing, commitment_matches, new_nonce, verification_code
 from proxim_tray.peer import HostPeer
+from proxim_tray.permissions import Grant, Permission
 from proxim_tray.ratelimit import FailureLimiter
 from proxim_tray.resume import ResumeTicket
 from proxim_tray.useragent import describe
@@ -89,11 +91,13 @@ class Session:
     revealed: asyncio.Future[str] = field(default_factory=_loop_future, repr=False)  # the client's nonce
     code: str = ""  # known once the client has revealed its nonce
     state: SessionState = SessionState.WAITING
-    permissions: frozenset[Permission] = frozenset()
+    permissions: Grant = frozenset()
     end_reason: str | None = None
     end_message: str | None = None  # for people, when the reason alone does not say enough
     control: RemoteControl | None = field(default=None, repr=False)
     channel: RTCDataChannel | None = field(default=None, repr=False)
+    # the plugin channels of the current connection (opened once it is up)
+    plugin_channels: SessionChannels | None = field(default=None, repr=False)
     paused: bool = False
     track: ScreenVideoTrack | None = field(default=None, repr=False)
     capture: CaptureSource | None = field(default=None, repr=False)
@@ -161,7 +165,7 @@ class SessionManager:
                 if problem != self.no_link_reason:
                     self.no_link_reason = problem
                     logger.warning("no pairing link: %s", problem)
-                    await self.app.plugins.call("proxim_pairing_unavailable", app=self.app, reason=problem)
+                    await self.app.plugins.call(hookspecs.proxim_pairing_unavailable, app=self.app, reason=problem)
                     self.app.state_changed()
                 self._expiry = loop.call_later(NO_LINK_RECHECK, self._on_expiry, None)
                 return None
@@ -176,7 +180,7 @@ class SessionManager:
             self.pairing = pairing
             self._expiry = loop.call_later(self.app.config.link_ttl, self._on_expiry, pairing)
         logger.info("state waiting: new pairing link %s through %s", pairing.session_id, pairing.base_url)
-        await self.app.plugins.call("proxim_show_pairing", app=self.app, pairing=pairing)
+        await self.app.plugins.call(hookspecs.proxim_show_pairing, app=self.app, pairing=pairing)
         self.app.state_changed()
         return pairing
 
@@ -190,7 +194,7 @@ class SessionManager:
         self._holder = None
         pairing, self.pairing = self.pairing, None
         if pairing is not None:
-            await self.app.plugins.call("proxim_hide_pairing", app=self.app, pairing=pairing)
+            await self.app.plugins.call(hookspecs.proxim_hide_pairing, app=self.app, pairing=pairing)
 
     def _on_expiry(self, pairing: Pairing | None) -> None:
         """The link expired, or (None) it is time to look again for an address that answers."""
@@ -232,7 +236,7 @@ class SessionManager:
             await self._refuse(link, exc)
         logger.info("pairing attempt from %s: %s", link.address, outcome)
         attempt = PairingAttempt(link.address, hello.device_name, link.user_agent, outcome)
-        await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
+        await self.app.plugins.call(hookspecs.proxim_pairing_attempt, app=self.app, attempt=attempt)
 
     async def _handle_reveal(self, link: ClientLink, reveal: protocol.Reveal) -> None:
         session = self.live_session
@@ -249,7 +253,7 @@ class SessionManager:
             await self._refuse(link, exc)
             logger.info("ICE servers request from %s: %s", link.address, exc.code)
             attempt = PairingAttempt(link.address, "", link.user_agent, exc.code)
-            await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
+            await self.app.plugins.call(hookspecs.proxim_pairing_attempt, app=self.app, attempt=attempt)
             return
         self._holder = link
         await link.send(protocol.ice_servers_message(self.ice.servers(CREDENTIAL_LIFETIME)))
@@ -350,12 +354,14 @@ class SessionManager:
 
     async def _approve(self, session: Session) -> bool:
         timeout = self.app.config.approve_timeout
-        request = ApprovalRequest(device=session.device, code=session.code, timeout=timeout)
+        request = ApprovalRequest(
+            device=session.device, code=session.code, timeout=timeout, optional=self.app.permissions.optional()
+        )
         session.approval = request
         self._transition(session, SessionState.PENDING)
         await session.link.send({"type": "pending", "timeout": timeout, "code": session.code})
         # surfaces are told in the background: the timeout runs from the request, however long a plugin takes
-        self._spawn(self.app.plugins.call("proxim_request_approval", app=self.app, request=request))
+        self._spawn(self.app.plugins.call(hookspecs.proxim_request_approval, app=self.app, request=request))
         try:
             try:
                 decision = await asyncio.wait_for(request.decided(), timeout)
@@ -368,7 +374,7 @@ class SessionManager:
             return False  # the session ended while pending (client left, host stopped)
         if not session.is_live:
             return False
-        await self.app.plugins.call("proxim_approval_decided", app=self.app, request=request, decision=decision)
+        await self.app.plugins.call(hookspecs.proxim_approval_decided, app=self.app, request=request, decision=decision)
         if not decision.approved:
             reason = "timeout" if decision.by == "timeout" else "rejected"
             await session.link.send({"type": "rejected", "reason": reason})
@@ -377,6 +383,8 @@ class SessionManager:
         session.permissions = decision.permissions
         self._transition(session, SessionState.APPROVED)
         approved: dict[str, Any] = {"type": "approved", "permissions": sorted(session.permissions)}
+        if request.optional:
+            approved["optional"] = [{"name": spec.name, "label": spec.label} for spec in request.optional]
         window = self.app.config.resume_window
         if window > 0:
             session.resume = ResumeTicket(session.client_fingerprint)
@@ -448,15 +456,17 @@ class SessionManager:
         if state == "connected" and session.state is SessionState.CONNECTING:
             self._transition(session, SessionState.CONNECTED)
             session.connected.set()
+            session.plugin_channels = SessionChannels(self.app.channels.all(), peer.pc, session, self.app)
+            session.plugin_channels.sync(session.permissions)
             if session.reconnect_timer is None:
-                self._spawn(self.app.plugins.call("proxim_session_started", app=self.app, session=session))
+                self._spawn(self.app.plugins.call(hookspecs.proxim_session_started, app=self.app, session=session))
             else:
                 session.reconnect_timer.cancel()
                 session.reconnect_timer = None
                 if session.resume is not None:
                     session.resume.confirm()
                 logger.info("reconnected: %s", session.device.describe())
-                self._spawn(self.app.plugins.call("proxim_session_reconnected", app=self.app, session=session))
+                self._spawn(self.app.plugins.call(hookspecs.proxim_session_reconnected, app=self.app, session=session))
         elif state == "failed" and session.state is SessionState.CONNECTING and session.reconnect_timer is None:
             self._spawn(self._end_without_path(session))
         elif state in ("failed", "closed"):
@@ -489,13 +499,14 @@ class SessionManager:
             logger.info("%s while %s was resuming", why, session.device.describe())
         self._transition(session, SessionState.RECONNECTING)
         await self._drop_connection(session)
-        await self.app.plugins.call("proxim_session_reconnecting", app=self.app, session=session)
+        await self.app.plugins.call(hookspecs.proxim_session_reconnecting, app=self.app, session=session)
 
     async def _drop_connection(self, session: Session) -> None:
         """Let go of the session's connection (WebSocket, peer, track, control), releasing all it held; keep the
         capture, the permissions and the host's certificate for a resume."""
         control, track, peer, link = session.control, session.track, session.peer, session.link
         session.control = session.channel = session.track = None
+        _close_plugin_channels(session, CONNECTION_LOST)
         peer.pc.remove_all_listeners()  # its closing is no news: the session is reconnecting already
         if control is not None:
             await control.close()
@@ -593,7 +604,7 @@ class SessionManager:
         if channel is not None and channel.readyState == "open":
             channel.send(json.dumps(message))
 
-    def set_permissions(self, permissions: frozenset[Permission]) -> bool:
+    def set_permissions(self, permissions: Grant) -> bool:
         """Change what the live session may do (the host's user decides); False when there is no session."""
         session = self.live_session
         if session is None:
@@ -602,6 +613,8 @@ class SessionManager:
         logger.info("permissions of %s now %s", session.device.describe(), sorted(session.permissions))
         if session.control is not None:
             session.control.set_permissions(session.permissions)
+        if session.plugin_channels is not None:
+            session.plugin_channels.sync(session.permissions)
         self._tell_client(session, {"t": "perm", "permissions": sorted(session.permissions)})
         self.app.state_changed()
         return True
@@ -643,6 +656,7 @@ class SessionManager:
                 ended["message"] = session.end_message
             with contextlib.suppress(Exception):
                 await session.link.send(ended)
+        _close_plugin_channels(session, SESSION_ENDED)
         if session.control is not None:
             await session.control.close()
         if session.track is not None:
@@ -652,7 +666,7 @@ class SessionManager:
             session.capture.close()
         with contextlib.suppress(Exception):
             await session.link.close()
-        await self.app.plugins.call("proxim_session_ended", app=self.app, session=session, reason=reason)
+        await self.app.plugins.call(hookspecs.proxim_session_ended, app=self.app, session=session, reason=reason)
         # the peer connection, its encoder's threads and buffers sit in reference cycles: free them now, not when the
         # cyclic collector next runs (measured: 10 sessions, 40 threads and ~250 MB later)
         gc.collect()
@@ -684,6 +698,12 @@ class SessionManager:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _close_plugin_channels(session: Session, reason: str) -> None:
+    channels, session.plugin_channels = session.plugin_channels, None
+    if channels is not None:
+        channels.close_all(reason)
 
 
 def _refuse_while_waiting(wait: float) -> None:

@@ -17,7 +17,7 @@ import pytest
 from proxim_input_pynput.backend import PynputInputBackend
 from proxim_input_x11.backend import X11InputBackend
 
-from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, Permission
+from proxim_tray import FULL_CONTROL, VIEW_ONLY, Permission
 from proxim_tray.backends import InputBackend, ScreenGeometry
 from proxim_tray.control import MAX_HELD_KEYS, RemoteControl
 from proxim_tray.injection import MAX_PENDING_WORK

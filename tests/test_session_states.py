@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from proxim_tray import ApprovalRequest, Pairing, protocol
+from proxim_tray import FULL_CONTROL, VIEW_ONLY, ApprovalRequest, Pairing, Permission, protocol
 from proxim_tray.app import App
-from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, Permission
 from proxim_tray.session import SessionState
 from tests.support.hostkit import MemoryLink, Recorder, hello, make_app, make_offer, reveal, serve_links
 

@@ -18,8 +18,7 @@ import numpy.typing as npt
 from proxim_capture_mss import cursor, permissions
 from proxim_capture_mss.damage import DamageWatcher
 from proxim_capture_mss.polling import GrabPoller
-from proxim_tray import CaptureSource, ScreenGeometry
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable, CaptureSource, ScreenGeometry
 
 POINTER_POLL_INTERVAL = 1 / 60
 USES_X11 = sys.platform not in ("win32", "darwin")

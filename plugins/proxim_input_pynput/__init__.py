@@ -9,9 +9,7 @@ from collections.abc import Callable
 
 from proxim_input_pynput import macos
 from proxim_input_pynput.backend import X11_CAVEAT, PynputInputBackend, uses_x11
-from proxim_tray import InputBackend, hookimpl
-from proxim_tray.app import App
-from proxim_tray.config import HostConfig
+from proxim_tray import Host, HostConfig, InputBackend, hookimpl
 
 __version__ = "0.1.0"
 NAME = "pynput"
@@ -27,7 +25,7 @@ def proxim_register_input_backends(
 
 
 @hookimpl
-def proxim_startup(app: App) -> None:
+def proxim_startup(app: Host) -> None:
     """Say at once, not at the first session, that macOS would drop the input or what X11 clients ignore (the console
     and the log show it)."""
     if app.config.input != NAME:

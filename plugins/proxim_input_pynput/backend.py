@@ -18,8 +18,7 @@ from typing import Any
 from proxim_input_pynput import local_input, macos, pointer, windows
 from proxim_input_pynput.keys import Target, target_for
 from proxim_input_pynput.pointer import button_name, pynput_scroll
-from proxim_tray import InputBackend
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable, InputBackend
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proxim_portal.dbus import REMOTE_DESKTOP, SCREENCAST, Portal
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable
 
 INSTALL_PORTAL = "install xdg-desktop-portal and your desktop's backend (xdg-desktop-portal-gnome, -kde or -wlr)"
 

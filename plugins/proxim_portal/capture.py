@@ -13,8 +13,7 @@ from proxim_portal import availability
 from proxim_portal.dbus import Portal
 from proxim_portal.gstreamer import PipeWireFrames
 from proxim_portal.session import PortalSession, make_current
-from proxim_tray import CaptureSource, ScreenGeometry
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable, CaptureSource, ScreenGeometry
 
 logger = logging.getLogger(__name__)
 

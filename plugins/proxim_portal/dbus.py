@@ -13,7 +13,7 @@ import os
 import threading
 from typing import Any
 
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable
 
 PORTAL_NAME = "org.freedesktop.portal.Desktop"
 PORTAL_PATH = "/org/freedesktop/portal/desktop"

@@ -13,7 +13,7 @@ from typing import Any
 import av
 import numpy as np
 
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable
 
 FIRST_FRAME_TIMEOUT = 5.0
 

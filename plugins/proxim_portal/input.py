@@ -8,8 +8,7 @@ import threading
 
 from proxim_portal import availability, keys
 from proxim_portal.session import NO_REMOTE_DESKTOP, PortalSession, current
-from proxim_tray import InputBackend
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable, InputBackend
 
 logger = logging.getLogger(__name__)
 

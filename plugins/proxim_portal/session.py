@@ -18,7 +18,7 @@ import platformdirs
 
 from proxim_portal.dbus import REMOTE_DESKTOP, SCREENCAST, Portal, token
 from proxim_portal.keys import SHIFT
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -23,11 +23,18 @@ from typing import Any
 
 from proxim_qrwindow.host import WindowHost
 from proxim_qrwindow.tk_host import TkWindowHost
-from proxim_tray import ApprovalRequest, Pairing, Session, gtk, hookimpl
-from proxim_tray.app import App
-from proxim_tray.approval import ACCESS_LEVELS
-from proxim_tray.config import HostConfig
-from proxim_tray.tray import MenuItem
+from proxim_tray import (
+    ACCESS_LEVELS,
+    ApprovalRequest,
+    Grant,
+    Host,
+    HostConfig,
+    MenuItem,
+    Pairing,
+    Session,
+    gtk_missing,
+    hookimpl,
+)
 
 __version__ = "0.1.0"
 
@@ -77,9 +84,6 @@ class GtkWindowHost(WindowHost):
         self.on_window(destroy)
 
 
-_hosts: dict[int, WindowHost] = {}
-
-
 def toolkit(wanted: str, platform: str, has: Callable[[str], bool]) -> str | None:
     """The toolkit to draw the window with: the one ``wanted``, or for ``auto`` GTK on Linux where PyGObject is
     installed and Tk elsewhere; None when the one needed is missing."""
@@ -92,114 +96,9 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-@hookimpl
-def proxim_add_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--pairing-window",
-        choices=TOOLKITS,
-        default="auto",
-        help="toolkit of the pairing window: auto (GTK on Linux where installed, else Tk), gtk or tk",
-    )
-
-
-@hookimpl
-def proxim_configure(config: HostConfig, args: argparse.Namespace) -> None:
-    config.plugin_settings[SETTING] = getattr(args, "pairing_window", "auto")
-
-
-@hookimpl
-def proxim_startup(app: App) -> None:
-    if app.tray is None:
-        return
-    wanted = str(app.config.plugin_settings.get(SETTING, "auto"))
-    chosen = toolkit(wanted, sys.platform, _installed)
-    without_gtk = gtk.missing()
-    if without_gtk and wanted == "auto":
-        logger.warning("the pairing window is %s: %s", "Tk's" if chosen == "tk" else "off", without_gtk)
-    tray_backend = getattr(app.tray, "backend", None)
-    try:
-        if chosen == "gtk":
-            _hosts[id(app)] = GtkWindowHost(own_main_loop=tray_backend not in GTK_TRAY_BACKENDS)
-        elif chosen == "tk":
-            _hosts[id(app)] = TkWindowHost(opens_for_requests=tray_backend not in MENU_TRAY_BACKENDS)
-        else:
-            logger.warning("no pairing window: %s is not installed", "PyGObject (GTK)" if wanted == "gtk" else "Tk")
-    except Exception as exc:
-        logger.warning("no pairing window: %s is unavailable (%s)", chosen, exc)
-
-
-@hookimpl
-def proxim_shutdown(app: App) -> None:
-    host = _hosts.pop(id(app), None)
-    if host is not None:
-        host.close()
-
-
-@hookimpl
-def proxim_show_pairing(app: App, pairing: Pairing) -> None:
-    host = _hosts.get(id(app))
-    if host is not None:
-        host.show_pairing(pairing)
-
-
-@hookimpl
-def proxim_hide_pairing(app: App, pairing: Pairing) -> None:
-    host = _hosts.get(id(app))
-    if host is not None:
-        host.on_window(lambda window: window.link_used())
-
-
-@hookimpl
-def proxim_pairing_unavailable(app: App, reason: str) -> None:
-    host = _hosts.get(id(app))
-    if host is not None:
-        host.on_window(lambda window: window.no_link(reason))
-
-
-@hookimpl
-async def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
-    host = _hosts.get(id(app))
-    if host is None:
-        return
-    device = request.device
-    text = (
-        f"{device.quoted_name} at {device.address} asks to connect.\n"
-        f"Verification code {request.code[:3]} {request.code[3:]}: the device shows the same digits."
-    )
-    choices: list[tuple[str, Callable[[], object]]] = [
-        *(
-            (level.button, functools.partial(request.approve, level.permissions, by="window"))
-            for level in ACCESS_LEVELS
-        ),
-        ("Reject", lambda: request.reject(by="window")),
-    ]
-    host.on_window(lambda window: window.show_request(text, choices, present=host.opens_for_requests))
-    task = asyncio.get_running_loop().create_task(_clear_when_decided(host, request))
-    _waiting.add(task)
-    task.add_done_callback(_waiting.discard)
-
-
-_waiting: set[asyncio.Task[None]] = set()
-
-
-@hookimpl
-def proxim_session_started(app: App, session: Session) -> None:
-    """While the session runs the window offers the access levels, so the grant can change from here too."""
-    host = _hosts.get(id(app))
-    if host is None:
-        return
-    text = f"{session.device.quoted_name} at {session.device.address} is connected. Change what it may do:"
-    choices: list[tuple[str, Callable[[], object]]] = [
-        (level.label, functools.partial(app.grant_soon, level.permissions)) for level in ACCESS_LEVELS
-    ]
-    host.on_window(lambda window: window.show_request(text, choices, present=False))
-
-
-@hookimpl
-def proxim_session_ended(app: App, session: Session, reason: str) -> None:
-    host = _hosts.get(id(app))
-    if host is not None:
-        host.on_window(lambda window: window.clear_request())
+def _approve(request: ApprovalRequest, permissions: Grant) -> None:
+    """Approve with ``permissions`` and the plugin permissions ticked on another surface (the tray)."""
+    request.approve(permissions | request.ticked, by="window")
 
 
 async def _clear_when_decided(host: WindowHost, request: ApprovalRequest) -> None:
@@ -208,9 +107,119 @@ async def _clear_when_decided(host: WindowHost, request: ApprovalRequest) -> Non
     host.on_window(lambda window: window.clear_request())
 
 
-@hookimpl
-def proxim_tray_menu_items(app: App) -> list[MenuItem]:
-    host, pairing = _hosts.get(id(app)), app.sessions.pairing
-    if host is None or pairing is None:
-        return []
-    return [MenuItem("Show pairing QR code", lambda: host.show_pairing(pairing))]
+class QrWindowPlugin:
+    """The plugin object (one per host): its window, and the requests waiting to be cleared from it."""
+
+    def __init__(self) -> None:
+        self.host: WindowHost | None = None
+        self.waiting: set[asyncio.Task[None]] = set()
+
+    @hookimpl
+    def proxim_add_options(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--pairing-window",
+            choices=TOOLKITS,
+            default="auto",
+            help="toolkit of the pairing window: auto (GTK on Linux where installed, else Tk), gtk or tk",
+        )
+
+    @hookimpl
+    def proxim_configure(self, config: HostConfig, args: argparse.Namespace) -> None:
+        config.plugin_settings[SETTING] = getattr(args, "pairing_window", "auto")
+
+    @hookimpl
+    def proxim_startup(self, app: Host) -> None:
+        if app.tray is None:
+            return
+        wanted = str(app.config.plugin_settings.get(SETTING, "auto"))
+        chosen = toolkit(wanted, sys.platform, _installed)
+        without_gtk = gtk_missing()
+        if without_gtk and wanted == "auto":
+            logger.warning("the pairing window is %s: %s", "Tk's" if chosen == "tk" else "off", without_gtk)
+        tray_backend = getattr(app.tray, "backend", None)
+        try:
+            if chosen == "gtk":
+                self.host = GtkWindowHost(own_main_loop=tray_backend not in GTK_TRAY_BACKENDS)
+            elif chosen == "tk":
+                self.host = TkWindowHost(opens_for_requests=tray_backend not in MENU_TRAY_BACKENDS)
+            else:
+                logger.warning("no pairing window: %s is not installed", "PyGObject (GTK)" if wanted == "gtk" else "Tk")
+        except Exception as exc:
+            logger.warning("no pairing window: %s is unavailable (%s)", chosen, exc)
+
+    @hookimpl
+    def proxim_shutdown(self, app: Host) -> None:
+        host, self.host = self.host, None
+        if host is not None:
+            host.close()
+
+    @hookimpl
+    def proxim_show_pairing(self, app: Host, pairing: Pairing) -> None:
+        host = self.host
+        if host is not None:
+            host.show_pairing(pairing)
+
+    @hookimpl
+    def proxim_hide_pairing(self, app: Host, pairing: Pairing) -> None:
+        host = self.host
+        if host is not None:
+            host.on_window(lambda window: window.link_used())
+
+    @hookimpl
+    def proxim_pairing_unavailable(self, app: Host, reason: str) -> None:
+        host = self.host
+        if host is not None:
+            host.on_window(lambda window: window.no_link(reason))
+
+    @hookimpl
+    async def proxim_request_approval(self, app: Host, request: ApprovalRequest) -> None:
+        host = self.host
+        if host is None:
+            return
+        device = request.device
+        text = (
+            f"{device.quoted_name} at {device.address} asks to connect.\n"
+            f"Verification code {request.code[:3]} {request.code[3:]}: the device shows the same digits."
+        )
+        full = ACCESS_LEVELS[0]
+        choices: list[tuple[str, Callable[[], object]]] = [
+            *((level.button, functools.partial(_approve, request, level.permissions)) for level in ACCESS_LEVELS),
+            # a plugin permission is off unless chosen: with the first level, as its own button (as notifications do)
+            *(
+                (
+                    f"{full.button} with {spec.label.lower()}",
+                    functools.partial(_approve, request, full.permissions | {spec.name}),
+                )
+                for spec in request.optional
+            ),
+            ("Reject", lambda: request.reject(by="window")),
+        ]
+        host.on_window(lambda window: window.show_request(text, choices, present=host.opens_for_requests))
+        task = asyncio.get_running_loop().create_task(_clear_when_decided(host, request))
+        self.waiting.add(task)
+        task.add_done_callback(self.waiting.discard)
+
+    @hookimpl
+    def proxim_session_started(self, app: Host, session: Session) -> None:
+        """While the session runs the window offers the access levels, so the grant can change from here too."""
+        host = self.host
+        if host is None:
+            return
+        text = f"{session.device.quoted_name} at {session.device.address} is connected. Change what it may do:"
+        choices: list[tuple[str, Callable[[], object]]] = [
+            (level.label, functools.partial(app.set_access_soon, level)) for level in ACCESS_LEVELS
+        ]
+        host.on_window(lambda window: window.show_request(text, choices, present=False))
+
+    @hookimpl
+    def proxim_session_ended(self, app: Host, session: Session, reason: str) -> None:
+        host = self.host
+        if host is not None:
+            host.on_window(lambda window: window.clear_request())
+
+    @hookimpl
+    def proxim_tray_menu_items(self, app: Host) -> list[MenuItem]:
+        host, pairing = self.host, app.sessions.pairing
+        if host is None or pairing is None:
+            return []
+        return [MenuItem("Show pairing QR code", lambda: host.show_pairing(pairing))]

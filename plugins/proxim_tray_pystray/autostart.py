@@ -27,16 +27,17 @@ def entry_path() -> Path:
     return config_home / "autostart" / "proxim.desktop"
 
 
-def entry_text() -> str:
-    command = launch_command()
+def entry_text(config_file: Path | None = None) -> str:
+    command = launch_command(config_file)
     if sys.platform == "darwin":
         plist = {"Label": LAUNCH_AGENT_LABEL, "ProgramArguments": command, "RunAtLoad": True}
         return plistlib.dumps(plist).decode()
     if sys.platform == "win32":
-        if len(command) == 1:  # a frozen build: its own executable
-            return f'@start "" "{command[0]}"\r\n'
+        config = f' --config "{config_file}"' if config_file is not None else ""
+        if getattr(sys, "frozen", False):  # a frozen build: its own executable
+            return f'@start "" "{command[0]}"{config}\r\n'
         pythonw = str(Path(command[0]).with_name("pythonw.exe"))
-        return f'@start "" "{pythonw}" -m proxim_tray\r\n'
+        return f'@start "" "{pythonw}" -m proxim_tray{config}\r\n'
     return desktop_entry_text(command, autostart=True)
 
 
@@ -44,12 +45,12 @@ def is_enabled() -> bool:
     return entry_path().exists()
 
 
-def set_enabled(enabled: bool) -> None:
+def set_enabled(enabled: bool, config_file: Path | None = None) -> None:
     path = entry_path()
     try:
         if enabled:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(entry_text(), encoding="utf-8")
+            path.write_text(entry_text(config_file), encoding="utf-8")
             logger.info("Proxim will start at login (%s)", path)
         else:
             path.unlink(missing_ok=True)

@@ -15,15 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from proxim_tray import doctor, gtk
-from proxim_tray.errors import BackendUnavailable
-from proxim_tray.tray import MenuItem, Tray
+from proxim_tray import MenuItem, Tray, doctor, gtk_missing
 from proxim_tray_pystray.drawing import draw_icon
 from proxim_tray_pystray.menu import settings_items, show_pairing, status_items
 from proxim_tray_pystray.states import DESCRIPTIONS, TrayState, tray_state
 
 if TYPE_CHECKING:
-    from proxim_tray.app import App
+    from proxim_tray import Host
 
 logger = logging.getLogger(__name__)
 
@@ -38,23 +36,16 @@ def icon_image(state: TrayState) -> Image.Image:
     return draw_icon(state)
 
 
-def sharing_problem(app: App) -> str | None:
+def sharing_problem(app: Host) -> str | None:
     """Why the screen cannot be shared here (Wayland, no display, no capture backend), or None."""
     kind, advice = doctor.display_server()
     if advice:
         return f"{kind}: {advice}"
-    try:
-        capture = app.capture_sources.create(app.config.capture, app.config)
-    except BackendUnavailable as exc:
-        return str(exc)
-    try:
-        return capture.unavailable_reason()
-    finally:
-        capture.close()
+    return app.capture_problem()
 
 
 class PystrayTray(Tray):
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: Host) -> None:
         self._app = app
         self._icon: Any = None
         self._problem: str | None = None
@@ -86,7 +77,7 @@ class PystrayTray(Tray):
         self._icon = pystray.Icon("proxim", icon_image(state), self._title(state), menu=pystray.Menu(self._menu))
         if not pystray.Icon.HAS_MENU:
             logger.info("this tray (%s) has no menus: click the icon for the pairing QR code", self.backend)
-            without_gtk = gtk.missing()
+            without_gtk = gtk_missing()
             if without_gtk:
                 logger.warning("%s", without_gtk)
             _listen_for_clicks(self._icon)
@@ -112,7 +103,7 @@ class PystrayTray(Tray):
         import pystray
 
         groups = [status_items(self._app, self._state(), self._problem)]
-        groups += [group for group in self._app.plugins.call_sync("proxim_tray_menu_items", app=self._app) if group]
+        groups += self._app.tray_menu_groups()
         groups.append(settings_items(self._app))
         entries: list[Any] = [
             pystray.MenuItem("Show pairing QR code", lambda: show_pairing(self._app), default=True, visible=False)
@@ -163,7 +154,7 @@ def _avoid_missing_typelibs() -> None:
     """pystray tries AppIndicator, then GTK, then X11, but moves on only past an ImportError: a PyGObject without the
     AppIndicator or GTK typelib (gir1.2-ayatanaappindicator3-0.1, gir1.2-gtk-3.0) raises ValueError, and then there
     would be no tray at all. Choose the best backend whose typelibs are here instead."""
-    if sys.platform != "linux" or os.environ.get("PYSTRAY_BACKEND") or gtk.missing():
+    if sys.platform != "linux" or os.environ.get("PYSTRAY_BACKEND") or gtk_missing():
         return
     import gi
 

@@ -1,4 +1,5 @@
-// The session menu: touch mode, zoom, the stats overlay, and the system commands and clipboard the host offers.
+// The session menu: touch mode, zoom, the stats overlay, the system commands and clipboard the host offers, and the
+// sections the host's plugins add.
 'use strict';
 
 (() => {
@@ -9,6 +10,8 @@
   const commandsSection = $('commands-section');
   const commandList = $('commands');
   const clipboardSection = $('clipboard-section');
+  const grantsSection = $('grants-section');
+  const grantList = $('grants');
   const clipText = $('clip-text');
   const clipStatus = $('clip-status');
 
@@ -49,6 +52,16 @@
       return button;
     }));
     commandsSection.hidden = !allowed || !session.commands.length;
+    // what the host's plugins let this session do: each is off unless the host's user allowed it
+    const optional = session.optional.filter((p) => typeof p?.name === 'string' && typeof p?.label === 'string');
+    grantList.replaceChildren(...optional.map((permission) => {
+      const item = document.createElement('li');
+      const granted = session.can(permission.name);
+      item.dataset.granted = String(granted);
+      item.textContent = `${permission.label}: ${granted ? 'allowed' : 'not allowed (the host\u2019s user can allow it)'}`;
+      return item;
+    }));
+    grantsSection.hidden = !optional.length;
     clipboardSection.hidden = !allowed || !session.capabilities.includes('clipboard');
   }
 
@@ -77,6 +90,22 @@
       clipStatus.textContent = message.message || 'The host refused.';
     }
   });
+
+  // for the host's plugins (see docs/plugin_hooks.md): a section of the menu each, and a way to close it
+  window.Proxim.menu = {
+    addSection(title) {
+      const section = document.createElement('section');
+      const heading = document.createElement('h3');
+      heading.textContent = title;
+      section.append(heading);
+      section.hidden = true;
+      menu.append(section);
+      return section;
+    },
+    close() {
+      setOpen(false);
+    },
+  };
 
   session.on('hello', render);
   session.on('permissions', render);
