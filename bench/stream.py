@@ -48,6 +48,8 @@ from typing import Any
 
 from bench._stream.measures import (
     G2G_TIMEOUT_MS,
+    IDLE_SETTLE,
+    PACKET_OVERHEAD,
     RESTORE_TIMEOUT_MS,
     STALE_MS,
     change_latencies,
@@ -56,17 +58,16 @@ from bench._stream.measures import (
     restore_times,
 )
 from bench._stream.network import Network, network
+from bench._stream.product import live_session, moving, still
 from bench._stream.rig import BenchHost, Painter, ffmpeg_throughput, xvfb
 from bench._stream.stages import stage_costs
+from bench._stream.targets import verdicts
 
 SCREEN = (1920, 1080)
 REGION_720P = "0,0,1280,720"
-IDLE_SETTLE = 2.0
 MOVING_RATE = 20  # scroll steps a second under the marker while measuring a moving screen
 CONDITIONS = {"loss_0pct": 0, "loss_1pct": 10, "loss_3pct": 30}  # dropped packets per 1000
 G2G_MEANS = "X change (after XSync) -> expectedDisplayTime (rVFC) of the first frame showing it, in Chromium"
-# RTP, SRTP and UDP/IPv4 headers per packet, on top of the payload bytes aiortc counts
-PACKET_OVERHEAD = 12 + 10 + 28
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,13 @@ class Plan:
     losses: int
     condition_changes: int
     seconds: float  # each throughput and idle window
-    full: bool  # also stages, throughput, still screen, 720p and the baselines
+    full: bool  # the long forms: still screen and throughput in the latency phase, 60 fps in the product phase
+    phases: frozenset[str]
 
 
 def quick_plan() -> Plan:
-    return Plan(changes=12, spacing=(0.05, 0.6), losses=2, condition_changes=12, seconds=0, full=False)
+    return Plan(changes=12, spacing=(0.05, 0.6), losses=2, condition_changes=12, seconds=0, full=False,
+                phases=frozenset(("latency", "conditions", "product")))  # fmt: skip
 
 
 class Viewer:
@@ -193,17 +196,24 @@ def throughput(host: BenchHost, viewer: Viewer, painter: Painter, rate: float, s
     }
 
 
-def idle(host: BenchHost, seconds: float) -> dict[str, float]:
+def idle(host: BenchHost, net: Network, seconds: float) -> dict[str, Any]:
+    """A still screen from ``IDLE_SETTLE`` after the last change: host CPU; bitrate on the wire (every UDP datagram
+    both ways) and aiortc's own count of RTP bytes plus header estimates."""
     time.sleep(IDLE_SETTLE)
-    before = host.stats()
+    before, wire_before = host.stats(), net.wire()
     time.sleep(seconds)
-    after = host.stats()
+    after, wire_after = host.stats(), net.wire()
     elapsed = after["at"] - before["at"]
     payload = after["bytes_sent"] - before["bytes_sent"]
     packets = after["packets_sent"] - before["packets_sent"]
+    estimate = round((payload + packets * PACKET_OVERHEAD) * 8 / elapsed / 1000, 2)
+    figures: dict[str, Any] = {"cpu_cores": round((after["cpu"] - before["cpu"]) / elapsed, 4), "kbps": estimate}
+    if wire_before is not None and wire_after is not None:
+        wire = sum(wire_after[k] - wire_before[k] for k in ("sent_bytes", "received_bytes"))
+        figures["kbps"] = round(wire * 8 / elapsed / 1000, 2)
     return {
-        "cpu_cores": round((after["cpu"] - before["cpu"]) / elapsed, 4),
-        "kbps": round((payload + packets * PACKET_OVERHEAD) * 8 / elapsed / 1000, 2),
+        **figures,
+        "kbps_rtp_estimate": estimate,
         "frames_sent": after["frames_sent"] - before["frames_sent"],
         "keyframe_requests": len(after["keyframe_requested_at"]) - len(before["keyframe_requested_at"]),
         # x264 reopened (for a new bitrate ceiling): each time a keyframe nobody asked for
@@ -266,6 +276,7 @@ def loss_recovery(
         **percentiles([t if t is not None else RESTORE_TIMEOUT_MS for t in restored]),
         "losses": len(lost),
         "recovered": sum(t is not None for t in restored),
+        "unrecovered": sum(t is None for t in restored),
     }
     host_side = {
         "losses": len(lost),
@@ -315,6 +326,13 @@ def condition(net: Network, host: BenchHost, viewer: Viewer, painter: Painter, p
     }  # fmt: skip
 
 
+PHASES = ("stages", "latency", "conditions", "720p", "product", "baselines", "sizes")
+BASELINE_ROUNDS = 3
+# larger screens, on an Xvfb of their own: (region of a 3840x2160 screen or None for all of it, frame-rate cap)
+SIZES = {"1440p30": ("0,0,2560,1440", 30), "2160p15": (None, 15)}
+BIG_SCREEN = (3840, 2160)
+
+
 def run(plan: Plan) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
@@ -326,7 +344,7 @@ def run(plan: Plan) -> dict[str, Any]:
     def spread() -> float:
         return math.exp(rng.uniform(math.log(low), math.log(high)))
 
-    figures: dict[str, Any] = {"g2g_means": G2G_MEANS, "plan": plan.__dict__}
+    figures: dict[str, Any] = {"g2g_means": G2G_MEANS, "plan": {**plan.__dict__, "phases": sorted(plan.phases)}}
     with (
         tempfile.TemporaryDirectory(prefix="proxim-bench-") as workdir,
         network(Path(workdir)) as net,
@@ -337,78 +355,186 @@ def run(plan: Plan) -> dict[str, Any]:
         env.pop("WAYLAND_DISPLAY", None)
         painter = Painter(env)
         browser = playwright.chromium.launch(executable_path=net.chromium, headless=True, args=CHROMIUM_ARGS)
+        rig = Rig(browser, env, net, painter, display, Path(workdir), plan, spread)
         try:
-            if plan.full:
-                print("per-stage cost ...", flush=True)
-                os.environ["DISPLAY"] = display  # the stages run in this process
-                figures["stages_ms"] = stage_costs(painter)
-            print("1080p: latency, loss ...", flush=True)
-            with streaming(browser, env, net, "--fps", "30") as (host, viewer):
-                figures["g2g_1080p_ms"] = public(glass_to_glass(painter, viewer, plan.changes, spread), host)
-                if plan.full:
-                    print("1080p: still screen ...", flush=True)
-                    figures["idle"] = idle(host, plan.seconds)
-                    after_idle = glass_to_glass(painter, viewer, 8, lambda: IDLE_SETTLE + 0.5)
-                    figures["g2g_after_idle_ms"] = public(after_idle, host)
-                painter.animate(MOVING_RATE)
-                moving = glass_to_glass(painter, viewer, plan.changes // 2, spread)
-                figures["g2g_moving_1080p_ms"] = public(moving, host)
-                painter.animate(0)
-                figures["loss_restore_ms"], figures["recovery"] = loss_recovery(host, viewer, painter, plan.losses)
-                figures["loss_restore_still_ms"], figures["recovery_still"] = loss_recovery(
-                    host, viewer, painter, plan.losses, moving=False
-                )
-                if plan.full:
-                    print("1080p: still screen after the losses, throughput ...", flush=True)
-                    figures["idle_after_losses"] = idle(host, plan.seconds)
-                    figures["throughput_1080p30"] = throughput(host, viewer, painter, 40, plan.seconds)
-            print("1080p: network conditions ...", flush=True)
-            figures["netem"] = {"jitter": "not emulated: needs netem; random loss comes from nftables instead"}
-            if net.phone is None:
-                figures["netem"]["skipped"] = net.why_no_conditions
-            else:
-                with streaming(browser, env, net, "--fps", "30") as (host, viewer):
-                    for name, per_mille in CONDITIONS.items():
-                        figures["netem"][name] = condition(net, host, viewer, painter, per_mille, plan, spread)
-            if plan.full:
-                full_run(figures, browser, env, net, painter, display, plan, spread)
+            for phase in PHASES:
+                if phase in plan.phases:
+                    PHASE_RUNS[phase](rig, figures)
         finally:
             browser.close()
             painter.close()
+    summarise(figures)
     figures["load_average"] = os.getloadavg()
     return figures
 
 
-def full_run(figures: dict[str, Any], browser: Any, env: dict[str, str], net: Network, painter: Painter,
-             display: str, plan: Plan, spread: Callable[[], float]) -> None:  # fmt: skip
+@dataclass
+class Rig:
+    """What every phase runs on: the browser, the private X server and its painter, the network."""
+
+    browser: Any
+    env: dict[str, str]
+    net: Network
+    painter: Painter
+    display: str
+    workdir: Path
+    plan: Plan
+    spread: Callable[[], float]
+
+    def workdir_for(self, name: str) -> Path:
+        """A fresh folder for one ``proxim host`` (its config: every session pairs anew)."""
+        return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.workdir))
+
+
+def stages_phase(rig: Rig, figures: dict[str, Any]) -> None:
+    print("per-stage cost ...", flush=True)
+    os.environ["DISPLAY"] = rig.display  # the stages run in this process
+    figures["stages_ms"] = stage_costs(rig.painter)
+
+
+def latency_phase(rig: Rig, figures: dict[str, Any]) -> None:
+    painter, plan, spread = rig.painter, rig.plan, rig.spread
+    print("1080p: latency, loss ...", flush=True)
+    with streaming(rig.browser, rig.env, rig.net, "--fps", "30") as (host, viewer):
+        figures["g2g_1080p_ms"] = public(glass_to_glass(painter, viewer, plan.changes, spread), host)
+        if plan.full:
+            print("1080p: still screen ...", flush=True)
+            figures["idle"] = idle(host, rig.net, plan.seconds)
+            after_idle = glass_to_glass(painter, viewer, 8, lambda: IDLE_SETTLE + 0.5)
+            figures["g2g_after_idle_ms"] = public(after_idle, host)
+        painter.animate(MOVING_RATE)
+        moving = glass_to_glass(painter, viewer, plan.changes // 2, spread)
+        figures["g2g_moving_1080p_ms"] = public(moving, host)
+        painter.animate(0)
+        figures["loss_restore_ms"], figures["recovery"] = loss_recovery(host, viewer, painter, plan.losses)
+        figures["loss_restore_still_ms"], figures["recovery_still"] = loss_recovery(
+            host, viewer, painter, plan.losses, moving=False
+        )
+        if plan.full:
+            print("1080p: still screen after the losses, throughput ...", flush=True)
+            figures["idle_after_losses"] = idle(host, rig.net, plan.seconds)
+            figures["throughput_1080p30"] = throughput(host, viewer, painter, 40, plan.seconds)
+
+
+def conditions_phase(rig: Rig, figures: dict[str, Any]) -> None:
+    print("1080p: network conditions ...", flush=True)
+    figures["netem"] = {"jitter": "not emulated: needs netem; random loss comes from nftables instead"}
+    if rig.net.phone is None:
+        figures["netem"]["skipped"] = rig.net.why_no_conditions
+        return
+    with streaming(rig.browser, rig.env, rig.net, "--fps", "30") as (host, viewer):
+        for name, per_mille in CONDITIONS.items():
+            figures["netem"][name] = condition(rig.net, host, viewer, rig.painter, per_mille, rig.plan, rig.spread)
+
+
+def phase_720p(rig: Rig, figures: dict[str, Any]) -> None:
     print("720p: latency, 60 fps ...", flush=True)
-    with streaming(browser, env, net, "--fps", "60", "--region", REGION_720P) as (host, viewer):
-        figures["g2g_720p_ms"] = public(glass_to_glass(painter, viewer, plan.changes, spread), host)
-        figures["throughput_720p60"] = throughput(host, viewer, painter, 75, plan.seconds)
-    print("baseline: aiortc's stock encoder ...", flush=True)
-    with streaming(browser, env, net, "--fps", "30", "--stock") as (host, viewer):
-        figures["stock_g2g_1080p_ms"] = public(glass_to_glass(painter, viewer, plan.changes // 4, spread), host)
-        figures["stock_throughput_1080p30"] = throughput(host, viewer, painter, 40, plan.seconds)
-    print("baseline: FFmpeg x11grab -> libx264 ...", flush=True)
-    painter.animate(40)
-    fps, cpu = ffmpeg_throughput(display, SCREEN, 30, plan.seconds)
-    painter.animate(0)
-    figures["ffmpeg_1080p30"] = {"fps": round(fps, 1), "cpu_cores": round(cpu, 3)}
-    figures["ffmpeg_1080p30"]["frames_per_cpu_second"] = round(fps / cpu, 1)
-    ours = figures["throughput_1080p30"]
+    with streaming(rig.browser, rig.env, rig.net, "--fps", "60", "--region", REGION_720P) as (host, viewer):
+        figures["g2g_720p_ms"] = public(glass_to_glass(rig.painter, viewer, rig.plan.changes, rig.spread), host)
+        figures["throughput_720p60"] = throughput(host, viewer, rig.painter, 75, rig.plan.seconds)
+
+
+def product_phase(rig: Rig, figures: dict[str, Any]) -> None:
+    """``proxim host`` as a user runs it, the web client connected: a still screen (CPU, bitrate on the wire) with
+    the default options, and 1080p at 60 fps."""
+    print("proxim host: still screen ...", flush=True)
+    with live_session(rig.browser, rig.net, rig.display, rig.workdir_for("still")) as session:
+        figures["proxim_host_idle"] = still(session, max(rig.plan.seconds, 1.0))
+    if rig.plan.full:
+        print("proxim host: 1080p60 ...", flush=True)
+        with live_session(rig.browser, rig.net, rig.display, rig.workdir_for("fps60"), "--fps", "60") as session:
+            figures["proxim_host_1080p60"] = moving(session, rig.painter, 75, rig.plan.seconds)
+
+
+def baselines_phase(rig: Rig, figures: dict[str, Any]) -> None:
+    """Ours (``proxim host``), aiortc's stock encoder (in the benchmark's host) and FFmpeg, in turn, three rounds,
+    the whole screen scrolling 40 steps a second at 1080p30."""
+    painter, plan = rig.painter, rig.plan
+    rounds: list[dict[str, Any]] = []
+    for index in range(BASELINE_ROUNDS):
+        print(f"baselines, round {index + 1} of {BASELINE_ROUNDS}: proxim host, aiortc stock, FFmpeg ...", flush=True)
+        with live_session(rig.browser, rig.net, rig.display, rig.workdir_for("ours")) as session:
+            ours = moving(session, painter, 40, plan.seconds)
+        with streaming(rig.browser, rig.env, rig.net, "--fps", "30", "--stock") as (host, viewer):
+            if index == 0:
+                stock_g2g = glass_to_glass(painter, viewer, plan.changes // 4, rig.spread)
+                figures["stock_g2g_1080p_ms"] = public(stock_g2g, host)
+            stock = throughput(host, viewer, painter, 40, plan.seconds)
+        painter.animate(40)
+        fps, cpu = ffmpeg_throughput(rig.display, SCREEN, 30, plan.seconds)
+        painter.animate(0)
+        ffmpeg = {"fps": round(fps, 1), "cpu_cores": round(cpu, 3), "frames_per_cpu_second": round(fps / cpu, 1)}
+        rounds.append({"ours": ours, "stock": stock, "ffmpeg": ffmpeg})
+    figures["baseline_rounds"] = rounds
+
+    def middle(name: str) -> dict[str, Any]:
+        """The round whose frames per CPU-second are the median, with the spread over all rounds."""
+        ordered = sorted((r[name] for r in rounds), key=lambda f: f["frames_per_cpu_second"])
+        spread = [ordered[0]["frames_per_cpu_second"], ordered[-1]["frames_per_cpu_second"]]
+        return {**ordered[len(ordered) // 2], "frames_per_cpu_second_spread": spread}
+
+    ours, stock, ffmpeg = middle("ours"), middle("stock"), middle("ffmpeg")
+    ratios = [r["ours"]["frames_per_cpu_second"] / r["ffmpeg"]["frames_per_cpu_second"] for r in rounds]
+    stock_ratios = [r["ours"]["frames_per_cpu_second"] / r["stock"]["frames_per_cpu_second"] for r in rounds]
     figures.update(
-        fps_1080p=ours["fps"],
-        cpu_cores_1080p=ours["cpu_cores"],
-        fps_720p60=figures["throughput_720p60"]["fps"],
-        idle_cpu_cores=figures["idle"]["cpu_cores"],
-        idle_kbps=figures["idle"]["kbps"],
-        keyframe_recovery_ms=figures["recovery"]["keyframe_after_pli_ms"],
-        ffmpeg_ratio=round(ours["frames_per_cpu_second"] / figures["ffmpeg_1080p30"]["frames_per_cpu_second"], 2),
-        aiortc_stock_ratio=round(
-            ours["frames_per_cpu_second"] / figures["stock_throughput_1080p30"]["frames_per_cpu_second"], 2
-        ),
-        aiortc_stock_latency_ratio=round(figures["stock_g2g_1080p_ms"]["p50"] / figures["g2g_1080p_ms"]["p50"], 2),
+        proxim_host_1080p30=ours,
+        stock_throughput_1080p30=stock,
+        ffmpeg_1080p30=ffmpeg,
+        ffmpeg_ratio=round(ours["frames_per_cpu_second"] / ffmpeg["frames_per_cpu_second"], 2),
+        ffmpeg_ratio_spread=[round(min(ratios), 2), round(max(ratios), 2)],
+        aiortc_stock_ratio=round(ours["frames_per_cpu_second"] / stock["frames_per_cpu_second"], 2),
+        aiortc_stock_ratio_spread=[round(min(stock_ratios), 2), round(max(stock_ratios), 2)],
     )
+
+
+def sizes_phase(rig: Rig, figures: dict[str, Any]) -> None:
+    """2560x1440 at 30 fps and 3840x2160 at 15, on an X server of that size: frame rate, host CPU, glass-to-glass."""
+    with xvfb(*BIG_SCREEN) as display:
+        env = dict(rig.env, DISPLAY=display)
+        painter = Painter(env)
+        try:
+            for name, (region, fps) in SIZES.items():
+                print(f"{name}: latency, throughput ...", flush=True)
+                options = ("--fps", str(fps), *(("--region", region) if region else ()))
+                with streaming(rig.browser, env, rig.net, *options) as (host, viewer):
+                    changes = max(rig.plan.changes // 5, 5)
+                    g2g = public(glass_to_glass(painter, viewer, changes, rig.spread), host)
+                    rate = throughput(host, viewer, painter, fps * 4 / 3, rig.plan.seconds)
+                figures[f"size_{name}"] = {**rate, "g2g_ms": g2g}
+        finally:
+            painter.close()
+
+
+PHASE_RUNS: dict[str, Callable[[Rig, dict[str, Any]], None]] = {
+    "stages": stages_phase,
+    "latency": latency_phase,
+    "conditions": conditions_phase,
+    "720p": phase_720p,
+    "product": product_phase,
+    "baselines": baselines_phase,
+    "sizes": sizes_phase,
+}
+
+
+def summarise(figures: dict[str, Any]) -> None:
+    """The headline keys, from the phases that ran."""
+    if "proxim_host_idle" in figures:
+        figures.update(
+            idle_cpu_cores=figures["proxim_host_idle"]["cpu_cores"], idle_kbps=figures["proxim_host_idle"]["kbps"]
+        )
+    if "proxim_host_1080p60" in figures:
+        sixty = figures["proxim_host_1080p60"]
+        figures.update(fps_1080p60=sixty["fps"], cpu_cores_1080p60=sixty["cpu_cores"])
+    if "proxim_host_1080p30" in figures:
+        thirty = figures["proxim_host_1080p30"]
+        figures.update(fps_1080p=thirty["fps"], cpu_cores_1080p=thirty["cpu_cores"])
+    if "throughput_720p60" in figures:
+        figures["fps_720p60"] = figures["throughput_720p60"]["fps"]
+    if "recovery" in figures:
+        figures["keyframe_recovery_ms"] = figures["recovery"]["keyframe_after_pli_ms"]
+    if "stock_g2g_1080p_ms" in figures and "g2g_1080p_ms" in figures:
+        ratio = figures["stock_g2g_1080p_ms"]["p50"] / figures["g2g_1080p_ms"]["p50"]
+        figures["aiortc_stock_latency_ratio"] = round(ratio, 2)
 
 
 def _trio(figures: dict[str, Any]) -> str:
@@ -423,7 +549,72 @@ def _rate(figures: dict[str, float]) -> str:
     return f"{figures['fps']} / {figures['decoded_fps']} / {figures['screen_changes_per_s']}"
 
 
+def _spread(figures: dict[str, Any]) -> str:
+    low, high = figures["frames_per_cpu_second_spread"]
+    return f"{figures['frames_per_cpu_second']} ({low}-{high})"
+
+
 def table_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The detail table: (measure, value, target, note), for the phases that ran."""
+    rows: list[tuple[str, str, str, str]] = []
+    if "g2g_1080p_ms" in figures:
+        rows += latency_rows(figures)
+    for name, result in figures.get("netem", {}).items():
+        if isinstance(result, dict):
+            g2g, counts = result["g2g_ms"], result["chromium"]
+            rows.append((
+                f"{name}: g2g p50 / p95 / p99 / max ms; frozen share", f"{_trio(g2g)}; {result.get('frozen_share')}",
+                "-", f"{_seen(g2g)}; {result['packets_dropped']} packets dropped; {result.get('freezes')} freezes "
+                f"(longest {result.get('longest_freeze_ms')} ms); Chromium: {counts['nackCount']:g} NACKs, "
+                f"{counts['pliCount']:g} PLIs, {counts['freezeCount']:g} freezes",
+            ))  # fmt: skip
+    if "g2g_720p_ms" in figures:
+        t720 = figures["throughput_720p60"]
+        rows += [
+            ("glass-to-glass 720p, p50 / p95 / p99 / max ms", _trio(figures["g2g_720p_ms"]), "-",
+             _seen(figures["g2g_720p_ms"])),
+            ("720p60 fps sent / decoded / screen changes", _rate(t720), "60", f"host CPU {t720['cpu_cores']} cores"),
+        ]  # fmt: skip
+    if "proxim_host_idle" in figures:
+        still = figures["proxim_host_idle"]
+        rows.append(("proxim host, still screen: CPU cores; kbit/s", f"{still['cpu_cores']}; {still['kbps']}",
+                     "0.05; 20", still["kbps_from"]))  # fmt: skip
+    if "proxim_host_1080p60" in figures:
+        sixty = figures["proxim_host_1080p60"]
+        rows.append(("proxim host, 1080p60: fps received / decoded / screen changes; CPU cores",
+                     f"{_rate(sixty)}; {sixty['cpu_cores']}", "58; 1.2", f"{sixty['kbps']} kbit/s"))  # fmt: skip
+    if "baseline_rounds" in figures:
+        ours, stock = figures["proxim_host_1080p30"], figures["stock_throughput_1080p30"]
+        ffmpeg = figures["ffmpeg_1080p30"]
+        rounds = len(figures["baseline_rounds"])
+        rows += [
+            ("frames per CPU-second, 1080p30, median (spread): proxim host", _spread(ours), "-",
+             f"{ours['fps']} fps on {ours['cpu_cores']} cores; {rounds} rounds, interleaved"),
+            ("  aiortc's stock encoder (same pipeline)", _spread(stock), "-",
+             f"{stock['fps']} fps on {stock['cpu_cores']} cores"),
+            ("  FFmpeg x11grab -> libx264 ultrafast", _spread(ffmpeg), "-",
+             f"{ffmpeg['fps']} fps on {ffmpeg['cpu_cores']} cores"),
+            ("ours / FFmpeg; ours / aiortc stock (spread)",
+             f"{figures['ffmpeg_ratio']}; {figures['aiortc_stock_ratio']}", "1.3; -",
+             f"{figures['ffmpeg_ratio_spread']}; {figures['aiortc_stock_ratio_spread']}"),
+        ]  # fmt: skip
+    if "stock_g2g_1080p_ms" in figures:
+        stock_g2g = figures["stock_g2g_1080p_ms"]
+        faster = figures.get("aiortc_stock_latency_ratio", "-")
+        rows.append(("aiortc stock glass-to-glass 1080p, p50 / p95 / p99 / max ms", _trio(stock_g2g), "-",
+                     f"{_seen(stock_g2g)}; ours is {faster}x faster at p50"))  # fmt: skip
+    for name in SIZES:
+        if f"size_{name}" in figures:
+            size = figures[f"size_{name}"]
+            rows.append((f"{name}: fps sent / decoded / screen changes; CPU cores; g2g p50 ms",
+                         f"{_rate(size)}; {size['cpu_cores']}; {size['g2g_ms']['p50']}", "-",
+                         f"g2g p95 {size['g2g_ms']['p95']}, {_seen(size['g2g_ms'])}"))  # fmt: skip
+    for stage, sizes in figures.get("stages_ms", {}).items():
+        rows.append((f"stage: {stage}, median ms", f"{sizes['720p']} / {sizes['1080p']}", "-", "720p / 1080p"))
+    return rows
+
+
+def latency_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     restore, recovery = figures["loss_restore_ms"], figures["recovery"]
     rows = [
         ("glass-to-glass 1080p, p50 / p95 / p99 / max ms", _trio(figures["g2g_1080p_ms"]), "30 / 50 / 80",
@@ -441,53 +632,28 @@ def table_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         ("  host: keyframe after its request, worst ms", str(recovery["keyframe_after_pli_ms"]), "-",
          f"{recovery['recovered']} of {recovery['losses']} requests answered"),
     ]  # fmt: skip
-    for name, result in figures["netem"].items():
-        if isinstance(result, dict):
-            g2g, counts = result["g2g_ms"], result["chromium"]
-            rows.append((
-                f"{name}: g2g p50 / p95 / p99 / max ms; frozen share", f"{_trio(g2g)}; {result.get('frozen_share')}",
-                "-", f"{_seen(g2g)}; {result['packets_dropped']} packets dropped; {result.get('freezes')} freezes "
-                f"(longest {result.get('longest_freeze_ms')} ms); Chromium: {counts['nackCount']:g} NACKs, "
-                f"{counts['pliCount']:g} PLIs, {counts['freezeCount']:g} freezes",
-            ))  # fmt: skip
     if "throughput_1080p30" not in figures:
         return rows
-    t1080, t720, idle = figures["throughput_1080p30"], figures["throughput_720p60"], figures["idle"]
-    after_losses = figures["idle_after_losses"]
-    stock, ffmpeg = figures["stock_throughput_1080p30"], figures["ffmpeg_1080p30"]
-    after_idle, stock_g2g = figures["g2g_after_idle_ms"], figures["stock_g2g_1080p_ms"]
-    rows += [
-        ("glass-to-glass 720p, p50 / p95 / p99 / max ms", _trio(figures["g2g_720p_ms"]), "-",
-         _seen(figures["g2g_720p_ms"])),
+    t1080, idle, after_losses = figures["throughput_1080p30"], figures["idle"], figures["idle_after_losses"]
+    after_idle = figures["g2g_after_idle_ms"]
+    return [
+        *rows,
         ("first change after 2.5 s still, p50 / p95 / p99 / max ms", _trio(after_idle), "35 / - / - / 60",
          _seen(after_idle)),
-        ("1080p30 fps sent / decoded / screen changes", _rate(t1080), "30", "whole screen scrolling"),
-        ("1080p30 host CPU, cores", str(t1080["cpu_cores"]), "-", ""),
-        ("720p60 fps sent / decoded / screen changes", _rate(t720), "60", f"host CPU {t720['cpu_cores']} cores"),
-        ("still screen: host CPU, cores", str(idle["cpu_cores"]), "0.05", "from 2 s after the last change"),
-        ("still screen: bitrate, kbit/s", str(idle["kbps"]), "20",
+        ("bench host 1080p30 fps sent / decoded / screen changes; CPU cores", f"{_rate(t1080)}; {t1080['cpu_cores']}",
+         "-", "the pipeline alone, whole screen scrolling"),
+        ("bench host, still screen: CPU cores; kbit/s", f"{idle['cpu_cores']}; {idle['kbps']}", "-",
          f"{idle['frames_sent']} heartbeat frames, {idle['keyframe_requests']} keyframe requests, "
          f"{idle['encoder_reopens']} encoder reopens"),
-        ("still screen after the losses: bitrate, kbit/s; CPU cores",
-         f"{after_losses['kbps']}; {after_losses['cpu_cores']}", "20", f"{after_losses['frames_sent']} frames, "
+        ("bench host, still screen after the losses: kbit/s; CPU cores",
+         f"{after_losses['kbps']}; {after_losses['cpu_cores']}", "-", f"{after_losses['frames_sent']} frames, "
          f"{after_losses['keyframe_requests']} keyframe requests, {after_losses['encoder_reopens']} encoder reopens"),
-        ("frames per CPU-second: ours / FFmpeg",
-         f"{t1080['frames_per_cpu_second']} / {ffmpeg['frames_per_cpu_second']}",
-         "ratio 1.3", f"ratio {figures['ffmpeg_ratio']}; FFmpeg {ffmpeg['fps']} fps on {ffmpeg['cpu_cores']} cores"),
-        ("frames per CPU-second: ours / aiortc stock",
-         f"{t1080['frames_per_cpu_second']} / {stock['frames_per_cpu_second']}",
-         "-", f"ratio {figures['aiortc_stock_ratio']}; stock {stock['fps']} fps on {stock['cpu_cores']} cores"),
-        ("aiortc stock glass-to-glass 1080p, p50 / p95 / p99 / max ms", _trio(stock_g2g), "-",
-         f"{_seen(stock_g2g)}; ours is {figures['aiortc_stock_latency_ratio']}x faster at p50"),
     ]  # fmt: skip
-    for stage, sizes in figures["stages_ms"].items():
-        rows.append((f"stage: {stage}, median ms", f"{sizes['720p']} / {sizes['1080p']}", "-", "720p / 1080p"))
-    return rows
 
 
 def print_table(figures: dict[str, Any]) -> None:
     rows = table_rows(figures)
-    width = max(len(row[0]) for row in rows)
+    width = max([len(row[0]) for row in rows] + [10])
     print(f"\n| {'measure':<{width}} | {'value':>22} | {'target':>11} | note |")
     print(f"| {'-' * width} | {'-' * 22} | {'-' * 11} | --- |")
     for name, value, target, note in rows:
@@ -495,6 +661,9 @@ def print_table(figures: dict[str, Any]) -> None:
     print(f"\nglass-to-glass: {G2G_MEANS}; a change not seen in {G2G_TIMEOUT_MS:g} ms counts as that")
     print(f"frozen share: the time the picture on the glass was more than {STALE_MS:g} ms older than the screen")
     print(f"load average at the end (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in figures['load_average'])}")
+    print("\ntargets:")
+    for name, limit, value, verdict in verdicts(figures):
+        print(f"  {name:<34} {limit:>8}  {value:>9}  {verdict}")
 
 
 def main(argv: list[str]) -> int:
@@ -502,9 +671,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON to PATH")
     parser.add_argument("--changes", type=int, default=100, help="screen changes timed per latency measure")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each throughput and idle window")
-    parser.add_argument("--quick", action="store_true", help="latency, loss and network conditions only, briefly")
+    parser.add_argument("--quick", action="store_true", help="latency, loss, network conditions, still screen, briefly")
+    parser.add_argument("--only", metavar="PHASE,...", help=f"run only these phases, in full: {', '.join(PHASES)}")
     args = parser.parse_args(argv)
-    plan = quick_plan() if args.quick else Plan(args.changes, (0.05, 3.0), 5, 40, args.seconds, full=True)
+    phases = frozenset(args.only.split(",")) if args.only else frozenset(PHASES)
+    if unknown := phases - set(PHASES):
+        parser.error(f"unknown phase {', '.join(sorted(unknown))}; choose from {', '.join(PHASES)}")
+    plan = quick_plan() if args.quick else Plan(args.changes, (0.05, 3.0), 5, 40, args.seconds, True, phases)
     figures = run(plan)
     print_table(figures)
     if args.json:
