@@ -67,6 +67,9 @@ SCREEN = (1920, 1080)
 REGION_720P = "0,0,1280,720"
 MOVING_RATE = 20  # scroll steps a second under the marker while measuring a moving screen
 CONDITIONS = {"loss_0pct": 0, "loss_1pct": 10, "loss_3pct": 30}  # dropped packets per 1000
+# bench/_stream/host.py's frame_stages, after the grab's time: grab, BGRA -> YUV, waiting until the encoder starts
+# (back to the event loop, aiortc's sender, its executor), encode, packetise + SRTP + send of the frame's packets
+HOST_STAGES = ("grab", "convert", "wait", "encode", "send")
 G2G_MEANS = "X change (after XSync) -> expectedDisplayTime (rVFC) of the first frame showing it, in Chromium"
 
 
@@ -168,12 +171,18 @@ def public(figures: dict[str, Any], host: BenchHost) -> dict[str, Any]:
     reopened = [round((t - start) / 1000, 2) for t in opened if start <= t <= end + G2G_TIMEOUT_MS]
     captured, _ = change_latencies(figures["sent"], [(level, t * 1000) for level, t in stats["captured_marks"]])
     by_change = {round((at - start) / 1000, 2): ms for (_, at), ms in zip(figures["sent"], captured, strict=True)}
+    frames = [stages for stages in stats["frame_stages"] if start <= stages[0] * 1000 <= end + G2G_TIMEOUT_MS]
     return {
         **{key: value for key, value in figures.items() if key not in ("window", "sent")},
         # the same changes from the X change to the first grab that shows them: what capture adds to the latency
         "captured_ms": percentiles(captured),
         "worst_captured_ms": [round(by_change[since], 1) for since, _ in figures["worst"]],
         "encoder_reopened_s": reopened,
+        # the host's own stages for each new picture it sent meanwhile, ms
+        "host_stages_ms": {
+            name: percentiles([stages[index] for stages in frames if stages[index] >= 0])
+            for index, name in enumerate(HOST_STAGES, start=1)
+        },
     }
 
 
@@ -300,6 +309,7 @@ def condition(net: Network, host: BenchHost, viewer: Viewer, painter: Painter, p
     net.lose(per_mille)
     painter.animate(MOVING_RATE)
     time.sleep(1.0)
+    host_before = host.stats()
     before = viewer.inbound()
     dropped_before = net.dropped()
     g2g = glass_to_glass(painter, viewer, plan.condition_changes, pause)
@@ -307,7 +317,8 @@ def condition(net: Network, host: BenchHost, viewer: Viewer, painter: Painter, p
     dropped = net.dropped() - dropped_before
     painter.animate(0)
     net.lose(0)
-    clock = host.stats()["capture_clock"]
+    host_after = host.stats()
+    clock = host_after["capture_clock"]
     still = frozen(viewer.frames(), clock, *g2g["window"]) if clock else {}
 
     def grew(name: str) -> float:
@@ -318,6 +329,9 @@ def condition(net: Network, host: BenchHost, viewer: Viewer, painter: Painter, p
         "g2g_ms": public(g2g, host),
         **still,
         "packets_dropped": dropped,
+        # packets the browser asked for again; of them, those the host no longer kept to resend
+        "host_nacks": host_after["nacks"] - host_before["nacks"],
+        "host_nacks_unanswerable": host_after["nacks_unanswerable"] - host_before["nacks_unanswerable"],
         "chromium": {
             name: grew(name)
             for name in ("packetsLost", "nackCount", "pliCount", "freezeCount", "totalFreezesDuration",
