@@ -101,6 +101,14 @@ class Viewer:
     def marks(self) -> list[list[float]]:
         return list(self.page.evaluate("window.marks"))
 
+    def wait_for_mark(self, level: int, made_at: float, timeout: float) -> None:
+        """Until a frame showing marker ``level`` is on the glass after ``made_at`` (epoch ms), or ``timeout``."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        shown = "window.marks.some(([level, shown]) => level === wanted && shown >= made)"
+        with contextlib.suppress(PlaywrightTimeout):  # the change counts as not seen
+            self.page.wait_for_function(f"([wanted, made]) => {shown}", arg=[level, made_at], timeout=timeout * 1000)
+
     def frames(self) -> list[list[float]]:
         return list(self.page.evaluate("window.frames"))
 
@@ -146,7 +154,7 @@ def glass_to_glass(painter: Painter, viewer: Viewer, changes: int, pause: Callab
         level = (last_level + 1 + index) % 8
         time.sleep(pause())
         sent.append((level, painter.mark(level) * 1000))
-    time.sleep(G2G_TIMEOUT_MS / 1000)
+    viewer.wait_for_mark(*sent[-1], timeout=G2G_TIMEOUT_MS / 1000)  # the last change on the glass shows all before it
     latencies, unseen = change_latencies(sent, viewer.marks()[already:])
     if unseen:
         print(f"  ({unseen} of {changes} changes were not seen within {G2G_TIMEOUT_MS:g} ms)")
@@ -169,6 +177,9 @@ def public(figures: dict[str, Any], host: BenchHost) -> dict[str, Any]:
     stats = host.stats()
     opened = [t * 1000 for t in stats["encoder_opened_at"]]
     reopened = [round((t - start) / 1000, 2) for t in opened if start <= t <= end + G2G_TIMEOUT_MS]
+    # the bitrate ceiling in force at the start, then at each reopening, kbit/s
+    ceilings = [c // 1000 for t, c in zip(opened, stats["encoder_ceilings"], strict=True) if t <= end + G2G_TIMEOUT_MS]
+    ceilings = ceilings[-1 - len(reopened) :] if ceilings else []
     captured, _ = change_latencies(figures["sent"], [(level, t * 1000) for level, t in stats["captured_marks"]])
     by_change = {round((at - start) / 1000, 2): ms for (_, at), ms in zip(figures["sent"], captured, strict=True)}
     frames = [stages for stages in stats["frame_stages"] if start <= stages[0] * 1000 <= end + G2G_TIMEOUT_MS]
@@ -178,6 +189,7 @@ def public(figures: dict[str, Any], host: BenchHost) -> dict[str, Any]:
         "captured_ms": percentiles(captured),
         "worst_captured_ms": [round(by_change[since], 1) for since, _ in figures["worst"]],
         "encoder_reopened_s": reopened,
+        "encoder_ceilings_kbps": ceilings,
         # the host's own stages for each new picture it sent meanwhile, ms
         "host_stages_ms": {
             name: percentiles([stages[index] for stages in frames if stages[index] >= 0])

@@ -107,6 +107,7 @@ class BenchHost:
         self.keyframe_sent_at: list[float] = []
         self.first_encoded_timestamp: int | None = None
         self.encoder_opened_at: list[float] = []
+        self.encoder_ceilings: list[int] = []  # the bitrate ceiling of each opening, bit/s
         self.lost_nacked_at: list[tuple[float, int]] = []
         self.nacks = self.nacks_unanswerable = 0  # packets asked for again; of them, no longer kept to resend
         self.captured_marks: list[tuple[int, float]] = []  # (marker level, epoch) when a capture first shows it
@@ -191,9 +192,10 @@ class BenchHost:
         encoder.encode = timed_encode  # type: ignore[method-assign]
         open_codec = encoder._open  # type: ignore[attr-defined]  # (the tuned encoders' own, opened or reopened)
 
-        def timed_open(*args: Any) -> Any:
+        def timed_open(frame: Any, ceiling: int) -> Any:
             self.encoder_opened_at.append(time.time())
-            return open_codec(*args)
+            self.encoder_ceilings.append(ceiling)
+            return open_codec(frame, ceiling)
 
         encoder._open = timed_open  # type: ignore[attr-defined]
 
@@ -220,6 +222,7 @@ class BenchHost:
         figures["capture_clock"] = self.capture_clock()
         figures["keyframe_sent_at"] = self.keyframe_sent_at
         figures["encoder_opened_at"] = self.encoder_opened_at
+        figures["encoder_ceilings"] = self.encoder_ceilings
         figures["lost_nacked_at"] = self.lost_nacked_at
         figures["captured_marks"] = self.captured_marks
         figures["frame_stages"] = list(self.frame_stages)
