@@ -1,32 +1,39 @@
-"""Screen streaming: ``python -m bench stream [--json PATH] [--changes N] [--seconds S] [--quick]``.
+"""Screen streaming: ``python -m bench stream [--json PATH] [--changes N] [--seconds S] [--quick] [--only PHASE,...]``.
 
 One run on one private Xvfb at 1920x1080, everything real: an X client (the painter) changes the screen; the host
 pipeline (mss capture with X DAMAGE, ScreenVideoTrack, HostPeer and its tuned encoder) runs in its own process, in a
 network namespace of its own, so its CPU is measured alone; Debian's Chromium receives in another namespace, joined to
 the host's by a veth pair (without root both stay on loopback and the network conditions are skipped), and a page
-reads the marker patch of every presented frame (requestVideoFrameCallback). Measured:
+reads the marker patch of every presented frame (requestVideoFrameCallback). The phases (``--only`` picks some):
 
-- per-stage cost (grab, convert, encode) at 720p and 1080p, in this process, on frames of a scrolling screen;
-- glass-to-glass latency: from the painter's marker changed (after XSync) to the ``expectedDisplayTime`` of the first
-  frame showing it (or a later change), over ``--changes`` changes spaced 0.05-3 s apart (log-uniform, so both busy
-  encoders and the settle window after stillness are covered), at 1080p (30 fps cap) and 720p (a 1280x720 region,
-  60 fps cap); the same at 1080p while the page under the marker scrolls; a change never seen counts as
-  ``G2G_TIMEOUT_MS`` and is reported; p50/p95/p99/max;
-- sustained frame rate and host CPU with the whole screen scrolling, 1080p at 30 fps and 720p at 60 fps;
-- a still screen: host CPU and bitrate from 2 s after the last change, keyframe requests meanwhile, and the latency of
-  the first change after 2.5 s of stillness;
-- loss: one frame lost on the wire, retransmissions included, while the screen scrolls; the headline is the time from
-  the loss until a frame at least as new as the lost one is on the glass in Chromium (the picture is correct again;
-  never within ``RESTORE_TIMEOUT_MS`` counts as that); the host's reaction (Chromium's keyframe request, the host's
-  keyframe) is a sub-figure;
-- network conditions: 0 %, 1 % and 3 % of the UDP packets between browser and host dropped at random (nftables, both
+- ``stages``: per-stage cost (grab, convert, encode) at 720p and 1080p, in this process, on frames of a scrolling
+  screen;
+- ``latency``: glass-to-glass, from the painter's marker changed (after XSync) to the ``expectedDisplayTime`` of the
+  first frame showing it (or a later change), over ``--changes`` changes spaced 0.05-3 s apart (log-uniform, so both
+  busy encoders and the settle window after stillness are covered), at 1080p (30 fps cap), then while the page under
+  the marker scrolls, and the first change after 2.5 s of stillness; a change never seen counts as
+  ``G2G_TIMEOUT_MS`` and is reported; p50/p95/p99/max, and the host's own stages for each frame meanwhile (grab,
+  convert, wait for the encoder, encode, send) and the bitrate ceiling in force. Loss: one frame lost on the wire,
+  retransmissions included, while the screen scrolls and as the last change before stillness; the headline is the
+  time from the loss until a frame at least as new as the lost one is on the glass (never within
+  ``RESTORE_TIMEOUT_MS`` counts as that), the host's reaction a sub-figure. A still screen: the bench host's CPU and
+  bitrate; the pipeline's own sustained frame rate and CPU;
+- ``conditions``: 0 %, 1 % and 3 % of the UDP packets between browser and host dropped at random (nftables, both
   ways), with the page scrolling under the marker: glass-to-glass, the share of the time the picture on the glass was
-  more than 200 ms older than the screen, freezes and Chromium's own loss counters. Jitter is not emulated (it needs
-  netem, which this kernel may lack);
-- baselines in the same run: FFmpeg's own ``x11grab -> libx264 ultrafast zerolatency`` and aiortc's stock encoder in
-  the same pipeline, compared by frames per CPU-second (higher is cheaper) and, for aiortc, latency.
+  more than 200 ms older than the screen, freezes, Chromium's loss counters and the NACKs the host could not answer.
+  Jitter is not emulated (it needs netem, which this kernel may lack);
+- ``720p``: glass-to-glass and the frame rate of a 1280x720 region at 60 fps;
+- ``product``: ``proxim host`` as its user runs it, with Proxim's web client connected and approved (control channel
+  and heartbeats live): CPU and the bitrate on the wire (every UDP datagram both ways, nftables counters) on a still
+  screen, and 1080p at 60 fps with the whole screen scrolling;
+- ``baselines``: ``proxim host``, aiortc's stock encoder (in the bench host) and FFmpeg's own ``x11grab -> libx264
+  ultrafast zerolatency``, in turn, three rounds, with the whole screen scrolling at 1080p30: frames per CPU-second
+  (higher is cheaper), median and spread; aiortc's stock encoder also by latency;
+- ``sizes``: 2560x1440 at 30 fps and 3840x2160 at 15 on an X server of that size: frame rate, CPU, glass-to-glass.
 
-``--quick`` (the test suite's run) does the 1080p latency, loss and network-condition phases only, with few changes.
+``--quick`` (the test suite's run) does the latency phase without its still screen and throughput, the network
+conditions and the product's still screen, with few changes. The summary ends with every target, its figure and
+the verdict.
 """
 
 from __future__ import annotations
