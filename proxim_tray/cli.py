@@ -29,6 +29,7 @@ from proxim_tray.config import (
 from proxim_tray.errors import ConfigError, ProximError
 from proxim_tray.media_options import CODECS
 from proxim_tray.plugins import PluginHost, load_plugin_host
+from proxim_tray.session_type import DEFAULT_INPUT, default_capture, default_input
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +92,15 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
         help="how long a session whose network dropped waits for the device to come back without a new approval; "
         f"0 ends it at once (default: {DEFAULT_RESUME_WINDOW:g})",
     )
-    parser.add_argument("--capture", default="mss", metavar="NAME", help="screen-capture backend (default: mss)")
-    parser.add_argument("--input", default="pynput", metavar="NAME", help="input backend (default: pynput)")
+    parser.add_argument(
+        "--capture", default=None, metavar="NAME", help="screen-capture backend (default: portal on Wayland, else mss)"
+    )
+    parser.add_argument(
+        "--input",
+        default=None,
+        metavar="NAME",
+        help=f"input backend (default: portal on Wayland, else {DEFAULT_INPUT})",
+    )
     parser.add_argument("--monitor", type=int, default=1, help="monitor to share, from 1 (default: 1)")
     parser.add_argument("--fps", type=options.fps, default=30, help="frame-rate cap, 1 to 120 (default: 30)")
     parser.add_argument(
@@ -188,8 +196,8 @@ def _config_from(args: argparse.Namespace) -> HostConfig:
         resume_window=args.resume_window,
         qr_png=args.qr_png,
         tray=not args.no_tray,
-        capture=args.capture,
-        input=args.input,
+        capture=args.capture or default_capture(),
+        input=args.input or default_input(),
         monitor=args.monitor,
         fps=args.fps,
         codec=args.codec,
@@ -249,11 +257,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_host(config, plugins)
 
 
+def _about(plugins: PluginHost, name: str) -> str:
+    """The first paragraph of a plugin's docstring, on one line: what it does, and its limits."""
+    doc = getattr(plugins.plugin_object(name), "__doc__", None) or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
 def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     app = App(HostConfig(), plugins)
     usable = doctor.plugin_usability(app)
     loaded = [
-        asdict(info) | {"usable": usable.get(info.name) is None, "why_not": usable.get(info.name)}
+        asdict(info)
+        | {
+            "about": _about(plugins, info.name),
+            "usable": usable.get(info.name) is None,
+            "why_not": usable.get(info.name),
+        }
         for info in plugins.plugins()
     ]
     failed = [asdict(failure) for failure in plugins.failures]
@@ -263,6 +282,8 @@ def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     for entry in loaded:
         status = "usable" if entry["usable"] else f"not usable here: {entry['why_not']}"
         print(f"{entry['name']} {entry['version'] or ''}  [{status}]")
+        if entry["about"]:
+            print(f"    {entry['about']}")
         print(f"    from {entry['source']}")
         print(f"    hooks: {', '.join(entry['hooks'])}")
     for failure in failed:
@@ -293,7 +314,10 @@ def run_host(config: HostConfig, plugins: PluginHost) -> int:
 async def _run_console(app: App) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, app.request_stop)
+        try:
+            loop.add_signal_handler(signum, app.request_stop)
+        except NotImplementedError:  # Windows' event loops have none: a plain handler hands the stop to the loop
+            signal.signal(signum, lambda *_: loop.call_soon_threadsafe(app.request_stop))
     return await _serve(app)
 
 
