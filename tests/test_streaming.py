@@ -120,7 +120,8 @@ async def test_a_nack_the_host_can_no_longer_answer_gets_a_keyframe_at_once(stre
     await quiet(stream)
     receiver = stream.client.getTransceivers()[0].receiver
     sender = stream.host.pc.getTransceivers()[0].sender
-    newest = receiver._RTCRtpReceiver__remote_streams[sender._ssrc].max_seq  # the last packet the client has
+    # the last packet the client has
+    newest = receiver._RTCRtpReceiver__remote_streams[sender._ssrc].max_seq  # type: ignore[attr-defined]
     # a recent packet is resent, no keyframe needed
     await receiver._send_rtcp_nack(sender._ssrc, [newest])
     await asyncio.sleep(0.3)
