@@ -15,10 +15,11 @@ from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from proxim_tray import protocol
+from proxim_tray.aiortc_internals import dtls_certificates, use_dtls_certificates
 from proxim_tray.errors import ProtocolError, ProximError
 from proxim_tray.fingerprint import sdp_fingerprint
 from proxim_tray.pairing import commitment, fingerprint_from_b64url, new_nonce, verification_code
-from proxim_tray.peer import dtls_certificates, rtc_configuration, use_dtls_certificates
+from proxim_tray.peer import rtc_configuration
 
 logger = logging.getLogger(__name__)
 

@@ -39,6 +39,10 @@ HEARTBEAT_INTERVAL = 1.0
 # at once would keep the encoder busy between the keystrokes of a typist and delay the next change.)
 SETTLE_FRAMES = 8
 SETTLE_DELAY = 0.3
+# A change's frame is sent once more this long after it, unless a newer one went out meanwhile: a receiver that lost
+# the change's frame learns of the loss from the next sequence number, and a still screen would otherwise send the
+# next one only when settling starts (measured: the picture was wrong for 430-475 ms after such a loss).
+PROBE_DELAY = 0.1
 
 
 @runtime_checkable
@@ -125,6 +129,7 @@ class ScreenVideoTrack(MediaStreamTrack):
         self._changed = True
         self._keyframe_wanted = False
         self._settling = 0
+        self._probing = False  # the last frame sent was a new picture: resend it at PROBE_DELAY
         self._last_new_at = 0.0
         self._stop_watching: Callable[[], None] | None = None
         self._watching = False
@@ -193,7 +198,9 @@ class ScreenVideoTrack(MediaStreamTrack):
             started = loop.time()
             grab = self._changed or not self._watching or self._last_frame is None
             settle = self._settling > 0 and started >= self._last_new_at + SETTLE_DELAY
-            send_anyway = self._keyframe_wanted or settle or started - self._last_frame_at >= HEARTBEAT_INTERVAL
+            probe = self._probing and started >= self._last_new_at + PROBE_DELAY
+            heartbeat = started - self._last_frame_at >= HEARTBEAT_INTERVAL
+            send_anyway = self._keyframe_wanted or settle or probe or heartbeat
             if not (grab or send_anyway):
                 continue
             self._changed = self._keyframe_wanted = False
@@ -212,6 +219,7 @@ class ScreenVideoTrack(MediaStreamTrack):
                 self._settling, self._last_new_at = SETTLE_FRAMES, started
             elif settle:
                 self._settling -= 1
+            self._probing = new_picture
             frame.pts = int((captured_at - self._epoch) * VIDEO_CLOCK_RATE)
             frame.time_base = VIDEO_TIME_BASE
             self._last_frame_at = started
@@ -219,7 +227,10 @@ class ScreenVideoTrack(MediaStreamTrack):
             return frame
 
     def _next_resend(self) -> float:
-        """When a still screen's last frame is next sent again: to settle, or as the heartbeat."""
+        """When a still screen's last frame is next sent again: to reveal a lost change, to settle, or as the
+        heartbeat."""
+        if self._probing:
+            return self._last_new_at + PROBE_DELAY
         if self._settling:
             return max(self._last_new_at + SETTLE_DELAY, self._last_frame_at + self._interval)
         return self._last_frame_at + HEARTBEAT_INTERVAL

@@ -8,12 +8,21 @@ import re
 import time
 from collections.abc import Sequence
 
-from aiortc import RTCCertificate, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs.base import Encoder
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.stats import RTCOutboundRtpStreamStats, RTCRemoteInboundRtpStreamStats
 
+from proxim_tray.aiortc_internals import (
+    dtls_certificates,
+    install_encoder,
+    keep_for_retransmission,
+    on_keyframe_request,
+    on_nack,
+    request_keyframe,
+    use_dtls_certificates,
+)
 from proxim_tray.encoding import BitrateController, create_encoder
 from proxim_tray.errors import ConfigError
 from proxim_tray.hidden_candidates import reveal, split_offer
@@ -29,6 +38,8 @@ PREFERRED_CODECS = ("video/H264", "video/VP8")
 LOSS_REPORT_INTERVAL = 1.0
 REPEATED_NACKS = 2  # a packet asked for this often was lost in retransmission too
 RETRANSMISSION_MEMORY = 4096  # sequence numbers remembered
+# packets each sender keeps to answer NACKs: over 1 s at 8 Mbit/s, several 1080p keyframes (aiortc keeps 128)
+RETRANSMISSION_HISTORY = 1024
 KEYFRAME_HOLDOFF = 0.5  # seconds: one keyframe answers all the packets of a lost frame
 FIREWALL_HINT_AFTER = 10.0  # seconds without a connection after the answer; Chromium gives up after about 15
 
@@ -40,16 +51,6 @@ def codec_preferences(codec: str) -> list[RTCRtpCodecCapability]:
         return [c for c in capabilities if c.mimeType.lower() in (f"video/{codec}", "video/rtx")]
     rank = {mime: index for index, mime in enumerate(PREFERRED_CODECS)}
     return sorted(capabilities, key=lambda c: rank.get(c.mimeType, len(rank)))
-
-
-def install_encoder(sender: RTCRtpSender, encoder: Encoder) -> None:
-    """Make ``sender`` encode with ``encoder``.
-
-    RTCRtpSender creates its encoder with ``aiortc.codecs.get_encoder`` on the first frame, only when it has none; it
-    offers no public way to choose one. Setting its (name-mangled) encoder before the first frame touches this sender
-    only, unlike replacing ``get_encoder`` for the whole process.
-    """
-    sender._RTCRtpSender__encoder = encoder  # type: ignore[attr-defined]
 
 
 def offered_video_codecs(sdp: str) -> set[str]:
@@ -64,18 +65,6 @@ def negotiated_video_codec(sdp: str) -> str:
         return ""
     rtpmap = re.search(rf"^a=rtpmap:{match.group(1)} ([^/\s]+)/", sdp, re.MULTILINE)
     return rtpmap.group(1).lower() if rtpmap else ""
-
-
-def dtls_certificates(pc: RTCPeerConnection) -> list[RTCCertificate]:
-    """The DTLS certificates of ``pc``. aiortc creates them with the connection and offers no public accessor."""
-    return pc._RTCPeerConnection__certificates  # type: ignore[attr-defined,no-any-return]
-
-
-def use_dtls_certificates(pc: RTCPeerConnection, certificates: list[RTCCertificate]) -> None:
-    """Make ``pc`` present ``certificates``. aiortc offers no way to pass them (RTCConfiguration has no
-    ``certificates``); its DTLS transports read this attribute when they are created, at the first transceiver or
-    remote description, so it must be set before either."""
-    pc._RTCPeerConnection__certificates = list(certificates)  # type: ignore[attr-defined]
 
 
 def rtc_configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
@@ -94,6 +83,7 @@ class HostPeer:
         self, servers: Sequence[IceServer], media_port: int = 0, same_identity_as: HostPeer | None = None
     ) -> None:
         """``media_port``: the UDP port of the host candidates (0: a random one)."""
+        keep_for_retransmission(RETRANSMISSION_HISTORY)
         self.pc = RTCPeerConnection(rtc_configuration(servers))
         if same_identity_as is not None:
             use_dtls_certificates(self.pc, dtls_certificates(same_identity_as.pc))
@@ -148,35 +138,33 @@ class HostPeer:
 
     def _watch_keyframe_requests(self, sender: RTCRtpSender, track: ScreenVideoTrack) -> None:
         """A PLI or FIR must produce a frame even while the screen is still: wake the track as aiortc flags it."""
-        flag_keyframe = sender._send_keyframe
 
         def keyframe_requested() -> None:
             logger.debug("receiver asked for a keyframe")
             self.keyframe_requests += 1
-            flag_keyframe()
             track.request_keyframe()
 
-        sender._send_keyframe = keyframe_requested  # type: ignore[method-assign]
+        on_keyframe_request(sender, keyframe_requested)
 
     def _watch_failed_retransmissions(self, sender: RTCRtpSender) -> None:
-        """A packet asked for again was lost once more, retransmission included: rather than wait for the receiver to
-        give up and send a PLI (Chromium takes 1-2 s), send a keyframe now."""
-        retransmit = sender._retransmit
+        """A packet the host no longer has (it left the retransmission history), or one asked for again (lost in
+        retransmission too), cannot reach the receiver: rather than wait for it to give up and send a PLI (Chromium
+        takes 1-2 s), send a keyframe now."""
         asked: dict[int, int] = {}
         last_keyframe = [0.0]
 
-        async def counted(sequence_number: int) -> None:
+        def nacked(sequence_number: int, kept: bool) -> None:
             if len(asked) > RETRANSMISSION_MEMORY:
                 asked.clear()
             asked[sequence_number] = asked.get(sequence_number, 0) + 1
             now = time.monotonic()
-            if asked[sequence_number] == REPEATED_NACKS and now - last_keyframe[0] > KEYFRAME_HOLDOFF:
-                logger.info("packet %d asked for again: sending a keyframe", sequence_number)
+            if (not kept or asked[sequence_number] == REPEATED_NACKS) and now - last_keyframe[0] > KEYFRAME_HOLDOFF:
+                why = "asked for again" if kept else "no longer kept for retransmission"
+                logger.info("packet %d %s: sending a keyframe", sequence_number, why)
                 last_keyframe[0] = now
-                sender._send_keyframe()
-            await retransmit(sequence_number)
+                request_keyframe(sender)
 
-        sender._retransmit = counted  # type: ignore[method-assign]
+        on_nack(sender, nacked)
 
     @staticmethod
     async def _follow_losses(sender: RTCRtpSender, bitrate: BitrateController) -> None:

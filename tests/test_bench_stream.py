@@ -7,6 +7,7 @@ from typing import Any
 
 from bench import stream
 from bench._stream.measures import G2G_TIMEOUT_MS, RESTORE_TIMEOUT_MS, change_latencies
+from bench._stream.targets import verdicts
 
 
 def test_the_quick_stream_benchmark_measures_the_browser(lab: Any) -> None:
@@ -32,8 +33,16 @@ def test_the_quick_stream_benchmark_measures_the_browser(lab: Any) -> None:
         assert 0 <= conditions[name]["frozen_share"] <= 1
     # the capture clock maps Chromium's RTP timestamps back to capture times: a live picture is a few frames old
     assert 0 < conditions["loss_0pct"]["picture_age_ms"]["p50"] < 1000
+    # ``proxim host`` with the web client live: its CPU and every datagram of the session on a still screen (the
+    # heartbeat frame, RTCP, the page's control heartbeats) are counted
+    assert 0 < figures["idle_cpu_cores"] < 1
+    assert 0 < figures["idle_kbps"] < 1000
+    assert "nftables" in figures["proxim_host_idle"]["kbps_from"]
     table = stream.table_rows(figures)
     assert any(row[0].startswith("lost frame -> picture correct again") for row in table)
+    verdict = {name: verdict for name, _, _, verdict in verdicts(figures)}
+    assert verdict["ffmpeg_ratio"] == "not measured in this run"  # the quick run has no baselines
+    assert verdict["loss_restore_ms unrecovered"] == "met"
 
 
 def test_a_change_is_seen_by_itself_or_by_a_later_one_and_never_seen_counts_as_the_timeout() -> None:

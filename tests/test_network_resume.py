@@ -19,10 +19,10 @@ import pytest
 from aiortc import RTCCertificate, RTCConfiguration, RTCPeerConnection
 
 from proxim_tray import Session, hookimpl, protocol
+from proxim_tray.aiortc_internals import dtls_certificates, use_dtls_certificates
 from proxim_tray.app import App
 from proxim_tray.client import ProximClient
 from proxim_tray.config import DEFAULT_RESUME_WINDOW
-from proxim_tray.peer import dtls_certificates, use_dtls_certificates
 from proxim_tray.session import SessionState
 from tests.support.control_host import XState
 from tests.support.hostkit import Recorder, make_app

@@ -116,6 +116,22 @@ async def test_a_picture_loss_report_gets_a_keyframe_while_the_screen_is_still(s
     assert stream.encoder.frames_encoded == sent + 1
 
 
+async def test_a_nack_the_host_can_no_longer_answer_gets_a_keyframe_at_once(stream: Stream) -> None:
+    await quiet(stream)
+    receiver = stream.client.getTransceivers()[0].receiver
+    sender = stream.host.pc.getTransceivers()[0].sender
+    # the last packet the client has
+    newest = receiver._RTCRtpReceiver__remote_streams[sender._ssrc].max_seq  # type: ignore[attr-defined]
+    # a recent packet is resent, no keyframe needed
+    await receiver._send_rtcp_nack(sender._ssrc, [newest])
+    await asyncio.sleep(0.3)
+    assert stream.encoder.keyframes_forced == 0
+    # a packet the host no longer has (half the sequence space ago) cannot be resent: a keyframe at once, well before
+    # the receiver would give up and ask for one
+    await receiver._send_rtcp_nack(sender._ssrc, [(newest + 32768) % 65536])
+    await until(lambda: stream.encoder.keyframes_forced == 1, timeout=HEARTBEAT_INTERVAL / 2)
+
+
 async def test_a_forced_codec_the_client_lacks_is_a_clear_error(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPLAY", xvfb)
     client = RTCPeerConnection(RTCConfiguration(iceServers=[]))

@@ -15,6 +15,8 @@ import json
 import re
 import sys
 import time
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +26,14 @@ from aiortc.stats import RTCOutboundRtpStreamStats
 from proxim_capture_mss.source import MssCaptureSource
 
 from proxim_tray import media
+from proxim_tray.aiortc_internals import SendRtp, on_keyframe_request, on_nack, wrap_rtp_sending
 from proxim_tray.encoding import EncoderSettings
 from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.peer import HostPeer
 
 PAGE = Path(__file__).with_name("page.html")
 MARKER_CENTRE = (88, 88)  # x, y of the painter's marker patch, in screen pixels
+STAGES_KEPT = 4000  # frames whose stage times are kept (over two minutes of frames at 30 fps)
 
 
 def rtp_payload_offset(packet: bytes) -> int:
@@ -48,19 +52,31 @@ class FrameLoss:
         self.video_type = int(payloads.group(1))
         rtx = re.search(rf"^a=fmtp:(\d+) apt={self.video_type}\b", answer, re.MULTILINE)
         self.rtx_type = int(rtx.group(1)) if rtx else -1
-        self.transport = sender.transport
-        self._send = self.transport._send_rtp
-        self.transport._send_rtp = self.send  # type: ignore[method-assign]
+        self._send: SendRtp = lambda data: asyncio.sleep(0)
+        wrap_rtp_sending(sender, self._wrap)
         self.armed = False
         self.first_timestamp: int | None = None
         self.lost_timestamp: int | None = None
         self.lost: set[int] = set()
         self.lost_at: list[float] = []
         self.lost_timestamps: list[int] = []
+        self.on_frame_sent: Callable[[], None] = lambda: None  # called as each frame's last packet has gone out
+
+    def _wrap(self, send: SendRtp) -> SendRtp:
+        self._send = send
+        return self.send
 
     async def send(self, data: bytes) -> None:
         payload_type = data[1] & 0x7F
         sequence = int.from_bytes(data[2:4], "big")
+        if payload_type == self.video_type and data[1] & 0x80:  # the marker bit: a frame's last packet
+            try:
+                return await self._forward(data, payload_type, sequence)
+            finally:
+                self.on_frame_sent()
+        await self._forward(data, payload_type, sequence)
+
+    async def _forward(self, data: bytes, payload_type: int, sequence: int) -> None:
         if payload_type == self.video_type:
             timestamp = int.from_bytes(data[4:8], "big")
             if self.first_timestamp is None:
@@ -91,16 +107,28 @@ class BenchHost:
         self.keyframe_sent_at: list[float] = []
         self.first_encoded_timestamp: int | None = None
         self.encoder_opened_at: list[float] = []
+        self.encoder_ceilings: list[int] = []  # the bitrate ceiling of each opening, bit/s
         self.lost_nacked_at: list[tuple[float, int]] = []
+        self.nacks = self.nacks_unanswerable = 0  # packets asked for again; of them, no longer kept to resend
         self.captured_marks: list[tuple[int, float]] = []  # (marker level, epoch) when a capture first shows it
+        # per new picture, ms: [epoch of its grab, grab, convert, wait for the encoder, encode, packetise and send]
+        self.frame_stages: deque[list[float]] = deque(maxlen=STAGES_KEPT)
+        self._converted: dict[int, list[float]] = {}  # id(frame) -> its stages so far, until it is encoded
+        self._encoded: list[float] | None = None  # the stages of the frame being sent
+        self._grab_started = 0.0
         convert = media.to_video_frame
 
         def watched_conversion(pixels: Any, max_size: int | None) -> Any:
             """The track's conversion of each grab, noting when a grab first shows a new marker level."""
+            grabbed = time.perf_counter()
             level = round((int(pixels[MARKER_CENTRE[1], MARKER_CENTRE[0], 1]) - 16) / 32)
             if not self.captured_marks or self.captured_marks[-1][0] != level:
                 self.captured_marks.append((level, time.time()))
-            return convert(pixels, max_size)
+            frame = convert(pixels, max_size)
+            done = time.perf_counter()
+            grab_ms = (grabbed - self._grab_started) * 1000 if self._grab_started else -1.0
+            self._converted[id(frame)] = [time.time(), grab_ms, (done - grabbed) * 1000, done]
+            return frame
 
         media.to_video_frame = watched_conversion
 
@@ -110,6 +138,13 @@ class BenchHost:
     async def offer(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.source = MssCaptureSource(monitor=1, region=self.args.region)
+        grab = self.source.grab
+
+        def timed_grab() -> Any:
+            self._grab_started = time.perf_counter()
+            return grab()
+
+        self.source.grab = timed_grab  # type: ignore[method-assign]
         settings = StreamSettings(encoder=EncoderSettings(fps=self.args.fps), codec=self.args.codec)
         self.track = ScreenVideoTrack(self.source, settings)
         self.peer = HostPeer([])
@@ -117,36 +152,37 @@ class BenchHost:
         sender = self.peer.pc.getTransceivers()[0].sender
         self._time_keyframes(sender)
         self.loss = FrameLoss(sender, answer)
+        self.loss.on_frame_sent = self._frame_sent
         self._time_nacks(sender, self.loss)
         geometry = self.source.geometry()
         return web.json_response({"sdp": answer, "width": geometry.width, "height": geometry.height})
 
     def _time_nacks(self, sender: RTCRtpSender, loss: FrameLoss) -> None:
-        """When the receiver asks again for a packet of a lost frame (a NACK reaches ``_retransmit``)."""
-        retransmit = sender._retransmit
+        """When the receiver asks again for a packet of a lost frame; and NACKs the host could not answer."""
 
-        async def nacked(sequence_number: int) -> None:
+        def nacked(sequence_number: int, kept: bool) -> None:
             if sequence_number in loss.lost:
                 self.lost_nacked_at.append((time.time(), sequence_number))
-            await retransmit(sequence_number)
+            self.nacks += 1
+            self.nacks_unanswerable += not kept
 
-        sender._retransmit = nacked  # type: ignore[method-assign]
+        on_nack(sender, nacked)
 
     def _time_keyframes(self, sender: RTCRtpSender) -> None:
-        requested = sender._send_keyframe
-
-        def on_request() -> None:
-            self.keyframe_requested_at.append(time.time())
-            requested()
-
-        sender._send_keyframe = on_request  # type: ignore[method-assign]
+        on_keyframe_request(sender, lambda: self.keyframe_requested_at.append(time.time()))
         encoder = self.peer.encoder if self.peer else None
         if encoder is None:
             return
         encode = encoder.encode
 
         def timed_encode(frame: Any, force_keyframe: bool = False) -> Any:
+            started = time.perf_counter()
             result = encode(frame, force_keyframe)
+            stages = self._converted.pop(id(frame), None)  # None: a resent picture (settling, heartbeat)
+            if stages is not None:
+                converted = stages.pop()
+                self._encoded = [*stages, (started - converted) * 1000, (time.perf_counter() - started) * 1000]
+                self._encoded.append(time.perf_counter())
             if self.first_encoded_timestamp is None:
                 self.first_encoded_timestamp = result[1]
             if force_keyframe:
@@ -156,11 +192,18 @@ class BenchHost:
         encoder.encode = timed_encode  # type: ignore[method-assign]
         open_codec = encoder._open  # type: ignore[attr-defined]  # (the tuned encoders' own, opened or reopened)
 
-        def timed_open(*args: Any) -> Any:
+        def timed_open(frame: Any, ceiling: int) -> Any:
             self.encoder_opened_at.append(time.time())
-            return open_codec(*args)
+            self.encoder_ceilings.append(ceiling)
+            return open_codec(frame, ceiling)
 
         encoder._open = timed_open  # type: ignore[attr-defined]
+
+    def _frame_sent(self) -> None:
+        if self._encoded is not None:
+            encoded = self._encoded.pop()
+            self.frame_stages.append([*self._encoded, (time.perf_counter() - encoded) * 1000])
+            self._encoded = None
 
     def capture_clock(self) -> dict[str, float] | None:
         """A frame with RTP timestamp T was captured at ``epoch + ((T - origin) mod 2**32) / 90000`` (epoch seconds):
@@ -179,8 +222,11 @@ class BenchHost:
         figures["capture_clock"] = self.capture_clock()
         figures["keyframe_sent_at"] = self.keyframe_sent_at
         figures["encoder_opened_at"] = self.encoder_opened_at
+        figures["encoder_ceilings"] = self.encoder_ceilings
         figures["lost_nacked_at"] = self.lost_nacked_at
         figures["captured_marks"] = self.captured_marks
+        figures["frame_stages"] = list(self.frame_stages)
+        figures["nacks"], figures["nacks_unanswerable"] = self.nacks, self.nacks_unanswerable
         figures["lost_at"] = self.loss.lost_at if self.loss else []
         figures["lost_timestamps"] = self.loss.lost_timestamps if self.loss else []
         if self.track is not None and self.peer is not None:

@@ -16,6 +16,8 @@ G2G_TIMEOUT_MS = 2000.0  # a change not on the glass this long after it was made
 RESTORE_TIMEOUT_MS = 5000.0  # a lost frame whose picture is not back this long after counts as this
 STALE_MS = 200.0  # a picture older than this, while the screen changes, is frozen
 SAMPLE_MS = 5.0
+IDLE_SETTLE = 2.0  # seconds after the last change before a still screen is measured: settling is over by then
+PACKET_OVERHEAD = 12 + 10 + 28  # RTP, SRTP and UDP/IPv4 headers per packet, added to RTP payload byte counters
 
 Frame = Sequence[float]  # expected display time, RTP timestamp
 Mark = Sequence[float]  # marker level, expected display time, RTP timestamp

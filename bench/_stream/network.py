@@ -1,6 +1,7 @@
 """Where the benchmark's browser runs: in a network namespace of its own, joined to the host's namespace by a veth
-pair, where nftables drops a chosen share of the UDP packets crossing the link (both ways); or, without root, on this
-machine's loopback, where no condition can be imposed.
+pair, where nftables drops a chosen share of the UDP packets crossing the link (both ways) and counts every UDP
+datagram the host's end sends and receives (the bitrate on the wire); or, without root, on this machine's loopback,
+where no condition can be imposed and nothing is counted on the wire.
 
 Random loss comes from nftables (``numgen random``) rather than netem because netem is missing from some kernels
 (``tc qdisc ... netem`` then fails with "Specified qdisc kind is unknown"); jitter has no nftables equivalent.
@@ -18,6 +19,16 @@ from tests.support.netns import CHROMIUM, Lab, Namespace, NetworkError, chromium
 HOST_ADDRESS = "10.77.0.1"
 PHONE_ADDRESS = "10.77.0.2"
 TABLE = "proxim_bench"
+WIRE_TABLE = "proxim_bench_wire"
+WIRE_RULESET = f"""table ip {WIRE_TABLE} {{
+    counter sent {{ }}
+    counter received {{ }}
+    chain leaving {{ type filter hook output priority 0; policy accept;
+        ip daddr {PHONE_ADDRESS} meta l4proto udp counter name sent; }}
+    chain arriving {{ type filter hook input priority 0; policy accept;
+        ip saddr {PHONE_ADDRESS} meta l4proto udp counter name received; }}
+}}
+"""
 
 
 def loss_ruleset(per_mille: int) -> str:
@@ -57,6 +68,18 @@ class Network:
         shown = self.phone.output(f"nft list counter inet {TABLE} dropped")
         return int(shown.split("packets")[1].split()[0])
 
+    def wire(self) -> dict[str, int] | None:
+        """UDP bytes and datagrams (IP headers included) the host's end of the link has sent to the browser and
+        received from it so far: media, RTCP, retransmissions, the data channels and ICE checks; None on loopback."""
+        if self.host is None:
+            return None
+        figures = {}
+        for name in ("sent", "received"):
+            shown = self.host.output(f"nft list counter ip {WIRE_TABLE} {name}").split()
+            figures[f"{name}_packets"] = int(shown[shown.index("packets") + 1])
+            figures[f"{name}_bytes"] = int(shown[shown.index("bytes") + 1])
+        return figures
+
 
 @contextlib.contextmanager
 def network(workdir: Path) -> Iterator[Network]:
@@ -67,4 +90,5 @@ def network(workdir: Path) -> Iterator[Network]:
         return
     with lab:
         host, phone = lan(lab, host_addresses=[f"{HOST_ADDRESS}/24"], phone_addresses=[f"{PHONE_ADDRESS}/24"])
+        host.nft(WIRE_RULESET)
         yield Network(HOST_ADDRESS, str(chromium_in(phone, workdir)), phone=phone, host=host)

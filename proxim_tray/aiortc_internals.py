@@ -1,0 +1,90 @@
+"""Every place where Proxim leans on aiortc's private internals, read in the version pyproject.toml pins
+(``AIORTC_VERSION``); tests/test_aiortc_internals.py fails if aiortc moves any of them.
+
+aiortc offers no public way to choose a sender's encoder, to give a connection a DTLS certificate, to hear of a
+receiver's keyframe request or NACK, or to keep more packets for retransmission; each of those is one function here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiortc import RTCCertificate, RTCPeerConnection, rtcrtpsender
+from aiortc.codecs.base import Encoder
+from aiortc.rtcrtpsender import RTCRtpSender
+
+AIORTC_VERSION = "1.16.0"
+SendRtp = Callable[[bytes], Awaitable[None]]
+
+
+def install_encoder(sender: RTCRtpSender, encoder: Encoder) -> None:
+    """Make ``sender`` encode with ``encoder``.
+
+    RTCRtpSender creates its encoder with ``aiortc.codecs.get_encoder`` on the first frame, only when it has none.
+    Setting its (name-mangled) encoder before the first frame touches this sender only, unlike replacing
+    ``get_encoder`` for the whole process.
+    """
+    sender._RTCRtpSender__encoder = encoder  # type: ignore[attr-defined]
+
+
+def dtls_certificates(pc: RTCPeerConnection) -> list[RTCCertificate]:
+    """The DTLS certificates of ``pc``. aiortc creates them with the connection and offers no public accessor."""
+    return pc._RTCPeerConnection__certificates  # type: ignore[attr-defined,no-any-return]
+
+
+def use_dtls_certificates(pc: RTCPeerConnection, certificates: list[RTCCertificate]) -> None:
+    """Make ``pc`` present ``certificates``. aiortc offers no way to pass them (RTCConfiguration has no
+    ``certificates``); its DTLS transports read this attribute when they are created, at the first transceiver or
+    remote description, so it must be set before either."""
+    pc._RTCPeerConnection__certificates = list(certificates)  # type: ignore[attr-defined]
+
+
+def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
+    """Call ``callback`` after ``sender`` flags its next frame as a keyframe (a PLI or FIR arrived, or Proxim asked
+    through :func:`request_keyframe`)."""
+    flag_keyframe = sender._send_keyframe
+
+    def flagged() -> None:
+        flag_keyframe()
+        callback()
+
+    sender._send_keyframe = flagged  # type: ignore[method-assign]
+
+
+def request_keyframe(sender: RTCRtpSender) -> None:
+    """Make ``sender``'s next frame a keyframe, as a PLI would (callbacks of :func:`on_keyframe_request` included)."""
+    sender._send_keyframe()
+
+
+def on_nack(sender: RTCRtpSender, callback: Callable[[int, bool], Awaitable[None] | None]) -> None:
+    """Call ``callback(sequence_number, kept)`` for each packet a receiver asks for again (a NACK), before ``sender``
+    retransmits it; ``kept`` says whether the packet is still in the retransmission history (if not, aiortc ignores
+    the request)."""
+    retransmit = sender._retransmit
+
+    async def asked(sequence_number: int) -> None:
+        result = callback(sequence_number, retransmission_kept(sender, sequence_number))
+        if result is not None:
+            await result
+        await retransmit(sequence_number)
+
+    sender._retransmit = asked  # type: ignore[method-assign]
+
+
+def retransmission_kept(sender: RTCRtpSender, sequence_number: int) -> bool:
+    history = sender._RTCRtpSender__rtp_history  # type: ignore[attr-defined]
+    packet = history.get(sequence_number % rtcrtpsender.RTP_HISTORY_SIZE)  # type: ignore[attr-defined]
+    return packet is not None and bool(packet.sequence_number == sequence_number)
+
+
+def wrap_rtp_sending(sender: RTCRtpSender, wrap: Callable[[SendRtp], SendRtp]) -> None:
+    """Route every RTP packet ``sender``'s transport sends (media and retransmissions, SRTP not yet applied) through
+    ``wrap(original send)``: the benchmark drops packets there."""
+    transport = sender.transport
+    transport._send_rtp = wrap(transport._send_rtp)  # type: ignore[method-assign,assignment]
+
+
+def keep_for_retransmission(packets: int) -> None:
+    """Keep the last ``packets`` RTP packets of every sender for retransmission (aiortc keeps 128: less than one
+    1080p keyframe, so a NACK for an early packet of a keyframe could not be answered)."""
+    rtcrtpsender.RTP_HISTORY_SIZE = packets  # type: ignore[attr-defined]

@@ -1,0 +1,55 @@
+"""The seam where Proxim leans on aiortc's private internals (proxim_tray/aiortc_internals.py): each function still
+finds what it reaches for in the pinned aiortc. What they are for is tested through the product (test_streaming.py:
+keyframes on request and on NACKs that cannot be answered; test_network_resume.py: the DTLS certificate kept)."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from aiortc import RTCConfiguration, RTCPeerConnection
+
+from proxim_tray.aiortc_internals import (
+    AIORTC_VERSION,
+    SendRtp,
+    dtls_certificates,
+    on_keyframe_request,
+    on_nack,
+    request_keyframe,
+    retransmission_kept,
+    use_dtls_certificates,
+    wrap_rtp_sending,
+)
+
+
+def test_aiortc_is_the_version_the_internals_were_read_in() -> None:
+    assert version("aiortc") == AIORTC_VERSION, "re-read proxim_tray/aiortc_internals.py against this aiortc"
+
+
+async def test_each_internal_is_where_the_seam_reaches_for_it() -> None:
+    pc, other = RTCPeerConnection(RTCConfiguration(iceServers=[])), RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    try:
+        certificates = dtls_certificates(pc)
+        assert certificates
+        use_dtls_certificates(other, certificates)
+        assert dtls_certificates(other) == certificates
+        sender = pc.addTransceiver("video", direction="sendonly").sender
+        requested: list[str] = []
+        on_keyframe_request(sender, lambda: requested.append("keyframe"))
+        request_keyframe(sender)
+        assert requested == ["keyframe"]
+        nacked: list[tuple[int, bool]] = []
+        on_nack(sender, lambda sequence, kept: nacked.append((sequence, kept)))
+        await sender._retransmit(5)  # what aiortc calls for each sequence number of a NACK
+        assert nacked == [(5, False)]  # nothing sent yet, so nothing kept
+        assert not retransmission_kept(sender, 5)
+        wrapped: list[SendRtp] = []
+
+        def wrap(send: SendRtp) -> SendRtp:
+            wrapped.append(send)
+            return send
+
+        wrap_rtp_sending(sender, wrap)
+        assert wrapped and callable(wrapped[0])
+    finally:
+        await pc.close()
+        await other.close()
