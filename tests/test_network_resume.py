@@ -144,10 +144,13 @@ async def test_a_client_comes_back_on_a_new_connection_without_a_new_approval(
     try:
         assert approved["resume_window"] == DEFAULT_RESUME_WINDOW and len(approved["resume"]) == 22
         first_token = client.resume_token
+        session = app.sessions.live_session
+        assert session is not None
+        held = sorted(session.permissions)  # "view" alone: this host has no input backend, so control was dropped
         # the client's network moved: its old WebSocket is still open as far as the host knows
         await client.resume()
         resumed = await client.expect("resumed")
-        assert resumed["permissions"] == ["control", "view"] and resumed["resume"] != first_token
+        assert resumed["permissions"] == held and resumed["resume"] != first_token
         await client.expect("answer")  # the client checked that the host's certificate is the link's
         await client.wait_connected()
         await control_hello(client)  # on the new control channel
