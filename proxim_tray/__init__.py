@@ -33,6 +33,7 @@ from proxim_tray.errors import (
 from proxim_tray.gtk import missing as gtk_missing
 from proxim_tray.hookspecs import hookimpl
 from proxim_tray.host import Host, Sessions
+from proxim_tray.keysym import char_keysym
 from proxim_tray.pairing import Pairing
 from proxim_tray.permissions import Grant, Permission, PermissionSpec
 from proxim_tray.session import Session, SessionState
@@ -87,6 +88,7 @@ __all__ = [
     "WebAsset",
     "__version__",
     "access_of",
+    "char_keysym",
     "gtk_missing",
     "hookimpl",
     "with_access",

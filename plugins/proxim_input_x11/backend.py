@@ -15,9 +15,9 @@ from typing import Any
 
 from proxim_input_x11 import leftovers
 from proxim_input_x11.keymap import SHIFT_LEVEL, Keymap
-from proxim_input_x11.keysyms import char_keysym, code_fallback, keysym_name_for
+from proxim_input_x11.keysyms import code_fallback, keysym_name_for
 from proxim_input_x11.local_input import InjectedEvents, LocalInputWatcher
-from proxim_tray import BackendUnavailable, InputBackend
+from proxim_tray import BackendUnavailable, InputBackend, char_keysym
 
 logger = logging.getLogger(__name__)
 

@@ -66,14 +66,6 @@ BY_CODE = {
 }
 
 
-def char_keysym(char: str) -> int:
-    """The keysym of one character: Latin-1 keysyms equal their code points, the rest are 0x01000000 + code point."""
-    point = ord(char)
-    if 0x20 <= point <= 0x7E or 0xA0 <= point <= 0xFF:
-        return point
-    return 0x01000000 | point
-
-
 def keysym_name_for(key: str, code: str) -> str | None:
     """An X keysym name for a named key, or None when the key is a character."""
     if key in ("Shift", "Control", "Alt", "Meta", "AltGraph") and code in BY_CODE:

@@ -8,7 +8,7 @@ import threading
 
 from proxim_portal import availability, keys
 from proxim_portal.session import NO_REMOTE_DESKTOP, PortalSession, current
-from proxim_tray import BackendUnavailable, InputBackend
+from proxim_tray import BackendUnavailable, InputBackend, char_keysym
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class PortalInputBackend(InputBackend):
             self._unicode_entry(session, key)  # typed whole; its key-up has nothing to release
             return
         elif len(key) == 1:
-            pressed = ("sym", keys.char_keysym(key))
+            pressed = ("sym", char_keysym(key))
         else:
             logger.info("no keycode for key %r (code %r); ignored", key, code)
             return
@@ -114,7 +114,7 @@ class PortalInputBackend(InputBackend):
             if char == "\n":
                 self._tap(session, "code", keys.ENTER)
             elif keys.in_every_layout(char):
-                self._tap(session, "sym", keys.char_keysym(char))
+                self._tap(session, "sym", char_keysym(char))
             else:
                 self._unicode_entry(session, char)
 
@@ -131,7 +131,7 @@ class PortalInputBackend(InputBackend):
         for code in (keys.SHIFT, keys.CONTROL):
             self._send_key(session, "code", code, down=False)
         for digit in f"{ord(char):x}":
-            self._tap(session, "sym", keys.char_keysym(digit))
+            self._tap(session, "sym", char_keysym(digit))
         self._tap(session, "code", keys.SPACE)
 
     @staticmethod

@@ -29,14 +29,6 @@ ENTER = EVDEV["Enter"]
 IGNORED_KEYS = ("Dead", "Process", "Compose", "Unidentified")
 
 
-def char_keysym(char: str) -> int:
-    """The keysym of one character: Latin-1 keysyms equal their code points, the rest are 0x01000000 + code point."""
-    point = ord(char)
-    if 0x20 <= point <= 0x7E or 0xA0 <= point <= 0xFF:
-        return point
-    return 0x01000000 | point
-
-
 def in_every_layout(char: str) -> bool:
     """Whether a layout can be trusted to have the character (the portal drops keysyms the layout lacks)."""
     return 0x20 <= ord(char) <= 0x7E
