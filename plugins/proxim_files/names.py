@@ -26,7 +26,8 @@ def safe_name(name: str) -> str:
     """A file name for ``name`` that stays inside the folder it is created in."""
     name = unicodedata.normalize("NFC", name)
     name = re.split(r"[/\\]", name)[-1]  # the last part of any path, Unix or Windows
-    name = "".join(" " if ch.isspace() else ch for ch in name if unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+    name = "".join(" " if ch.isspace() else ch for ch in name)  # a tab or line break becomes a space
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _DROPPED_CATEGORIES)
     name = _FORBIDDEN.sub("_", name)
     name = " ".join(name.split())
     name = name.strip(" .")  # a leading dot hides a file; Windows drops trailing dots and spaces
