@@ -1,38 +1,83 @@
 """Proxim: peer-to-peer remote desktop from a phone's browser.
 
-The public API for plugin authors is what this module exports; everything else is private to the host.
+The public API for plugin authors is what this module exports (and the test kit, ``proxim_tray.testing``); everything
+else is private to the host and may change without notice. ``HOOK_API`` is the version of the hooks and of these
+names (see the hook API changelog in docs/plugin_hooks.md).
 """
 
-from proxim_tray.approval import ApprovalRequest, Permission
+from proxim_tray.approval import (
+    ACCESS_LEVELS,
+    FULL_CONTROL,
+    VIEW_ONLY,
+    WITH_COMMANDS,
+    Access,
+    ApprovalRequest,
+    Decision,
+    DeviceInfo,
+    PairingAttempt,
+)
 from proxim_tray.backends import CaptureSource, InputBackend, ScreenGeometry
+from proxim_tray.channels import Channel, ChannelHandler, ChannelPort
+from proxim_tray.commands import Command, CommandContext
+from proxim_tray.console_commands import ConsoleCommand
 from proxim_tray.errors import (
     BackendUnavailable,
+    ConfigError,
     PluginLoadError,
     ProtocolError,
     ProximError,
 )
 from proxim_tray.hookspecs import hookimpl
+from proxim_tray.host import Host, Sessions
 from proxim_tray.pairing import Pairing
+from proxim_tray.permissions import Grant, Permission, PermissionSpec
 from proxim_tray.session import Session, SessionState
+from proxim_tray.settings import Setting
+from proxim_tray.subcommands import CliCommand
 from proxim_tray.tray import MenuItem, Tray
+from proxim_tray.webassets import WebAsset
 
 __version__ = "0.1.0"
+HOOK_API = "2.0"
 
 __all__ = [
+    "ACCESS_LEVELS",
+    "FULL_CONTROL",
+    "HOOK_API",
+    "VIEW_ONLY",
+    "WITH_COMMANDS",
+    "Access",
     "ApprovalRequest",
     "BackendUnavailable",
     "CaptureSource",
+    "Channel",
+    "ChannelHandler",
+    "ChannelPort",
+    "CliCommand",
+    "Command",
+    "CommandContext",
+    "ConfigError",
+    "ConsoleCommand",
+    "Decision",
+    "DeviceInfo",
+    "Grant",
+    "Host",
     "InputBackend",
     "MenuItem",
     "Pairing",
+    "PairingAttempt",
     "Permission",
+    "PermissionSpec",
     "PluginLoadError",
     "ProtocolError",
     "ProximError",
     "ScreenGeometry",
     "Session",
     "SessionState",
+    "Sessions",
+    "Setting",
     "Tray",
+    "WebAsset",
     "__version__",
     "hookimpl",
 ]

@@ -5,18 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from proxim_tray import memory
-from proxim_tray.approval import Permission
+from proxim_tray.approval import Access, toggled, with_access
 from proxim_tray.backends import BackendRegistry, CaptureSource, InputBackend
+from proxim_tray.channels import ChannelRegistry
 from proxim_tray.commands import CommandRegistry
 from proxim_tray.config import HostConfig
+from proxim_tray.console_commands import ConsoleCommandRegistry
 from proxim_tray.links import Links
+from proxim_tray.permissions import Grant, PermissionRegistry
 from proxim_tray.plugins import PluginHost
 from proxim_tray.session import SessionManager
 from proxim_tray.tray import Tray
+from proxim_tray.webassets import WebAssetRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +38,17 @@ class App:
         plugins.call_sync("proxim_register_input_backends", register=self.input_backends.register)
         self.commands = CommandRegistry()
         plugins.call_sync("proxim_register_commands", register=self.commands.register)
+        self.permissions = PermissionRegistry()
+        plugins.call_sync("proxim_register_permissions", register=self.permissions.register)
+        self.channels = ChannelRegistry()
+        plugins.call_sync("proxim_register_channels", register=self.channels.register)
+        self.console_commands = ConsoleCommandRegistry()
+        plugins.call_sync("proxim_register_console_commands", register=self.console_commands.register)
+        self.web_assets = WebAssetRegistry()
+        plugins.call_sync("proxim_register_web_assets", register=self.web_assets.register)
+        # every declared setting has a value: the parsed one (cli.py puts them here), else its default
+        for plugin, values in plugins.settings().defaults().items():
+            config.plugin_settings.setdefault(plugin, values)
         self.sessions = SessionManager(self)
         self.tray: Tray | None = None
         # set by the signaling plugin once it listens: finds the links that answer (see links.py)
@@ -81,13 +97,35 @@ class App:
             return
         asyncio.run_coroutine_threadsafe(coroutine, self.loop)
 
-    def grant_soon(self, permissions: frozenset[Permission]) -> None:
+    def grant_soon(self, permissions: Grant) -> None:
         """Change what the live session may do, from any thread (tray, notification and window callbacks)."""
+        self._change_grant_soon(lambda current: permissions)
 
+    def set_access_soon(self, level: Access) -> None:
+        """Move the live session to an access level, keeping the plugin permissions it holds; from any thread."""
+        self._change_grant_soon(lambda current: with_access(current, level))
+
+    def toggle_permission_soon(self, name: str) -> None:
+        """Grant the live session the plugin permission ``name``, or withdraw it if held; from any thread."""
+        self._change_grant_soon(lambda current: toggled(current, name))
+
+    def _change_grant_soon(self, change: Callable[[Grant], Grant]) -> None:
         async def apply() -> None:
-            self.sessions.set_permissions(permissions)
+            session = self.sessions.live_session
+            if session is not None:
+                self.sessions.set_permissions(self.permissions.known(change(session.permissions)))
 
         self.call_soon(apply())
+
+    def settings(self, plugin: str) -> Mapping[str, Any]:
+        """The plugin's declared settings, every key present (empty for a plugin that declares none)."""
+        values = self.config.plugin_settings.get(plugin)
+        return values if isinstance(values, Mapping) else MappingProxyType({})
+
+    def audit(self, event: str, **fields: Any) -> None:
+        """Hand a record to the audit log's plugins, from any thread."""
+        record = {"event": event, **fields}
+        self.call_soon(self.plugins.call("proxim_audit_record", app=self, record=record))
 
     def state_changed(self) -> None:
         if self.tray is not None:

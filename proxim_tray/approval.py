@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import enum
 import json
 import time
 from dataclasses import dataclass, field
 
-
-class Permission(enum.StrEnum):
-    VIEW = "view"
-    CONTROL = "control"
-    COMMANDS = "commands"
-
+from proxim_tray.permissions import Grant, Permission, PermissionSpec
 
 VIEW_ONLY = frozenset({Permission.VIEW})
 FULL_CONTROL = frozenset({Permission.VIEW, Permission.CONTROL})
@@ -31,7 +25,7 @@ class Access:
     answer: str
     command: str
     effect: str
-    permissions: frozenset[Permission]
+    permissions: Grant
 
 
 ACCESS_LEVELS = (
@@ -48,9 +42,21 @@ ACCESS_LEVELS = (
 )
 
 
-def access_of(permissions: frozenset[Permission]) -> Access | None:
-    """The level that grants exactly ``permissions`` (None for a mix no surface offers)."""
-    return next((level for level in ACCESS_LEVELS if level.permissions == permissions), None)
+def access_of(permissions: Grant) -> Access | None:
+    """The level ``permissions`` hold, plugin permissions aside (None for a mix no surface offers)."""
+    built_in = frozenset(permissions) & set(Permission)
+    return next((level for level in ACCESS_LEVELS if level.permissions == built_in), None)
+
+
+def with_access(permissions: Grant, level: Access) -> Grant:
+    """``permissions`` moved to ``level``, keeping the plugin permissions they hold."""
+    return level.permissions | (frozenset(permissions) - set(Permission))
+
+
+def toggled(permissions: Grant, name: str) -> Grant:
+    """``permissions`` with the plugin permission ``name`` added, or removed if they held it."""
+    permissions = frozenset(permissions)
+    return permissions - {name} if name in permissions else permissions | {name}
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ class PairingAttempt:
 @dataclass
 class Decision:
     approved: bool
-    permissions: frozenset[Permission]
+    permissions: Grant
     by: str
 
 
@@ -100,6 +106,8 @@ class ApprovalRequest:
     device: DeviceInfo
     code: str
     timeout: float
+    # the plugin permissions a surface offers as extra, unticked choices
+    optional: tuple[PermissionSpec, ...] = ()
     deadline: float = field(init=False)
     _future: asyncio.Future[Decision] = field(init=False, repr=False)
 
@@ -114,8 +122,10 @@ class ApprovalRequest:
     def is_decided(self) -> bool:
         return self._future.done()
 
-    def approve(self, permissions: frozenset[Permission] = FULL_CONTROL, by: str = "") -> bool:
-        return self._decide(Decision(True, frozenset(permissions) | {Permission.VIEW}, by))
+    def approve(self, permissions: Grant = FULL_CONTROL, by: str = "") -> bool:
+        """Grant ``permissions`` (an access level's, plus any of ``optional`` the user ticked); others are dropped."""
+        offered = set(Permission) | {spec.name for spec in self.optional}
+        return self._decide(Decision(True, (frozenset(permissions) & offered) | {Permission.VIEW}, by))
 
     def reject(self, by: str = "") -> bool:
         return self._decide(Decision(False, frozenset(), by))

@@ -29,8 +29,11 @@ from proxim_tray.config import (
 from proxim_tray.errors import ConfigError, ProximError
 from proxim_tray.media_options import CODECS
 from proxim_tray.plugins import PluginHost, load_plugin_host
+from proxim_tray.subcommands import CliCommand
 
 logger = logging.getLogger(__name__)
+
+BUILT_IN_COMMANDS = ("host", "show", "stop", "plugins", "doctor")
 
 
 def _add_plugin_options(parser: argparse.ArgumentParser) -> None:
@@ -142,7 +145,11 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--turn-secret-file", type=Path, metavar="PATH", help="read --turn-secret from PATH")
 
 
-def build_parser(plugins: PluginHost | None = None, defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    plugins: PluginHost | None = None,
+    defaults: dict[str, Any] | None = None,
+    commands: dict[str, CliCommand] | None = None,
+) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="proxim", description="Share this desktop with a phone or another computer.")
     parser.add_argument("--version", action="version", version=f"proxim {__version__}")
     _add_plugin_options(parser)
@@ -154,8 +161,16 @@ def build_parser(plugins: PluginHost | None = None, defaults: dict[str, Any] | N
     if plugins is not None:
         for host_parser in (parser, host):
             plugins.call_sync("proxim_add_options", parser=host_parser)
+            plugins.settings().add_arguments(host_parser)
     for host_parser in (parser, host):
         host_parser.set_defaults(**copy.deepcopy(defaults or {}))
+    for plugin_command in (commands or {}).values():
+        command_parser = sub.add_parser(plugin_command.name, help=plugin_command.help)
+        _add_plugin_options(command_parser)
+        assert plugins is not None
+        plugins.settings().add_arguments(command_parser)
+        plugin_command.add_arguments(command_parser)
+        command_parser.set_defaults(**copy.deepcopy(defaults or {}))
     for name, text in (("show", "show the running host's pairing QR code"), ("stop", "stop sharing (keep running)")):
         command = sub.add_parser(name, help=text)
         command.add_argument("--port", type=int, default=(defaults or {}).get("port", DEFAULT_PORT))
@@ -168,6 +183,21 @@ def build_parser(plugins: PluginHost | None = None, defaults: dict[str, Any] | N
     _add_media_port_option(checkup)
     checkup.set_defaults(**{key: value for key, value in (defaults or {}).items() if key in ("port", "media_port")})
     return parser
+
+
+def plugin_commands(plugins: PluginHost | None) -> dict[str, CliCommand]:
+    """The ``proxim`` subcommands plugins add; one that takes a built-in command's name is refused (logged)."""
+    commands: dict[str, CliCommand] = {}
+    if plugins is None:
+        return commands
+
+    def register(command: CliCommand) -> None:
+        if command.name in BUILT_IN_COMMANDS or command.name in commands:
+            raise ValueError(f"the command name {command.name!r} is taken")
+        commands[command.name] = command
+
+    plugins.call_sync("proxim_register_cli_commands", register=register)
+    return commands
 
 
 def _early_plugin_args(argv: Sequence[str], defaults: dict[str, Any] | None = None) -> argparse.Namespace:
@@ -225,24 +255,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=[logging.WARNING, logging.INFO, logging.DEBUG][min(early.verbose, 2)],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    config_path = early.config or configfile.default_path()
     try:
-        defaults = configfile.load(early.config or configfile.default_path())
+        defaults = configfile.load(config_path)
         early = _early_plugin_args(argv, defaults)
         plugins = load_plugin_host(early.disable_plugin, early.plugins_dir)
+        settings = plugins.settings()
+        plugin_defaults, unclaimed = settings.file_defaults(config_path, configfile.plugin_tables(config_path))
     except ProximError as exc:
         print(f"proxim: {exc}", file=sys.stderr)
         return 2
-    args = build_parser(plugins, defaults).parse_args(argv)
+    for name in unclaimed:
+        logger.warning("%s: [plugins.%s]: no loaded plugin declares settings by that name; ignored", config_path, name)
+    commands = plugin_commands(plugins)
+    args = build_parser(plugins, defaults | plugin_defaults, commands).parse_args(argv)
     if args.command in ("show", "stop"):
         return _tell_running_host(args.port, args.command)
     if args.command == "plugins":
         return print_plugins(plugins, as_json=args.json)
+    if args.command in commands:
+        return commands[args.command].run(args)
     try:
         config = _config_from(args)
         iceservers.IceSettings.from_config(config)
     except ProximError as exc:
         print(f"proxim: {exc}", file=sys.stderr)
         return 2
+    config.plugin_settings.update(settings.values(args))
     if args.command == "doctor":
         return doctor.run(plugins, config)
     plugins.call_sync("proxim_configure", config=config, args=args)

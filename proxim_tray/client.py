@@ -67,6 +67,8 @@ class ProximClient:
         self._servers: list[protocol.IceServer] = []
         self._video_arrived = asyncio.Event()
         self._channel_open = asyncio.Event()
+        # the channels the host's plugins opened on the current connection, by label (a resume starts afresh)
+        self._plugin_channels: dict[str, asyncio.Future[RTCDataChannel]] = {}
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -132,8 +134,22 @@ class ProximClient:
         self.channel.on("open", self._channel_open.set)
         self.channel.on("message", lambda raw: self.control_messages.put_nowait(json.loads(raw)))
         self.pc.on("track", self._on_track)
+        self._plugin_channels = {}
+        self.pc.on("datachannel", self._on_plugin_channel)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         return str(self.pc.localDescription.sdp)
+
+    def _arrival(self, label: str) -> asyncio.Future[RTCDataChannel]:
+        return self._plugin_channels.setdefault(label, asyncio.get_running_loop().create_future())
+
+    def _on_plugin_channel(self, channel: RTCDataChannel) -> None:
+        arrival = self._arrival(channel.label)
+        if not arrival.done():
+            arrival.set_result(channel)
+
+    async def plugin_channel(self, label: str, timeout: float = 10.0) -> RTCDataChannel:
+        """The data channel a host plugin opened under ``label`` on this connection (open when it arrives)."""
+        return await asyncio.wait_for(asyncio.shield(self._arrival(label)), timeout)
 
     def offer_sdp(self) -> str:
         """The offer presented in ``hello``: this client's local description."""

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from proxim_tray.approval import Permission
 from proxim_tray.backends import InputBackend
+from proxim_tray.permissions import Permission
 
 logger = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from proxim_tray.config import (
     DEFAULT_RESUME_WINDOW,
 )
 from proxim_tray.errors import ProximError
+from proxim_tray.settings import TABLE as PLUGINS_TABLE
 
 CONFIG_ENV = "PROXIM_CONFIG"
 
@@ -137,21 +138,34 @@ def default_path() -> Path:
     return Path(platformdirs.user_config_dir("proxim", appauthor=False)) / "config.toml"
 
 
-def load(path: Path) -> dict[str, Any]:
-    """The file's settings as argparse defaults (by destination); a missing file means no settings."""
+def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as file:
-            data = tomllib.load(file)
+            return tomllib.load(file)
     except FileNotFoundError:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigFileError(f"cannot read the configuration file {path}: {exc}") from exc
+
+
+def plugin_tables(path: Path) -> Any:
+    """The file's ``[plugins]`` table: one table per plugin, checked against what each declares (settings.py)."""
+    return _read(path).get(PLUGINS_TABLE, {})
+
+
+def load(path: Path) -> dict[str, Any]:
+    """The file's settings as argparse defaults (by destination); a missing file means no settings."""
+    data = _read(path)
     keys = {key.name: key for key in KEYS}
     defaults: dict[str, Any] = {}
     for name, value in data.items():
+        if name == PLUGINS_TABLE:
+            continue
         key = keys.get(name)
         if key is None:
-            raise ConfigFileError(f"{path}: unknown key {name!r}; the keys are {', '.join(keys)}")
+            raise ConfigFileError(
+                f"{path}: unknown key {name!r}; the keys are {', '.join(keys)}, and [{PLUGINS_TABLE}.NAME] tables"
+            )
         defaults[key.option] = _checked(path, key, value)
     return defaults
 

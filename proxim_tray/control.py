@@ -17,11 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from proxim_tray import protocol
-from proxim_tray.approval import Permission
 from proxim_tray.backends import InputBackend, ScreenGeometry
 from proxim_tray.commands import CLIPBOARD_COMMANDS, CLIPBOARD_GET, CLIPBOARD_SET, Command, CommandContext
 from proxim_tray.errors import ProtocolError
 from proxim_tray.injection import InjectionQueue
+from proxim_tray.permissions import Grant, Permission
+from proxim_tray.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -43,26 +44,6 @@ COMMAND_COST = 32
 TEXT_CHUNK = 16
 
 
-class TokenBucket:
-    """``rate`` tokens a second, at most ``burst`` saved up."""
-
-    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._tokens = burst
-        self._stamp = clock()
-
-    def take(self) -> bool:
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
-        if self._tokens < 1.0:
-            return False
-        self._tokens -= 1.0
-        return True
-
-
 class RemoteControl:
     """Turns control messages into backend calls on one worker thread, so events keep their order."""
 
@@ -70,7 +51,7 @@ class RemoteControl:
         self,
         backend: InputBackend,
         geometry: ScreenGeometry,
-        permissions: frozenset[Permission],
+        permissions: Grant,
         reply: Callable[[dict[str, Any]], None],
         commands: list[Command] | None = None,
         local_priority: float = DEFAULT_LOCAL_PRIORITY,
@@ -294,7 +275,7 @@ class RemoteControl:
 
     # -- the grant and the pause -------------------------------------------------------------------------------------
 
-    def set_permissions(self, permissions: frozenset[Permission]) -> None:
+    def set_permissions(self, permissions: Grant) -> None:
         withdrawn = self.permissions - permissions
         self.permissions = permissions
         if withdrawn:
@@ -411,7 +392,7 @@ def _whole_steps(rest: list[float], dx: float, dy: float, step: float) -> tuple[
 
 def hello_message(
     geometry: ScreenGeometry,
-    permissions: frozenset[Permission],
+    permissions: Grant,
     commands: list[dict[str, str]],
     capabilities: list[str],
 ) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import pluggy
 
 from proxim_tray import hookspecs
 from proxim_tray.errors import PluginLoadError
+from proxim_tray.settings import PluginSettings, Setting
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class PluginHost:
         self.failures: list[PluginFailure] = []
         self.blocked: set[str] = set(blocked)
         self._info: dict[str, PluginInfo] = {}
+        self._settings: PluginSettings | None = None
         for name in self.blocked:
             self.pm.set_blocked(name)
 
@@ -71,11 +73,13 @@ class PluginHost:
             dist = ep.dist
             source = f"entry point {ep.value}" + (f" ({dist.name})" if dist else "")
             try:
-                module = ep.load()
+                plugin = ep.load()
+                if isinstance(plugin, type):  # a plugin class: its instance keeps the plugin's state
+                    plugin = plugin()
             except Exception as exc:
                 self._fail(ep.name, source, f"import failed: {type(exc).__name__}: {exc}")
                 continue
-            self.register(module, ep.name, source, dist.version if dist else None)
+            self.register(plugin, ep.name, source, dist.version if dist else None)
 
     def load_directory(self, directory: Path) -> None:
         """Load every ``*.py`` module and package in ``directory`` as a plugin named after the file."""
@@ -155,6 +159,21 @@ class PluginHost:
 
     def plugin_object(self, name: str) -> object | None:
         return self.pm.get_plugin(name)
+
+    def settings(self) -> PluginSettings:
+        """Every plugin's declared settings (``proxim_register_settings``, each plugin's ``register`` bound to its
+        name); collected once."""
+        if self._settings is None:
+            self._settings = PluginSettings()
+            hook = "proxim_register_settings"
+            for impl in self._impls(hook):
+
+                def register(setting: Setting, plugin: str = impl.plugin_name) -> None:
+                    assert self._settings is not None
+                    self._settings.register(plugin, setting)
+
+                self._call_one_sync(impl, hook, {"register": register})
+        return self._settings
 
     # -- calling -----------------------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Limits on failed pairing attempts, per address and for the whole host."""
+"""Rate limits: a token bucket for message floods, and limits on failed pairing attempts per address and in all."""
 
 from __future__ import annotations
 
@@ -73,3 +73,23 @@ class FailureLimiter:
         self._all.append(now)
         if len(self._all) > self.total * 2:
             self._all.popleft()
+
+
+class TokenBucket:
+    """``rate`` tokens a second, at most ``burst`` saved up."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = burst
+        self._stamp = clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from proxim_tray import memory, protocol
-from proxim_tray.approval import ApprovalRequest, DeviceInfo, PairingAttempt, Permission
+from proxim_tray.approval import ApprovalRequest, DeviceInfo, PairingAttempt
+from proxim_tray.channels import CONNECTION_LOST, SESSION_ENDED, SessionChannels
 from proxim_tray.control import RemoteControl, hello_message
 from proxim_tray.errors import BackendUnavailable, ProtocolError
 from proxim_tray.fingerprint import sdp_fingerprint
@@ -28,6 +29,7 @@ from proxim_tray.links import NO_ADDRESS
 from proxim_tray.media import ScreenVideoTrack, StreamSettings
 from proxim_tray.pairing import Pairing, commitment_matches, new_nonce, verification_code
 from proxim_tray.peer import HostPeer
+from proxim_tray.permissions import Grant, Permission
 from proxim_tray.ratelimit import FailureLimiter
 from proxim_tray.resume import ResumeTicket
 from proxim_tray.useragent import describe
@@ -89,11 +91,13 @@ class Session:
     revealed: asyncio.Future[str] = field(default_factory=_loop_future, repr=False)  # the client's nonce
     code: str = ""  # known once the client has revealed its nonce
     state: SessionState = SessionState.WAITING
-    permissions: frozenset[Permission] = frozenset()
+    permissions: Grant = frozenset()
     end_reason: str | None = None
     end_message: str | None = None  # for people, when the reason alone does not say enough
     control: RemoteControl | None = field(default=None, repr=False)
     channel: RTCDataChannel | None = field(default=None, repr=False)
+    # the plugin channels of the current connection (opened once it is up)
+    plugin_channels: SessionChannels | None = field(default=None, repr=False)
     paused: bool = False
     track: ScreenVideoTrack | None = field(default=None, repr=False)
     capture: CaptureSource | None = field(default=None, repr=False)
@@ -350,7 +354,9 @@ class SessionManager:
 
     async def _approve(self, session: Session) -> bool:
         timeout = self.app.config.approve_timeout
-        request = ApprovalRequest(device=session.device, code=session.code, timeout=timeout)
+        request = ApprovalRequest(
+            device=session.device, code=session.code, timeout=timeout, optional=self.app.permissions.optional()
+        )
         session.approval = request
         self._transition(session, SessionState.PENDING)
         await session.link.send({"type": "pending", "timeout": timeout, "code": session.code})
@@ -437,6 +443,8 @@ class SessionManager:
         if state == "connected" and session.state is SessionState.CONNECTING:
             self._transition(session, SessionState.CONNECTED)
             session.connected.set()
+            session.plugin_channels = SessionChannels(self.app.channels.all(), peer.pc, session, self.app)
+            session.plugin_channels.sync(session.permissions)
             if session.reconnect_timer is None:
                 self._spawn(self.app.plugins.call("proxim_session_started", app=self.app, session=session))
             else:
@@ -485,6 +493,7 @@ class SessionManager:
         capture, the permissions and the host's certificate for a resume."""
         control, track, peer, link = session.control, session.track, session.peer, session.link
         session.control = session.channel = session.track = None
+        _close_plugin_channels(session, CONNECTION_LOST)
         peer.pc.remove_all_listeners()  # its closing is no news: the session is reconnecting already
         if control is not None:
             await control.close()
@@ -576,7 +585,7 @@ class SessionManager:
         if channel is not None and channel.readyState == "open":
             channel.send(json.dumps(message))
 
-    def set_permissions(self, permissions: frozenset[Permission]) -> bool:
+    def set_permissions(self, permissions: Grant) -> bool:
         """Change what the live session may do (the host's user decides); False when there is no session."""
         session = self.live_session
         if session is None:
@@ -585,6 +594,8 @@ class SessionManager:
         logger.info("permissions of %s now %s", session.device.describe(), sorted(session.permissions))
         if session.control is not None:
             session.control.set_permissions(session.permissions)
+        if session.plugin_channels is not None:
+            session.plugin_channels.sync(session.permissions)
         self._tell_client(session, {"t": "perm", "permissions": sorted(session.permissions)})
         self.app.state_changed()
         return True
@@ -626,6 +637,7 @@ class SessionManager:
                 ended["message"] = session.end_message
             with contextlib.suppress(Exception):
                 await session.link.send(ended)
+        _close_plugin_channels(session, SESSION_ENDED)
         if session.control is not None:
             await session.control.close()
         if session.track is not None:
@@ -667,6 +679,12 @@ class SessionManager:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _close_plugin_channels(session: Session, reason: str) -> None:
+    channels, session.plugin_channels = session.plugin_channels, None
+    if channels is not None:
+        channels.close_all(reason)
 
 
 def _refuse_while_waiting(wait: float) -> None:

@@ -1,5 +1,5 @@
-"""Opt-in audit log: one JSON line per pairing attempt, approval decision, resume after a network drop and session end
-(``--audit-log PATH``)."""
+"""Opt-in audit log: one JSON line per pairing attempt, approval decision, resume after a network drop, session end
+and record a plugin hands over with ``app.audit(...)`` (``--audit-log PATH``)."""
 
 from __future__ import annotations
 
@@ -87,3 +87,8 @@ async def proxim_session_reconnected(app: App, session: Session) -> None:
 @hookimpl
 async def proxim_session_ended(app: App, session: Session, reason: str) -> None:
     await _record(app, event="session_end", reason=reason, device=session.device.name, address=session.device.address)
+
+
+@hookimpl
+async def proxim_audit_record(app: App, record: dict[str, Any]) -> None:
+    await _record(app, **record)

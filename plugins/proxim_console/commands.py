@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import logging
 from typing import TYPE_CHECKING
 
 from proxim_console.prompt import CHOICES
@@ -10,6 +12,7 @@ from proxim_tray.approval import ACCESS_LEVELS
 if TYPE_CHECKING:
     from proxim_tray.app import App
 
+logger = logging.getLogger(__name__)
 ACCESS_COMMANDS = {level.command: level for level in ACCESS_LEVELS}
 HELP = (
     f"Commands: disconnect, pause, resume, {', '.join(ACCESS_COMMANDS)}, new link, quit, help "
@@ -17,12 +20,27 @@ HELP = (
 )
 
 
+def _help(app: App) -> str:
+    added = "".join(f"\n  {command.usage}: {command.help}" for command in app.console_commands.all())
+    return HELP + (f"\nFrom plugins:{added}" if added else "")
+
+
 async def run_command(app: App, line: str) -> None:
     """Run one typed command and say what happened; a mistyped one changes nothing."""
     command = " ".join(line.lower().split())
     sessions = app.sessions
-    if command in ("help", "?"):
-        print(HELP, flush=True)
+    first, _, rest = line.strip().partition(" ")
+    added = app.console_commands.get(first)
+    if added is not None:
+        try:
+            result = added.run(app, rest.strip())
+            if inspect.isawaitable(result):
+                await result
+        except Exception as exc:
+            logger.exception("console command %s failed", added.name)
+            print(f"{added.name} failed: {exc}", flush=True)
+    elif command in ("help", "?"):
+        print(_help(app), flush=True)
     elif command == "quit":
         print("Quitting.", flush=True)
         app.request_stop()
@@ -51,4 +69,4 @@ async def run_command(app: App, line: str) -> None:
         else:
             print("Nobody is connected.", flush=True)
     else:
-        print(f"Unknown command {line!r}. {HELP}", flush=True)
+        print(f"Unknown command {line!r}. {_help(app)}", flush=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from proxim_tray.approval import ACCESS_LEVELS, ApprovalRequest, Permission
+from proxim_tray.approval import ACCESS_LEVELS, ApprovalRequest
+from proxim_tray.permissions import Grant
 from proxim_tray.session import SessionState
 from proxim_tray.tray import MenuItem
 from proxim_tray_pystray import autostart, desktop
@@ -65,7 +66,7 @@ def settings_items(app: App) -> list[MenuItem]:
     ]
 
 
-def _decide(request: ApprovalRequest, permissions: frozenset[Permission] | None) -> None:
+def _decide(request: ApprovalRequest, permissions: Grant | None) -> None:
     """Approve with ``permissions``, or reject with None (thread-safe; the first surface to decide wins)."""
     if permissions is None:
         request.reject(by="tray")

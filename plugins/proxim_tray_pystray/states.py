@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from proxim_tray.approval import Permission
+from proxim_tray.permissions import Permission
 from proxim_tray.session import SessionState
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from proxim_tray import CaptureSource, InputBackend, MenuItem, Pairing, ScreenGeometry, Tray, hookimpl
 from proxim_tray.commands import Command, CommandContext
+from proxim_tray.testing import RecordingInput
 
 __version__ = "1.2.3"
 
@@ -38,28 +39,10 @@ class SampleCapture(CaptureSource):
         return np.full((HEIGHT, WIDTH, 4), 128, dtype=np.uint8)
 
 
-class SampleInput(InputBackend):
-    """Records the input it is asked to inject."""
+class SampleInput(RecordingInput):
+    """Records the input it is asked to inject (the test kit's backend, under its own name)."""
 
     name = "sample"
-
-    def __init__(self) -> None:
-        self.events: list[tuple[Any, ...]] = []
-
-    def move(self, x: int, y: int) -> None:
-        self.events.append(("move", x, y))
-
-    def button(self, button: str, down: bool) -> None:
-        self.events.append(("button", button, down))
-
-    def scroll(self, dx: int, dy: int) -> None:
-        self.events.append(("scroll", dx, dy))
-
-    def key(self, key: str, code: str, down: bool) -> None:
-        self.events.append(("key", key, code, down))
-
-    def type_text(self, text: str) -> None:
-        self.events.append(("text", text))
 
 
 class SampleTray(Tray):

@@ -1,4 +1,5 @@
-// The session menu: touch mode, zoom, the stats overlay, and the system commands and clipboard the host offers.
+// The session menu: touch mode, zoom, the stats overlay, the system commands and clipboard the host offers, and the
+// sections the host's plugins add.
 'use strict';
 
 (() => {
@@ -77,6 +78,22 @@
       clipStatus.textContent = message.message || 'The host refused.';
     }
   });
+
+  // for the host's plugins (see docs/plugin_hooks.md): a section of the menu each, and a way to close it
+  window.Proxim.menu = {
+    addSection(title) {
+      const section = document.createElement('section');
+      const heading = document.createElement('h3');
+      heading.textContent = title;
+      section.append(heading);
+      section.hidden = true;
+      menu.append(section);
+      return section;
+    },
+    close() {
+      setOpen(false);
+    },
+  };
 
   session.on('hello', render);
   session.on('permissions', render);

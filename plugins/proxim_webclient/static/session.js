@@ -74,6 +74,7 @@
   let awaitingPicture = false; // an answer was accepted: the first frame played makes the session live
   let sessionLink = null; // the pairing link the session was approved through; a resume names its session
 
+  const pluginChannels = new Map(); // label -> the RTCDataChannel a host plugin opened
   const session = {
     state: null,
     message: '',
@@ -90,6 +91,11 @@
     approvalDeadline: 0,
     reconnectDeadline: 0,
 
+    /** The open data channel a host plugin opened under `label`, or null. */
+    channel(label) {
+      const channel = pluginChannels.get(label);
+      return channel?.readyState === 'open' ? channel : null;
+    },
     on(type, listener) {
       events.addEventListener(type, (event) => listener(event.detail));
     },
@@ -300,9 +306,23 @@
     preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
     const dc = pc.createDataChannel('control');
     dc.onmessage = onControlMessage;
+    pc.ondatachannel = (event) => onPluginChannel(pc, event.channel);
     pc.ontrack = (event) => emit('track', event.streams[0] || new MediaStream([event.track]));
     pc.onconnectionstatechange = () => onPeerState(pc);
     return { pc, dc };
+  }
+
+  /** A channel a plugin of the host opened (the host opens each while the session holds its permission). */
+  function onPluginChannel(pc, channel) {
+    if (pc !== session.pc) {
+      channel.close();
+      return;
+    }
+    pluginChannels.set(channel.label, channel);
+    channel.addEventListener('close', () => {
+      if (pluginChannels.get(channel.label) === channel) pluginChannels.delete(channel.label);
+    });
+    emit('channel', channel);
   }
 
   async function makeOffer(pc) {
