@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from proxim_files.saving import PART_SUFFIX, IncomingFile, SaveRefused
 
 HOSTILE = [
@@ -40,7 +39,8 @@ def test_a_hostile_name_lands_inside_the_folder_under_a_plain_name(tmp_path: Pat
     path = receive(folder, name, b"payload")
     assert path == folder / expected
     assert path.read_bytes() == b"payload"
-    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == [Path("Downloads"), Path("Downloads", expected)]
+    everything = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert everything == [Path("Downloads"), Path("Downloads", expected)]
 
 
 def test_an_over_long_name_is_shortened_keeping_its_extension(tmp_path: Path) -> None:

@@ -24,7 +24,6 @@ from proxim_tray import (
     hookimpl,
 )
 
-
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 NAME = "files"
@@ -32,6 +31,8 @@ NAME = "files"
 
 class FilesPlugin:
     """The plugin object: it holds the open ``files`` channel of the session, if any."""
+
+    name = NAME
 
     def __init__(self) -> None:
         self.host: Host | None = None
@@ -51,11 +52,7 @@ class FilesPlugin:
     def proxim_register_settings(self, register: Callable[[Setting], None]) -> None:
         register(
             Setting(
-                "folder",
-                str,
-                "",
-                "the folder received files are saved in (default: your Downloads folder)",
-                metavar="DIR",
+                "folder", Path, None, "the folder received files are saved in (default: your Downloads folder)", "DIR"
             )
         )
         register(
@@ -63,9 +60,9 @@ class FilesPlugin:
                 "max_size",
                 str,
                 "2G",
-                "the largest file accepted from a device, in bytes or with a unit: 500M, 2G (default 2G)",
+                "the largest file accepted from a device, in bytes or with a unit: 500M, 2G",
                 metavar="SIZE",
-                convert=_checked_size,
+                convert=parse_size,
             )
         )
 
@@ -101,7 +98,7 @@ class FilesPlugin:
 
     def _open(self, port: ChannelPort) -> FileChannel:
         settings = port.host.settings(NAME)
-        folder = Path(settings["folder"]).expanduser() if settings["folder"] else downloads_folder()
+        folder = Path(settings["folder"]).expanduser() if settings["folder"] is not None else downloads_folder()
         self._channel = FileChannel(port, folder, parse_size(settings["max_size"]), self._tell, self._changed)
         self._changed()
         return self._channel
@@ -162,8 +159,3 @@ _NOT_OPEN = (
     "Cannot send files: no device is connected with the permission to transfer files "
     "(approve with files allowed, or type allow files)."
 )
-
-
-def _checked_size(text: str) -> str:
-    parse_size(text)
-    return text

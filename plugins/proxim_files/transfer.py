@@ -21,7 +21,7 @@ from proxim_files import messages
 from proxim_files.messages import CHUNK_SIZE, PROGRESS_STEP, WINDOW, BadMessage, Offer
 from proxim_files.progress import Progress
 from proxim_files.saving import IncomingFile, SaveRefused, human_size
-from proxim_tray import ChannelPort
+from proxim_tray import ChannelHandler, ChannelPort
 
 T = TypeVar("T")
 
@@ -86,7 +86,7 @@ class Sending:
         self.news.set()
 
 
-class FileChannel:
+class FileChannel(ChannelHandler):
     """The handler of one opened ``files`` channel (see the ``Channel`` extension point)."""
 
     def __init__(
@@ -102,7 +102,6 @@ class FileChannel:
         self.queue: asyncio.Queue[Path] = asyncio.Queue()
         self._ids = 0
         self._closed = False
-        self._stopping: set[asyncio.Task[None]] = set()
         # one thread does every file operation of this channel, in order: a discard never overtakes a write
         self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proxim-files")
         self._sender = asyncio.get_running_loop().create_task(self._send_queued())
@@ -148,7 +147,7 @@ class FileChannel:
                 await self._complete(receiving)
             elif kind in ("cancel", "error"):
                 code, text = messages.reason(message)
-                await self._stop_receiving(receiving, code, text or "the device cancelled", tell_device=False)
+                self._stop_receiving(receiving, code, text or "the device cancelled", tell_device=False)
             else:
                 raise BadMessage(f"{kind}: not a message for a file the device sends")
         elif sending is not None:
@@ -206,7 +205,7 @@ class FileChannel:
         try:
             await self._on_disk(receiving.file.write, block)
         except SaveRefused as exc:
-            await self._stop_receiving(receiving, exc.code, exc.message, tell_device=True)
+            self._stop_receiving(receiving, exc.code, exc.message, tell_device=True)
             return
         if self.receiving is not receiving:
             return  # cancelled meanwhile
@@ -223,7 +222,7 @@ class FileChannel:
         try:
             path = await self._on_disk(receiving.file.finish)
         except SaveRefused as exc:
-            await self._stop_receiving(receiving, exc.code, exc.message, tell_device=True)
+            self._stop_receiving(receiving, exc.code, exc.message, tell_device=True)
             return
         self.receiving = None
         self.port.send({"t": "received", "id": receiving.offer.id, "name": path.name})
@@ -235,11 +234,12 @@ class FileChannel:
         self._audit("files_received", name=receiving.offer.name, path=str(path), size=receiving.offer.size)
         self._changed()
 
-    async def _stop_receiving(self, receiving: Receiving, code: str, text: str, *, tell_device: bool) -> None:
+    def _stop_receiving(self, receiving: Receiving, code: str, text: str, *, tell_device: bool) -> None:
+        """The file will not be complete: its partial file is removed (after any write already queued)."""
         if self.receiving is receiving:
             self.receiving = None
         receiving.pending.clear()
-        await self._on_disk(receiving.file.discard)
+        self._disk.submit(receiving.file.discard)
         if tell_device:
             self.port.send({"t": "error", "id": receiving.offer.id, "code": code, "message": text})
         self._tell(f"Receiving {receiving.offer.name!r} from {self.device.describe()} stopped: {text}.")
@@ -330,11 +330,7 @@ class FileChannel:
         if self.sending is not None:
             self.sending.stop(code, text)
         if self.receiving is not None:
-            receiving, self.receiving = self.receiving, None
-            stop = self._stop_receiving(receiving, code, text, tell_device=False)
-            task = asyncio.get_running_loop().create_task(stop)
-            self._stopping.add(task)
-            task.add_done_callback(self._stopping.discard)
+            self._stop_receiving(self.receiving, code, text, tell_device=False)
 
     # -- the channel closes --------------------------------------------------------------------------------------------
 
