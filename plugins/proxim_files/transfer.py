@@ -31,6 +31,9 @@ BLOCK = 1024 * 1024
 SEND_BUFFER = 4 * 1024 * 1024
 SEND_LOW = 1024 * 1024
 CANCELLED_ON_HOST = "cancelled on the host"
+# seconds between the tray's progress figures, and between progress lines on the console
+TRAY_EVERY = 1
+CONSOLE_EVERY = 5
 # why transfers stopped, by the reason the channel closed
 CLOSED = {
     "permission_withdrawn": "the host's user withdrew the permission to transfer files",
@@ -105,7 +108,21 @@ class FileChannel(ChannelHandler):
         # one thread does every file operation of this channel, in order: a discard never overtakes a write
         self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proxim-files")
         self._sender = asyncio.get_running_loop().create_task(self._send_queued())
+        self._ticker = asyncio.get_running_loop().create_task(self._tick())
         self.device = port.session.device
+
+    async def _tick(self) -> None:
+        """While files move: the tray's figures every second, a line on the console every few seconds."""
+        ticks = 0
+        while True:
+            await asyncio.sleep(TRAY_EVERY)
+            lines = self.transfers()
+            if lines:
+                ticks += 1
+                self._changed()
+                if ticks % (CONSOLE_EVERY // TRAY_EVERY) == 0:
+                    for line in lines:
+                        self._tell(line)
 
     async def _on_disk(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._disk, function, *args)
@@ -343,5 +360,6 @@ class FileChannel(ChannelHandler):
         self._stop_all(reason, CLOSED.get(reason, reason.replace("_", " ")))
         if self.sending is None:
             self._sender.cancel()  # waiting for a file to send; one being sent ends by itself, stopped
+        self._ticker.cancel()
         self._disk.shutdown(wait=False)  # after the operations queued, the discards included
         self._changed()
