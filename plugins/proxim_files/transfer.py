@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,14 +206,14 @@ class FileChannel(ChannelHandler):
         self._tell(f"Receiving {offer.name!r} ({human_size(offer.size)}) from {self.device.describe()}...")
         self._changed()
 
-    async def on_bytes(self, data: bytes) -> None:
+    def on_bytes(self, data: bytes) -> Awaitable[None] | None:
         receiving = self.receiving
         if receiving is None:
-            return  # chunks of a transfer that was cancelled, still on their way
+            return None  # chunks of a transfer that was cancelled, still on their way
         receiving.pending.append(data)
         receiving.pending_bytes += len(data)
-        if receiving.pending_bytes >= BLOCK:
-            await self._flush(receiving)
+        # only a full block is awaited (the next chunks wait for its write); the others return at once
+        return self._flush(receiving) if receiving.pending_bytes >= BLOCK else None
 
     async def _flush(self, receiving: Receiving) -> None:
         block = b"".join(receiving.pending)
