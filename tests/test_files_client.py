@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from proxim_files.device import FilesDevice, TransferFailed
 from proxim_files.plugin import FilesPlugin
 
 from proxim_tray import FULL_CONTROL, testing
+from tests.support.processes import child_env, xdotool
 
 TIMEOUT = 20.0
 WITH_FILES = FULL_CONTROL | {"files"}
@@ -95,3 +97,38 @@ async def test_too_large_is_refused_and_a_device_gone_mid_file_leaves_no_partial
     assert list(downloads.iterdir()) == []
     cancelled = [r for r in host.audit_records if r["event"] == "files_cancelled"]
     assert cancelled[0]["name"] == "half.bin" and cancelled[0]["code"] == "session_ended"
+
+
+async def test_the_tray_entry_sends_the_file_chosen_in_the_desktop_file_dialog(
+    tmp_path: Path, host_display: str
+) -> None:
+    source = payload(tmp_path / "slides.pdf", 200_000)
+    plugin = FilesPlugin()
+    async with testing.running_host(plugin) as host, host.client(WITH_FILES) as client:
+        device = FilesDevice(await client.plugin_channel("files", TIMEOUT))
+        entry = next(item for item in plugin.proxim_tray_menu_items(host.app) if item.text.startswith("Send a file"))
+        assert entry.action is not None
+        entry.action()  # what clicking it in the tray menu does, on the tray's thread
+        found = await asyncio.to_thread(
+            subprocess.run,
+            ["xdotool", "search", "--sync", "--onlyvisible", "--name", "Send files to the device"],
+            env=child_env(DISPLAY=host_display),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        dialog = found.stdout.split()[0]
+        try:
+            # the person at the host types the file's path into the dialog and presses Enter
+            await asyncio.to_thread(xdotool, host_display, "windowfocus", "--sync", dialog)
+            await asyncio.to_thread(xdotool, host_display, "key", "ctrl+l")
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(xdotool, host_display, "type", "--delay", "30", str(source))
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(xdotool, host_display, "key", "Return")
+            received = await device.receive(tmp_path / "phone")
+        finally:
+            await asyncio.to_thread(
+                subprocess.run, ["xdotool", "windowkill", dialog], env=child_env(DISPLAY=host_display), check=False
+            )
+        assert received.path.read_bytes() == source.read_bytes()
