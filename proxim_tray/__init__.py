@@ -15,10 +15,13 @@ from proxim_tray.approval import (
     Decision,
     DeviceInfo,
     PairingAttempt,
+    access_of,
+    with_access,
 )
 from proxim_tray.backends import CaptureSource, InputBackend, ScreenGeometry
 from proxim_tray.channels import Channel, ChannelHandler, ChannelPort
-from proxim_tray.commands import Command, CommandContext
+from proxim_tray.commands import CLIPBOARD_GET, CLIPBOARD_SET, Command, CommandContext
+from proxim_tray.config import HostConfig
 from proxim_tray.console_commands import ConsoleCommand
 from proxim_tray.errors import (
     BackendUnavailable,
@@ -42,6 +45,8 @@ HOOK_API = "2.0"
 
 __all__ = [
     "ACCESS_LEVELS",
+    "CLIPBOARD_GET",
+    "CLIPBOARD_SET",
     "FULL_CONTROL",
     "HOOK_API",
     "VIEW_ONLY",
@@ -62,6 +67,7 @@ __all__ = [
     "DeviceInfo",
     "Grant",
     "Host",
+    "HostConfig",
     "InputBackend",
     "MenuItem",
     "Pairing",
@@ -79,5 +85,7 @@ __all__ = [
     "Tray",
     "WebAsset",
     "__version__",
+    "access_of",
     "hookimpl",
+    "with_access",
 ]

@@ -9,18 +9,19 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from proxim_tray import memory
+from proxim_tray import hookspecs, memory
 from proxim_tray.approval import Access, toggled, with_access
 from proxim_tray.backends import BackendRegistry, CaptureSource, InputBackend
 from proxim_tray.channels import ChannelRegistry
 from proxim_tray.commands import CommandRegistry
 from proxim_tray.config import HostConfig
 from proxim_tray.console_commands import ConsoleCommandRegistry
+from proxim_tray.errors import BackendUnavailable
 from proxim_tray.links import Links
 from proxim_tray.permissions import Grant, PermissionRegistry
 from proxim_tray.plugins import PluginHost
 from proxim_tray.session import SessionManager
-from proxim_tray.tray import Tray
+from proxim_tray.tray import MenuItem, Tray
 from proxim_tray.webassets import WebAssetRegistry
 
 logger = logging.getLogger(__name__)
@@ -34,18 +35,18 @@ class App:
         self.plugins = plugins
         self.capture_sources: BackendRegistry[CaptureSource] = BackendRegistry("capture")
         self.input_backends: BackendRegistry[InputBackend] = BackendRegistry("input")
-        plugins.call_sync("proxim_register_capture_sources", register=self.capture_sources.register)
-        plugins.call_sync("proxim_register_input_backends", register=self.input_backends.register)
+        plugins.call_sync(hookspecs.proxim_register_capture_sources, register=self.capture_sources.register)
+        plugins.call_sync(hookspecs.proxim_register_input_backends, register=self.input_backends.register)
         self.commands = CommandRegistry()
-        plugins.call_sync("proxim_register_commands", register=self.commands.register)
+        plugins.call_sync(hookspecs.proxim_register_commands, register=self.commands.register)
         self.permissions = PermissionRegistry()
-        plugins.call_sync("proxim_register_permissions", register=self.permissions.register)
+        plugins.call_sync(hookspecs.proxim_register_permissions, register=self.permissions.register)
         self.channels = ChannelRegistry()
-        plugins.call_sync("proxim_register_channels", register=self.channels.register)
+        plugins.call_sync(hookspecs.proxim_register_channels, register=self.channels.register)
         self.console_commands = ConsoleCommandRegistry()
-        plugins.call_sync("proxim_register_console_commands", register=self.console_commands.register)
+        plugins.call_sync(hookspecs.proxim_register_console_commands, register=self.console_commands.register)
         self.web_assets = WebAssetRegistry()
-        plugins.call_sync("proxim_register_web_assets", register=self.web_assets.register)
+        plugins.call_sync(hookspecs.proxim_register_web_assets, register=self.web_assets.register)
         # every declared setting has a value: the parsed one (cli.py puts them here), else its default
         for plugin, values in plugins.settings().defaults().items():
             config.plugin_settings.setdefault(plugin, values)
@@ -70,7 +71,7 @@ class App:
         self.loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         memory.cap_arenas()
-        await self.plugins.call("proxim_startup", app=self)
+        await self.plugins.call(hookspecs.proxim_startup, app=self)
         try:
             if self.find_links is None:
                 logger.error("the signaling server did not start (see the errors above); stopping")
@@ -80,7 +81,7 @@ class App:
             return 0
         finally:
             await self.sessions.close()
-            await self.plugins.call("proxim_shutdown", app=self)
+            await self.plugins.call(hookspecs.proxim_shutdown, app=self)
             if self._input is not None:
                 self._input.close()
 
@@ -125,7 +126,28 @@ class App:
     def audit(self, event: str, **fields: Any) -> None:
         """Hand a record to the audit log's plugins, from any thread."""
         record = {"event": event, **fields}
-        self.call_soon(self.plugins.call("proxim_audit_record", app=self, record=record))
+        self.call_soon(self.plugins.call(hookspecs.proxim_audit_record, app=self, record=record))
+
+    def capture_problem(self) -> str | None:
+        """Why the configured capture backend cannot work here, or None."""
+        try:
+            capture = self.capture_sources.create(self.config.capture, self.config)
+        except BackendUnavailable as exc:
+            return str(exc)
+        try:
+            return capture.unavailable_reason()
+        finally:
+            capture.close()
+
+    def tray_menu_groups(self) -> list[list[MenuItem]]:
+        return [group for group in self.plugins.call_sync(hookspecs.proxim_tray_menu_items, app=self) if group]
+
+    async def show_pairing_again(self) -> bool:
+        pairing = self.sessions.pairing
+        if pairing is None:
+            return False
+        await self.plugins.call(hookspecs.proxim_show_pairing, app=self, pairing=pairing)
+        return True
 
     def state_changed(self) -> None:
         if self.tray is not None:

@@ -109,6 +109,8 @@ class ApprovalRequest:
     # the plugin permissions a surface offers as extra, unticked choices
     optional: tuple[PermissionSpec, ...] = ()
     deadline: float = field(init=False)
+    # the plugin permissions of ``optional`` the host's user has ticked so far, shared by every surface
+    ticked: set[str] = field(init=False, default_factory=set)
     _future: asyncio.Future[Decision] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -121,6 +123,13 @@ class ApprovalRequest:
     @property
     def is_decided(self) -> bool:
         return self._future.done()
+
+    def tick(self, name: str) -> None:
+        """Tick the plugin permission ``name`` (one of ``optional``), or untick it; from any thread."""
+        if name in self.ticked:
+            self.ticked.discard(name)
+        elif any(spec.name == name for spec in self.optional):
+            self.ticked.add(name)
 
     def approve(self, permissions: Grant = FULL_CONTROL, by: str = "") -> bool:
         """Grant ``permissions`` (an access level's, plus any of ``optional`` the user ticked); others are dropped."""

@@ -15,19 +15,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from proxim_tray import __version__, configfile, doctor, iceservers, instance
-from proxim_tray import media_options as options
+from proxim_tray import __version__, configfile, doctor, hookspecs, iceservers, instance, options
 from proxim_tray.app import App
 from proxim_tray.config import (
-    DEFAULT_APPROVE_TIMEOUT,
-    DEFAULT_LINK_TTL,
-    DEFAULT_MEDIA_PORT,
     DEFAULT_PORT,
-    DEFAULT_RESUME_WINDOW,
     HostConfig,
 )
 from proxim_tray.errors import ConfigError, ProximError
-from proxim_tray.media_options import CODECS
 from proxim_tray.plugins import PluginHost, load_plugin_host
 from proxim_tray.subcommands import CliCommand
 
@@ -38,111 +32,12 @@ BUILT_IN_COMMANDS = ("host", "show", "stop", "plugins", "doctor")
 
 def _add_plugin_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="PATH", help="configuration file (default: see the README)")
-    parser.add_argument("--plugins-dir", type=Path, metavar="DIR", help="also load plugin modules from DIR")
-    parser.add_argument(
-        "--disable-plugin",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="do not load plugin NAME (repeatable)",
-    )
+    options.add_arguments(parser, options.PLUGIN_OPTIONS)
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-v: info, -vv: debug)")
 
 
-def _add_media_port_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--media-port",
-        type=options.media_port,
-        default=DEFAULT_MEDIA_PORT,
-        metavar="N",
-        help=f"UDP port for video and input, the one to open in a firewall; 0: random (default: {DEFAULT_MEDIA_PORT})",
-    )
-
-
 def _add_host_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-tray", action="store_true", help="run in the terminal without a tray icon")
-    parser.add_argument(
-        "--bind", default="", metavar="ADDR", help="listen only on ADDR (default: every address, IPv6 and IPv4)"
-    )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})")
-    _add_media_port_option(parser)
-    parser.add_argument(
-        "--advertise-addr",
-        metavar="ADDR",
-        help="address put in the pairing link (default: the best address that answers)",
-    )
-    parser.add_argument("--qr-png", type=Path, metavar="PATH", help="also write the pairing QR code to PATH")
-    parser.add_argument(
-        "--approve-timeout",
-        type=float,
-        default=DEFAULT_APPROVE_TIMEOUT,
-        metavar="SECONDS",
-        help=f"reject a request nobody answered after SECONDS (default: {DEFAULT_APPROVE_TIMEOUT:g})",
-    )
-    parser.add_argument(
-        "--link-ttl",
-        type=float,
-        default=DEFAULT_LINK_TTL,
-        metavar="SECONDS",
-        help=f"renew an unused pairing link after SECONDS (default: {DEFAULT_LINK_TTL:g})",
-    )
-    parser.add_argument(
-        "--resume-window",
-        type=float,
-        default=DEFAULT_RESUME_WINDOW,
-        metavar="SECONDS",
-        help="how long a session whose network dropped waits for the device to come back without a new approval; "
-        f"0 ends it at once (default: {DEFAULT_RESUME_WINDOW:g})",
-    )
-    parser.add_argument("--capture", default="mss", metavar="NAME", help="screen-capture backend (default: mss)")
-    parser.add_argument("--input", default="pynput", metavar="NAME", help="input backend (default: pynput)")
-    parser.add_argument("--monitor", type=int, default=1, help="monitor to share, from 1 (default: 1)")
-    parser.add_argument("--fps", type=options.fps, default=30, help="frame-rate cap, 1 to 120 (default: 30)")
-    parser.add_argument(
-        "--codec", choices=CODECS, default="auto", help="video codec; auto prefers H264 when the client has it"
-    )
-    parser.add_argument(
-        "--bitrate",
-        type=options.bitrate_range,
-        default=(500, 8000),
-        metavar="MIN-MAX",
-        help="video bitrate range in kbit/s; it follows the client's estimate inside it (default: 500-8000)",
-    )
-    parser.add_argument(
-        "--max-size", type=options.max_size, metavar="PIXELS", help="scale the picture so its longer side fits PIXELS"
-    )
-    parser.add_argument(
-        "--region", type=options.region, metavar="X,Y,W,H", help="share only this rectangle of the monitor"
-    )
-    parser.add_argument(
-        "--local-priority",
-        type=float,
-        default=2.0,
-        metavar="SECONDS",
-        help="pause remote input for SECONDS after local mouse or keyboard use; 0 never pauses (default: 2)",
-    )
-    parser.add_argument(
-        "--stun",
-        action="append",
-        type=iceservers.stun_url,
-        default=[],
-        metavar="URL",
-        help="STUN server, given to both ends (default: none)",
-    )
-    parser.add_argument(
-        "--turn",
-        action="append",
-        type=iceservers.turn_url,
-        default=[],
-        metavar="URL",
-        help="TURN server relaying when no direct path exists, turn:HOST[:PORT][?transport=udp|tcp] (default: none)",
-    )
-    parser.add_argument("--turn-user", metavar="NAME", help="TURN user name (static credentials)")
-    parser.add_argument("--turn-password", metavar="PASSWORD", help="TURN password (static credentials)")
-    parser.add_argument(
-        "--turn-secret", metavar="SECRET", help="secret shared with coturn (use-auth-secret): short-lived credentials"
-    )
-    parser.add_argument("--turn-secret-file", type=Path, metavar="PATH", help="read --turn-secret from PATH")
+    options.add_arguments(parser, options.HOST_OPTIONS)
 
 
 def build_parser(
@@ -160,7 +55,7 @@ def build_parser(
     _add_host_options(host)
     if plugins is not None:
         for host_parser in (parser, host):
-            plugins.call_sync("proxim_add_options", parser=host_parser)
+            plugins.call_sync(hookspecs.proxim_add_options, parser=host_parser)
             plugins.settings().add_arguments(host_parser)
     for host_parser in (parser, host):
         host_parser.set_defaults(**copy.deepcopy(defaults or {}))
@@ -179,8 +74,7 @@ def build_parser(
     listing.add_argument("--json", action="store_true", help="print JSON")
     checkup = sub.add_parser("doctor", help="check what works on this machine")
     _add_plugin_options(checkup)
-    checkup.add_argument("--port", type=int, default=DEFAULT_PORT, help="the signaling port to check")
-    _add_media_port_option(checkup)
+    options.add_arguments(checkup, [options.BY_NAME["port"], options.BY_NAME["media_port"]])
     checkup.set_defaults(**{key: value for key, value in (defaults or {}).items() if key in ("port", "media_port")})
     return parser
 
@@ -196,7 +90,7 @@ def plugin_commands(plugins: PluginHost | None) -> dict[str, CliCommand]:
             raise ValueError(f"the command name {command.name!r} is taken")
         commands[command.name] = command
 
-    plugins.call_sync("proxim_register_cli_commands", register=register)
+    plugins.call_sync(hookspecs.proxim_register_cli_commands, register=register)
     return commands
 
 
@@ -284,11 +178,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     config.plugin_settings.update(settings.values(args))
     if args.command == "doctor":
         return doctor.run(plugins, config)
-    plugins.call_sync("proxim_configure", config=config, args=args)
+    plugins.call_sync(hookspecs.proxim_configure, config=config, args=args)
     return run_host(config, plugins)
 
 
 def print_plugins(plugins: PluginHost, as_json: bool) -> int:
+    """List the plugins; the status is 1 when one failed to load, so a script or CI notices."""
     app = App(HostConfig(), plugins)
     usable = doctor.plugin_usability(app)
     loaded = [
@@ -298,7 +193,7 @@ def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     failed = [asdict(failure) for failure in plugins.failures]
     if as_json:
         print(json.dumps({"plugins": loaded, "failed": failed}, indent=2))
-        return 0
+        return 1 if failed else 0
     for entry in loaded:
         status = "usable" if entry["usable"] else f"not usable here: {entry['why_not']}"
         print(f"{entry['name']} {entry['version'] or ''}  [{status}]")
@@ -307,7 +202,7 @@ def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     for failure in failed:
         print(f"{failure['name']}  [FAILED TO LOAD: {failure['error']}]")
         print(f"    from {failure['source']}")
-    return 0
+    return 1 if failed else 0
 
 
 def run_host(config: HostConfig, plugins: PluginHost) -> int:
@@ -316,7 +211,7 @@ def run_host(config: HostConfig, plugins: PluginHost) -> int:
         print(f"Proxim is already running on port {config.port}: {reply.removeprefix('ok: ')}", flush=True)
         return 0 if reply.startswith("ok") else 1
     app = App(config, plugins)
-    tray = plugins.call_first_sync("proxim_make_tray", app=app) if config.tray else None
+    tray = plugins.call_first_sync(hookspecs.proxim_make_tray, app=app) if config.tray else None
     if config.tray:
         reason = "no tray plugin is loaded" if tray is None else tray.unavailable_reason()
         if reason:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from proxim_tray import firewall
+from proxim_tray import firewall, hookspecs
 from proxim_tray.backends import Backend
 from proxim_tray.config import HostConfig
 from proxim_tray.links import NO_ADDRESS, Listening, plan
@@ -110,7 +110,7 @@ def run(plugins: PluginHost, config: HostConfig) -> int:
             continue
         reason = backend_problem(factory, app.config)
         line(label, reason is None, f"{chosen}" if reason is None else f"{chosen}: {reason}")
-    tray = plugins.call_first_sync("proxim_make_tray", app=app)
+    tray = plugins.call_first_sync(hookspecs.proxim_make_tray, app=app)
     tray_reason = "no tray plugin is loaded" if tray is None else tray.unavailable_reason()
     line(
         "tray",

@@ -103,7 +103,7 @@ class InstanceServer:
                     return f"error: no pairing link to show: {sessions.no_link_reason}"
                 return f"error: no pairing link to show: {connected or 'the host'} is in a session"
             logger.info("another launch asked to show the pairing QR code")
-            await self._app.plugins.call("proxim_show_pairing", app=self._app, pairing=sessions.pairing)
+            await self._app.show_pairing_again()
             return "ok: showing the pairing QR code"
         if command == "stop":
             stopped = await sessions.stop_session()

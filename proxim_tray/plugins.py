@@ -7,17 +7,18 @@ makes that fatal (useful while writing a plugin).
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata
 import importlib.util
 import inspect
 import logging
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, cast
 
 import pluggy
 
@@ -26,6 +27,9 @@ from proxim_tray.errors import PluginLoadError
 from proxim_tray.settings import PluginSettings, Setting
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ENTRY_POINT_GROUP = "proxim"
 STRICT_ENV = "PROXIM_STRICT_PLUGINS"
@@ -46,6 +50,19 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
 
 
+HOOK_NAMES = sorted(name for name in dir(hookspecs) if name.startswith("proxim_"))
+
+
+def _with_suggestion(name: str) -> str:
+    """An unknown hook's name, and the hook it was probably meant to be (or why it may be unknown)."""
+    candidates = difflib.get_close_matches(name, HOOK_NAMES, n=1, cutoff=0.6)
+    if not candidates and not name.startswith("proxim_"):
+        candidates = difflib.get_close_matches(f"proxim_{name}", HOOK_NAMES, n=1, cutoff=0.6)
+    if candidates:
+        return f"{name} (did you mean {candidates[0]}?)"
+    return f"{name} (misspelt, or made for another version of the hook API?)"
+
+
 def _strict() -> bool:
     return os.environ.get(STRICT_ENV, "") not in ("", "0")
 
@@ -60,6 +77,8 @@ class PluginHost:
         self.blocked: set[str] = set(blocked)
         self._info: dict[str, PluginInfo] = {}
         self._settings: PluginSettings | None = None
+        # every plugin name found, loaded or not: a --disable-plugin naming none of them is a typo
+        self.found: set[str] = set()
         for name in self.blocked:
             self.pm.set_blocked(name)
 
@@ -67,6 +86,7 @@ class PluginHost:
 
     def load_entry_points(self) -> None:
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            self.found.add(ep.name)
             if ep.name in self.blocked:
                 logger.info("plugin %s is disabled", ep.name)
                 continue
@@ -94,6 +114,7 @@ class PluginHost:
                 name, init = path.name, path / "__init__.py"
             else:
                 continue
+            self.found.add(name)
             if name in self.blocked:
                 logger.info("plugin %s is disabled", name)
                 continue
@@ -128,7 +149,7 @@ class PluginHost:
             if opts is not None and not hasattr(self.pm.hook, opts.get("specname") or attr):
                 unknown.append(attr)
         if unknown:
-            self._fail(name, source, f"unknown hook(s) {', '.join(unknown)}: misspelt, or made for another version?")
+            self._fail(name, source, f"unknown hook(s) {', '.join(_with_suggestion(hook) for hook in unknown)}")
             return
         try:
             registered = self.pm.register(plugin, name=name)
@@ -165,7 +186,7 @@ class PluginHost:
         name); collected once."""
         if self._settings is None:
             self._settings = PluginSettings()
-            hook = "proxim_register_settings"
+            hook = hookspecs.proxim_register_settings.__name__
             for impl in self._impls(hook):
 
                 def register(setting: Setting, plugin: str = impl.plugin_name) -> None:
@@ -200,32 +221,44 @@ class PluginHost:
             return None
         return result
 
-    def call_sync(self, hook_name: str, **kwargs: Any) -> list[Any]:
+    # The host calls hooks by their spec (``call(hookspecs.proxim_startup, app=app)``), not by name: mypy checks the
+    # arguments against the spec, and a misspelt hook is an error where it is written.
+
+    def call_sync(self, hook: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> list[Any]:
         """Call every implementation of a synchronous observer hook, isolating failures."""
-        results = (self._call_one_sync(impl, hook_name, kwargs) for impl in self._impls(hook_name))
+        name = _hook_name(hook, args)
+        results = (self._call_one_sync(impl, name, kwargs) for impl in self._impls(name))
         return [result for result in results if result is not None]
 
-    def call_first_sync(self, hook_name: str, **kwargs: Any) -> Any:
-        for impl in self._impls(hook_name):
-            result = self._call_one_sync(impl, hook_name, kwargs)
+    def call_first_sync(self, hook: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
+        name = _hook_name(hook, args)
+        for impl in self._impls(name):
+            result = self._call_one_sync(impl, name, kwargs)
             if result is not None:
-                return result
+                return cast(R, result)
         return None
 
-    async def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
+    async def call(self, hook: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> list[Any]:
         """Call every implementation, awaiting those that return awaitables; one failure never stops the rest."""
+        name = _hook_name(hook, args)
         results = []
-        for impl in self._impls(hook_name):
+        for impl in self._impls(name):
             try:
                 result = self._call_one(impl, kwargs)
                 if inspect.isawaitable(result):
                     result = await result
             except Exception:
-                logger.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+                logger.exception("plugin %s failed in %s", impl.plugin_name, name)
                 continue
             if result is not None:
                 results.append(result)
         return results
+
+
+def _hook_name(hook: Callable[..., object], args: tuple[object, ...]) -> str:
+    assert not args, "hooks are called with keyword arguments"
+    assert getattr(hookspecs, hook.__name__, None) is hook, f"{hook.__name__} is not a hook spec"
+    return str(hook.__name__)
 
 
 def load_plugin_host(blocked: Iterable[str] = (), plugins_dir: Path | None = None) -> PluginHost:
@@ -234,4 +267,8 @@ def load_plugin_host(blocked: Iterable[str] = (), plugins_dir: Path | None = Non
     if plugins_dir is not None:
         host.load_directory(plugins_dir)
     host.check()
+    for name in sorted(host.blocked - host.found):
+        suggestion = difflib.get_close_matches(name, sorted(host.found), n=1)
+        hint = f"did you mean {suggestion[0]}?" if suggestion else "`proxim plugins` lists them"
+        logger.warning("--disable-plugin %s: no plugin has that name (%s)", name, hint)
     return host

@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from proxim_tray import memory, protocol
+from proxim_tray import hookspecs, memory, protocol
 from proxim_tray.approval import ApprovalRequest, DeviceInfo, PairingAttempt
 from proxim_tray.channels import CONNECTION_LOST, SESSION_ENDED, SessionChannels
 from proxim_tray.control import RemoteControl, hello_message
@@ -165,7 +165,7 @@ class SessionManager:
                 if problem != self.no_link_reason:
                     self.no_link_reason = problem
                     logger.warning("no pairing link: %s", problem)
-                    await self.app.plugins.call("proxim_pairing_unavailable", app=self.app, reason=problem)
+                    await self.app.plugins.call(hookspecs.proxim_pairing_unavailable, app=self.app, reason=problem)
                     self.app.state_changed()
                 self._expiry = loop.call_later(NO_LINK_RECHECK, self._on_expiry, None)
                 return None
@@ -180,7 +180,7 @@ class SessionManager:
             self.pairing = pairing
             self._expiry = loop.call_later(self.app.config.link_ttl, self._on_expiry, pairing)
         logger.info("state waiting: new pairing link %s through %s", pairing.session_id, pairing.base_url)
-        await self.app.plugins.call("proxim_show_pairing", app=self.app, pairing=pairing)
+        await self.app.plugins.call(hookspecs.proxim_show_pairing, app=self.app, pairing=pairing)
         self.app.state_changed()
         return pairing
 
@@ -194,7 +194,7 @@ class SessionManager:
         self._holder = None
         pairing, self.pairing = self.pairing, None
         if pairing is not None:
-            await self.app.plugins.call("proxim_hide_pairing", app=self.app, pairing=pairing)
+            await self.app.plugins.call(hookspecs.proxim_hide_pairing, app=self.app, pairing=pairing)
 
     def _on_expiry(self, pairing: Pairing | None) -> None:
         """The link expired, or (None) it is time to look again for an address that answers."""
@@ -236,7 +236,7 @@ class SessionManager:
             await self._refuse(link, exc)
         logger.info("pairing attempt from %s: %s", link.address, outcome)
         attempt = PairingAttempt(link.address, hello.device_name, link.user_agent, outcome)
-        await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
+        await self.app.plugins.call(hookspecs.proxim_pairing_attempt, app=self.app, attempt=attempt)
 
     async def _handle_reveal(self, link: ClientLink, reveal: protocol.Reveal) -> None:
         session = self.live_session
@@ -253,7 +253,7 @@ class SessionManager:
             await self._refuse(link, exc)
             logger.info("ICE servers request from %s: %s", link.address, exc.code)
             attempt = PairingAttempt(link.address, "", link.user_agent, exc.code)
-            await self.app.plugins.call("proxim_pairing_attempt", app=self.app, attempt=attempt)
+            await self.app.plugins.call(hookspecs.proxim_pairing_attempt, app=self.app, attempt=attempt)
             return
         self._holder = link
         await link.send(protocol.ice_servers_message(self.ice.servers(CREDENTIAL_LIFETIME)))
@@ -361,7 +361,7 @@ class SessionManager:
         self._transition(session, SessionState.PENDING)
         await session.link.send({"type": "pending", "timeout": timeout, "code": session.code})
         # surfaces are told in the background: the timeout runs from the request, however long a plugin takes
-        self._spawn(self.app.plugins.call("proxim_request_approval", app=self.app, request=request))
+        self._spawn(self.app.plugins.call(hookspecs.proxim_request_approval, app=self.app, request=request))
         try:
             try:
                 decision = await asyncio.wait_for(request.decided(), timeout)
@@ -374,7 +374,7 @@ class SessionManager:
             return False  # the session ended while pending (client left, host stopped)
         if not session.is_live:
             return False
-        await self.app.plugins.call("proxim_approval_decided", app=self.app, request=request, decision=decision)
+        await self.app.plugins.call(hookspecs.proxim_approval_decided, app=self.app, request=request, decision=decision)
         if not decision.approved:
             reason = "timeout" if decision.by == "timeout" else "rejected"
             await session.link.send({"type": "rejected", "reason": reason})
@@ -383,6 +383,8 @@ class SessionManager:
         session.permissions = decision.permissions
         self._transition(session, SessionState.APPROVED)
         approved: dict[str, Any] = {"type": "approved", "permissions": sorted(session.permissions)}
+        if request.optional:
+            approved["optional"] = [{"name": spec.name, "label": spec.label} for spec in request.optional]
         window = self.app.config.resume_window
         if window > 0:
             session.resume = ResumeTicket(session.client_fingerprint)
@@ -446,14 +448,14 @@ class SessionManager:
             session.plugin_channels = SessionChannels(self.app.channels.all(), peer.pc, session, self.app)
             session.plugin_channels.sync(session.permissions)
             if session.reconnect_timer is None:
-                self._spawn(self.app.plugins.call("proxim_session_started", app=self.app, session=session))
+                self._spawn(self.app.plugins.call(hookspecs.proxim_session_started, app=self.app, session=session))
             else:
                 session.reconnect_timer.cancel()
                 session.reconnect_timer = None
                 if session.resume is not None:
                     session.resume.confirm()
                 logger.info("reconnected: %s", session.device.describe())
-                self._spawn(self.app.plugins.call("proxim_session_reconnected", app=self.app, session=session))
+                self._spawn(self.app.plugins.call(hookspecs.proxim_session_reconnected, app=self.app, session=session))
         elif state == "failed" and session.state is SessionState.CONNECTING and session.reconnect_timer is None:
             self._spawn(self._end_without_path(session))
         elif state in ("failed", "closed"):
@@ -486,7 +488,7 @@ class SessionManager:
             logger.info("%s while %s was resuming", why, session.device.describe())
         self._transition(session, SessionState.RECONNECTING)
         await self._drop_connection(session)
-        await self.app.plugins.call("proxim_session_reconnecting", app=self.app, session=session)
+        await self.app.plugins.call(hookspecs.proxim_session_reconnecting, app=self.app, session=session)
 
     async def _drop_connection(self, session: Session) -> None:
         """Let go of the session's connection (WebSocket, peer, track, control), releasing all it held; keep the
@@ -647,7 +649,7 @@ class SessionManager:
             session.capture.close()
         with contextlib.suppress(Exception):
             await session.link.close()
-        await self.app.plugins.call("proxim_session_ended", app=self.app, session=session, reason=reason)
+        await self.app.plugins.call(hookspecs.proxim_session_ended, app=self.app, session=session, reason=reason)
         # the peer connection, its encoder's threads and buffers sit in reference cycles: free them now, not when the
         # cyclic collector next runs (measured: 10 sessions, 40 threads and ~250 MB later)
         gc.collect()

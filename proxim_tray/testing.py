@@ -18,9 +18,11 @@ of moving the pointer; approval requests are answered by the test (``grant``), a
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -35,7 +37,7 @@ from proxim_tray.hookspecs import hookimpl
 from proxim_tray.host import Host
 from proxim_tray.pairing import Pairing
 from proxim_tray.permissions import Grant
-from proxim_tray.plugins import PluginHost
+from proxim_tray.plugins import ENTRY_POINT_GROUP, PluginHost
 from proxim_tray.session import Session
 
 __all__ = ["ProximClient", "RecordingInput", "SolidScreen", "TestHost", "running_host"]
@@ -178,16 +180,16 @@ class TestHost:
 async def running_host(
     *plugins: object, settings: Mapping[str, Mapping[str, Any]] | None = None, **config: Any
 ) -> AsyncIterator[TestHost]:
-    """Run a host with the built-in signaling server and web client, and ``plugins`` (modules or plugin objects,
-    registered under their ``name`` attribute, else their class or module name), until the block ends.
+    """Run a host with the built-in signaling server and web client, and ``plugins`` (modules or plugin objects, each
+    registered under the name it is installed under, else its ``name`` attribute), until the block ends.
     ``settings`` overrides plugins' declared settings by plugin name; ``config`` sets ``HostConfig`` fields."""
     import proxim_signaling
     import proxim_webclient
 
     host = PluginHost()
     harness = _Harness()
-    for builtin in (proxim_signaling, proxim_webclient):
-        host.register(builtin, builtin.__name__.removeprefix("proxim_"), "built in")
+    host.register(proxim_signaling.SignalingPlugin(), "signaling", "built in")
+    host.register(proxim_webclient, "webclient", "built in")
     for plugin in plugins:
         host.register(plugin, _plugin_name(plugin), "test")
     host.register(harness, "testing", "proxim_tray.testing")
@@ -214,8 +216,14 @@ async def running_host(
 
 
 def _plugin_name(plugin: object) -> str:
+    """The name the plugin is installed under (its entry point's), else its ``name`` attribute, else its module's or
+    class's name."""
+    target = plugin if isinstance(plugin, ModuleType) else type(plugin)
+    value = target.__name__ if isinstance(plugin, ModuleType) else f"{target.__module__}:{target.__qualname__}"
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry_point.value == value:
+            return entry_point.name
     name = getattr(plugin, "name", None)
     if isinstance(name, str):
         return name
-    module_name = getattr(plugin, "__name__", None)
-    return module_name if isinstance(module_name, str) else type(plugin).__name__.lower()
+    return target.__name__.lower()

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from proxim_tray import cli, configfile
-from proxim_tray.configfile import KEYS, ConfigFileError
+from proxim_tray.config import HostConfig
+from proxim_tray.configfile import ConfigFileError
+from proxim_tray.options import HOST_OPTIONS, OPTIONS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 
@@ -25,7 +27,7 @@ def uncommented_template() -> str:
 
 def test_the_template_at_its_defaults_changes_nothing(tmp_path: Path) -> None:
     defaults = configfile.load(write(tmp_path, uncommented_template()))
-    assert set(defaults) == {key.option for key in KEYS}
+    assert set(defaults) == {key.option for key in OPTIONS}
     plain = vars(cli.build_parser().parse_args([]))
     for option, value in defaults.items():
         assert plain[option] == value, option
@@ -34,9 +36,23 @@ def test_the_template_at_its_defaults_changes_nothing(tmp_path: Path) -> None:
 def test_every_key_is_documented_with_its_default() -> None:
     rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]*)` \|", DOCS.read_text(encoding="utf-8"), flags=re.MULTILINE))
     template = configfile.template()
-    for key in KEYS:
+    for key in OPTIONS:
         assert key.name in rows, f"{key.name} is missing from docs/configuration.md"
         assert f"# {key.name} = {rows[key.name]}\n" in template, f"{key.name}: the documented default differs"
+
+
+def test_every_option_is_documented_with_its_flag_in_the_docs_and_the_readme() -> None:
+    """One declaration (proxim_tray/options.py) makes the flag and the key: the docs name both, in step."""
+    rows = {
+        match.group(1): match.group(0)
+        for match in re.finditer(r"^\| `(\w+)` \|.*$", DOCS.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    }
+    readme = (DOCS.parent.parent / "README.md").read_text(encoding="utf-8")
+    host_row = next(line for line in readme.splitlines() if line.startswith("| `proxim host ["))
+    for option in OPTIONS:
+        assert f"`{option.flag}`" in rows[option.name], f"the row of {option.name} does not name {option.flag}"
+    for option in HOST_OPTIONS:
+        assert re.search(rf"(?<![\w-]){option.flag}(?![\w-])", host_row), f"README's proxim host lacks {option.flag}"
 
 
 def test_flags_override_the_file(tmp_path: Path) -> None:
@@ -86,3 +102,8 @@ def test_ensure_exists_writes_the_template_once(tmp_path: Path) -> None:
     path.write_text("port = 1\n", encoding="utf-8")
     configfile.ensure_exists(path)
     assert path.read_text(encoding="utf-8") == "port = 1\n"
+
+
+def test_the_typed_configuration_starts_at_the_options_defaults() -> None:
+    """HostConfig (what plugins read) and the option declarations agree on every default."""
+    assert cli._config_from(cli.build_parser().parse_args([])) == HostConfig()

@@ -33,7 +33,9 @@ SECRET = "the secret coturn shares"
 
 async def running_host(tmp_path: Path, **ice: Any) -> tuple[App, Recorder, asyncio.Task[int]]:
     recorder = Recorder()
-    app = make_app(recorder, extra_plugins=(proxim_signaling, proxim_audit), stun_servers=[STUN], **ice)
+    app = make_app(
+        recorder, extra_plugins=(proxim_signaling.SignalingPlugin(), proxim_audit), stun_servers=[STUN], **ice
+    )
     app.config.plugin_settings["audit_log"] = tmp_path / "audit.jsonl"
     task = asyncio.create_task(app.run())
     await asyncio.wait_for(recorder.new_link.wait(), 10)

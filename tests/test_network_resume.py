@@ -77,7 +77,11 @@ class BlipLog:
 @pytest.fixture
 async def serving(tmp_path: Path) -> AsyncIterator[tuple[App, Recorder, BlipLog]]:
     recorder, log = Recorder(), BlipLog()
-    app = make_app(recorder, extra_plugins=(proxim_signaling, proxim_webclient, proxim_audit), approve_timeout=5.0)
+    app = make_app(
+        recorder,
+        extra_plugins=(proxim_signaling.SignalingPlugin(), proxim_webclient, proxim_audit),
+        approve_timeout=5.0,
+    )
     app.config.plugin_settings["audit_log"] = tmp_path / "audit.jsonl"
     app.plugins.register(log, "blip-log", "tests")
     task = asyncio.create_task(app.run())

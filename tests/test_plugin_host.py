@@ -19,7 +19,7 @@ import pytest
 from aiohttp import test_utils, web
 
 import proxim_tray
-from proxim_tray import BackendUnavailable, MenuItem, hookimpl
+from proxim_tray import BackendUnavailable, MenuItem, hookimpl, hookspecs
 from proxim_tray.app import App
 from proxim_tray.cli import _config_from, build_parser, main
 from proxim_tray.config import HostConfig
@@ -177,7 +177,7 @@ def test_plugins_dir_module_and_package_are_listed_with_their_file(
 ) -> None:
     directory, result = listing_with_samples
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # the broken samples failed
     plugins = by_name(json.loads(result.stdout)["plugins"])
     module = plugins["sample_plugin"]
     assert module["source"] == f"file {directory / 'sample_plugin.py'}"
@@ -195,7 +195,7 @@ def test_broken_plugin_is_reported_and_the_others_still_load(
 ) -> None:
     directory, result = listing_with_samples
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # a plugin failed: scripts and CI notice
     report = json.loads(result.stdout)
     failed = by_name(report["failed"])
     broken = failed["sample_broken"]
@@ -215,7 +215,7 @@ def test_misspelt_or_unprefixed_hook_is_refused_as_unknown(
     report = json.loads(result.stdout)
     failed = by_name(report["failed"])
     assert "unknown hook" in failed["sample_misspelt"]["error"]
-    assert "proxim_sesion_started" in failed["sample_misspelt"]["error"]
+    assert "proxim_sesion_started (did you mean proxim_session_started?)" in failed["sample_misspelt"]["error"]
     assert "unknown hook" in failed["sample_unprefixed"]["error"]
     assert "session_ended" in failed["sample_unprefixed"]["error"]
     # refused whole: its correctly spelt hook is not registered either
@@ -298,6 +298,13 @@ def test_disable_plugin_blocks_built_ins_and_directory_plugins(
     assert not set(by_name(report["failed"])) & {"qr", "console", "sample_plugin"}  # blocked, not failed
 
 
+def test_disabling_a_plugin_that_does_not_exist_warns(
+    tmp_path: Path, no_display: None, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plugins", "--disable-plugin", "qrwindw", "--json"]) == 0
+    assert "--disable-plugin qrwindw: no plugin has that name (did you mean qrwindow?)" in caplog.messages
+
+
 def test_disabled_plugin_is_neither_loaded_nor_called(tmp_path: Path, no_display: None) -> None:
     host = load_plugin_host(blocked=["tray", "sample_plugin"], plugins_dir=plugins_dir(tmp_path, "sample_plugin.py"))
 
@@ -306,7 +313,7 @@ def test_disabled_plugin_is_neither_loaded_nor_called(tmp_path: Path, no_display
     implementers = {impl.plugin_name for impl in host.pm.hook.proxim_make_tray.get_hookimpls()}
     assert not implementers & {"tray", "sample_plugin"}
     app = App(HostConfig(), host)
-    tray = host.call_first_sync("proxim_make_tray", app=app)
+    tray = host.call_first_sync(hookspecs.proxim_make_tray, app=app)
     assert type(tray).__name__ not in {"PystrayTray", "SampleTray"}
     assert "sample" not in app.capture_sources.factories
 
@@ -322,7 +329,7 @@ def test_registering_a_blocked_name_directly_is_a_no_op() -> None:
 
     assert host.plugins() == []
     assert host.failures == []
-    assert host.call_sync("proxim_tray_menu_items", app=None) == []
+    assert host.call_sync(hookspecs.proxim_tray_menu_items, app=None) == []
 
 
 # -- hooks, called through the host with real plugins -------------------------------------------------------------
@@ -351,7 +358,7 @@ def test_proxim_add_options_reaches_the_command_line(
         def add_argument(self, *names: str, **options: Any) -> None:
             added.extend(names)
 
-    sample_host.call_sync("proxim_add_options", parser=Recorder())
+    sample_host.call_sync(hookspecs.proxim_add_options, parser=Recorder())
     assert {"--audit-log", "--sample-backends"} <= set(added)
 
 
@@ -362,7 +369,7 @@ def test_proxim_configure_switches_to_the_plugins_backends(sample_host: PluginHo
     config = _config_from(args)
     assert (config.capture, config.input) == ("mss", "pynput")
 
-    sample_host.call_sync("proxim_configure", config=config, args=args)
+    sample_host.call_sync(hookspecs.proxim_configure, config=config, args=args)
 
     assert sample_module(sample_host).seen["configured"] == [config]
     assert config.plugin_settings["sample_plugin"] == {"backends": True}
@@ -391,10 +398,14 @@ def test_proxim_register_capture_sources_and_input_backends(sample_host: PluginH
         app.capture_sources.create("vnc", app.config)
 
     registered: list[str] = []
-    sample_host.call_sync("proxim_register_capture_sources", register=lambda name, factory: registered.append(name))
+    sample_host.call_sync(
+        hookspecs.proxim_register_capture_sources, register=lambda name, factory: registered.append(name)
+    )
     assert {"mss", "sample"} <= set(registered)
     registered.clear()
-    sample_host.call_sync("proxim_register_input_backends", register=lambda name, factory: registered.append(name))
+    sample_host.call_sync(
+        hookspecs.proxim_register_input_backends, register=lambda name, factory: registered.append(name)
+    )
     assert {"pynput", "sample"} <= set(registered)
 
 
@@ -412,13 +423,13 @@ def test_proxim_register_commands_offers_only_available_commands(sample_host: Pl
     assert backend.events == [("text", "hello")]
 
     registered: list[str] = []
-    sample_host.call_sync("proxim_register_commands", register=lambda command: registered.append(command.name))
+    sample_host.call_sync(hookspecs.proxim_register_commands, register=lambda command: registered.append(command.name))
     assert {"sample_hello", "sample_never"} <= set(registered)
 
 
 def test_proxim_make_tray_is_first_result_and_built_in_tray_comes_last(sample_host: PluginHost) -> None:
     app = App(HostConfig(), sample_host)
-    tray = sample_host.call_first_sync("proxim_make_tray", app=app)
+    tray = sample_host.call_first_sync(hookspecs.proxim_make_tray, app=app)
     assert type(tray).__name__ == "SampleTray"  # the built-in tray is trylast: a plugin's tray wins
     assert tray.unavailable_reason() is None
     ready: list[bool] = []
@@ -426,7 +437,7 @@ def test_proxim_make_tray_is_first_result_and_built_in_tray_comes_last(sample_ho
     assert ready == [True]
 
     built_in_only = load_plugin_host()
-    tray = built_in_only.call_first_sync("proxim_make_tray", app=App(HostConfig(), built_in_only))
+    tray = built_in_only.call_first_sync(hookspecs.proxim_make_tray, app=App(HostConfig(), built_in_only))
     assert type(tray).__name__ == "PystrayTray"
     assert tray.unavailable_reason() == "no display"
 
@@ -435,7 +446,7 @@ def test_proxim_tray_menu_items_collects_one_group_per_plugin(tmp_path: Path, no
     host = load_plugin_host(plugins_dir=plugins_dir(tmp_path, "sample_plugin.py", "sample_package"))
     app = App(HostConfig(), host)
 
-    groups = host.call_sync("proxim_tray_menu_items", app=app)
+    groups = host.call_sync(hookspecs.proxim_tray_menu_items, app=app)
 
     assert all(isinstance(item, MenuItem) for group in groups for item in group)
     texts = [[item.text for item in group] for group in groups]
@@ -453,7 +464,7 @@ async def test_proxim_web_routes_serve_the_web_client_and_plugin_pages(sample_ho
     app = App(HostConfig(), sample_host)
     web_app = web.Application()
 
-    sample_host.call_sync("proxim_web_routes", app=app, router=web_app.router)
+    sample_host.call_sync(hookspecs.proxim_web_routes, app=app, router=web_app.router)
 
     async with test_utils.TestClient(test_utils.TestServer(web_app)) as client:
         page = await client.get("/p/some-session-id")
@@ -550,7 +561,7 @@ async def test_call_isolates_failures_and_awaits_awaitables(caplog: pytest.LogCa
     host = host_with(Shows("first registered"), FailsToShow(), ShowsLater(), FailsToShowLater(), ShowsNothing())
 
     with caplog.at_level(logging.ERROR, logger="proxim_tray.plugins"):
-        results = await host.call("proxim_show_pairing", app=None, pairing=None)
+        results = await host.call(hookspecs.proxim_show_pairing, app=None, pairing=None)
 
     # last registered is called first (pluggy's order); None results are dropped
     assert results == ["awaited", "first registered"]
@@ -566,7 +577,7 @@ def test_call_sync_isolates_failures(caplog: pytest.LogCaptureFixture) -> None:
     host = host_with(Shows("a"), FailsToShow(), Shows("b"), ShowsNothing())
 
     with caplog.at_level(logging.ERROR, logger="proxim_tray.plugins"):
-        assert host.call_sync("proxim_show_pairing", app=None, pairing=None) == ["b", "a"]
+        assert host.call_sync(hookspecs.proxim_show_pairing, app=None, pairing=None) == ["b", "a"]
     assert "plugin failstoshow1 failed in proxim_show_pairing" in caplog.messages
 
 
@@ -596,10 +607,10 @@ def test_call_first_sync_returns_the_first_non_none_and_skips_failures(caplog: p
     host = host_with(NamedTray("never asked"), NamedTray("chosen"), NoTray(), BrokenTray())
 
     with caplog.at_level(logging.ERROR, logger="proxim_tray.plugins"):
-        assert host.call_first_sync("proxim_make_tray", app=None) == "chosen"
+        assert host.call_first_sync(hookspecs.proxim_make_tray, app=None) == "chosen"
     assert calls == ["broken", "none", "chosen"]  # stops at the first result
     assert "plugin brokentray3 failed in proxim_make_tray" in caplog.messages
-    assert host_with(NoTray()).call_first_sync("proxim_make_tray", app=None) is None
+    assert host_with(NoTray()).call_first_sync(hookspecs.proxim_make_tray, app=None) is None
 
 
 def test_implementation_may_take_fewer_arguments_than_the_spec() -> None:
@@ -608,7 +619,9 @@ def test_implementation_may_take_fewer_arguments_than_the_spec() -> None:
         def proxim_show_pairing(self, pairing: Any) -> Any:
             return pairing
 
-    assert host_with(OnlyPairing()).call_sync("proxim_show_pairing", app="app", pairing="pairing") == ["pairing"]
+    assert host_with(OnlyPairing()).call_sync(hookspecs.proxim_show_pairing, app="app", pairing="pairing") == [
+        "pairing"
+    ]
 
 
 # -- the proxim command ------------------------------------------------------------------------------------------

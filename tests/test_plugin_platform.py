@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from aiortc import RTCDataChannel
 from proxim_console.commands import run_command
 
+import proxim_tray
 from proxim_tray import (
     FULL_CONTROL,
     Channel,
@@ -216,3 +218,9 @@ async def test_a_plugin_adds_scripts_to_the_page_and_commands_to_the_console(
         assert plugin.typed == ["My Files/report.pdf"]
         await run_command(host.app, "help")
         assert "send PATH: send a file" in capsys.readouterr().out
+
+
+def test_the_hook_api_version_is_the_newest_in_its_changelog() -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "plugin_hooks.md").read_text(encoding="utf-8")
+    changelog = doc.split("## Hook API changelog", 1)[1]
+    assert re.findall(r"^### (\S+)$", changelog, re.MULTILINE)[0] == proxim_tray.HOOK_API

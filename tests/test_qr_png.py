@@ -14,7 +14,7 @@ from tests.support.hostkit import Recorder, make_app
 
 async def show_two_links(png: Path) -> None:
     recorder = Recorder()
-    app = make_app(recorder, extra_plugins=(proxim_signaling, proxim_qr), qr_png=png, link_ttl=120.0)
+    app = make_app(recorder, extra_plugins=(proxim_signaling.SignalingPlugin(), proxim_qr), qr_png=png, link_ttl=120.0)
     task = asyncio.create_task(app.run())
     try:
         first = await asyncio.wait_for(recorder.next_link(), 10)

@@ -34,7 +34,10 @@ SUPPORT = Path(__file__).parent / "support"
 async def running(tmp_path: Path) -> AsyncIterator[tuple[App, Recorder]]:
     recorder = Recorder()
     app = make_app(
-        recorder, extra_plugins=(proxim_signaling, proxim_webclient, proxim_audit), approve_timeout=5.0, link_ttl=60.0
+        recorder,
+        extra_plugins=(proxim_signaling.SignalingPlugin(), proxim_webclient, proxim_audit),
+        approve_timeout=5.0,
+        link_ttl=60.0,
     )
     app.config.plugin_settings["audit_log"] = tmp_path / "audit.jsonl"
     async with running_app(app, recorder) as started:
@@ -260,7 +263,7 @@ class LifecycleLog:
 
 async def test_plugins_hear_every_lifecycle_event_in_order() -> None:
     recorder, log = Recorder(), LifecycleLog()
-    app = make_app(recorder, extra_plugins=(proxim_signaling, proxim_webclient))
+    app = make_app(recorder, extra_plugins=(proxim_signaling.SignalingPlugin(), proxim_webclient))
     app.plugins.register(log, "lifecycle-log", "tests")
     task = asyncio.create_task(app.run())
     await asyncio.wait_for(recorder.new_link.wait(), 10)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import configparser
+import json
+import os
 import plistlib
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from proxim_tray_pystray import autostart
+
+from proxim_tray import configfile
 
 
 @pytest.fixture
@@ -61,3 +67,26 @@ def test_an_unwritable_location_is_logged_not_raised(home: Path, caplog: pytest.
     autostart.set_enabled(True)
     assert not autostart.is_enabled()
     assert "cannot change starting at login" in caplog.text
+
+
+def test_at_login_the_host_reads_the_configuration_file_this_one_reads(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host started with PROXIM_CONFIG (or --config) writes an entry that names its file; started from that entry
+    (without the variable), Proxim reads it: here, a plugin the file disables is not loaded."""
+    custom = tmp_path / "elsewhere" / "proxim.toml"
+    custom.parent.mkdir()
+    custom.write_text('disable_plugin = ["qr"]\n')
+    monkeypatch.setenv("PROXIM_CONFIG", str(custom))
+    autostart.set_enabled(True, configfile.chosen_path(None))
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.read(home / "config" / "autostart" / "proxim.desktop")
+    command = shlex.split(entry["Desktop Entry"]["Exec"])
+    assert command == [sys.executable, "-m", "proxim_tray", "--config", str(custom)]
+    monkeypatch.delenv("PROXIM_CONFIG")
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    listed = subprocess.run([*command, "plugins", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    names = {plugin["name"] for plugin in json.loads(listed.stdout)["plugins"]}
+    assert "signaling" in names and "qr" not in names
+    monkeypatch.setenv("PROXIM_CONFIG", str(configfile.platform_path()))
+    assert configfile.chosen_path(None) is None  # the platform's own file needs no --config

@@ -12,10 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from proxim_tray import ApprovalRequest, Session, hookimpl
-from proxim_tray.app import App
-from proxim_tray.approval import Decision, PairingAttempt
-from proxim_tray.config import HostConfig
+from proxim_tray import ApprovalRequest, Decision, Host, HostConfig, PairingAttempt, Session, hookimpl
 
 __version__ = "0.1.0"
 
@@ -30,7 +27,7 @@ def _append(path: Path, record: dict[str, Any]) -> None:
         log.write(line + "\n")
 
 
-async def _record(app: App, **record: Any) -> None:
+async def _record(app: Host, **record: Any) -> None:
     path = app.config.plugin_settings.get(SETTING)
     if path is None:
         return
@@ -53,7 +50,7 @@ def proxim_configure(config: HostConfig, args: argparse.Namespace) -> None:
 
 
 @hookimpl
-async def proxim_pairing_attempt(app: App, attempt: PairingAttempt) -> None:
+async def proxim_pairing_attempt(app: Host, attempt: PairingAttempt) -> None:
     await _record(
         app,
         event="pairing_attempt",
@@ -65,7 +62,7 @@ async def proxim_pairing_attempt(app: App, attempt: PairingAttempt) -> None:
 
 
 @hookimpl
-async def proxim_approval_decided(app: App, request: ApprovalRequest, decision: Decision) -> None:
+async def proxim_approval_decided(app: Host, request: ApprovalRequest, decision: Decision) -> None:
     await _record(
         app,
         event="decision",
@@ -79,16 +76,16 @@ async def proxim_approval_decided(app: App, request: ApprovalRequest, decision: 
 
 
 @hookimpl
-async def proxim_session_reconnected(app: App, session: Session) -> None:
+async def proxim_session_reconnected(app: Host, session: Session) -> None:
     # a new connection let in without a new approval (its token and certificate matched): from where, is worth keeping
     await _record(app, event="session_resumed", device=session.device.name, address=session.link.address)
 
 
 @hookimpl
-async def proxim_session_ended(app: App, session: Session, reason: str) -> None:
+async def proxim_session_ended(app: Host, session: Session, reason: str) -> None:
     await _record(app, event="session_end", reason=reason, device=session.device.name, address=session.device.address)
 
 
 @hookimpl
-async def proxim_audit_record(app: App, record: dict[str, Any]) -> None:
+async def proxim_audit_record(app: Host, record: dict[str, Any]) -> None:
     await _record(app, **record)

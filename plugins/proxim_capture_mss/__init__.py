@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from proxim_capture_mss.source import MssCaptureSource
-from proxim_tray import CaptureSource, hookimpl
-from proxim_tray.config import HostConfig
+from proxim_tray import CaptureSource, HostConfig, hookimpl
 
 __version__ = "0.1.0"
 

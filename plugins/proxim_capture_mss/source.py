@@ -12,8 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from proxim_capture_mss.damage import DamageWatcher
-from proxim_tray import CaptureSource, ScreenGeometry
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable, CaptureSource, ScreenGeometry
 
 POINTER_POLL_INTERVAL = 1 / 60
 

@@ -6,8 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from proxim_capture_testpattern.pattern import TestPatternSource, pattern_size
-from proxim_tray import CaptureSource, hookimpl
-from proxim_tray.config import HostConfig
+from proxim_tray import CaptureSource, HostConfig, hookimpl
 
 __version__ = "0.1.0"
 

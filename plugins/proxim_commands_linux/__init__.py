@@ -7,8 +7,7 @@ from collections.abc import Callable
 from proxim_commands_linux.clipboard import CLIPBOARD_COMMANDS
 from proxim_commands_linux.media import MEDIA_COMMANDS
 from proxim_commands_linux.session import LOCK_SCREEN
-from proxim_tray import hookimpl
-from proxim_tray.commands import Command
+from proxim_tray import Command, hookimpl
 
 __version__ = "0.1.0"
 

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 
-from proxim_tray.commands import CLIPBOARD_GET, CLIPBOARD_SET, Command, CommandContext
+from proxim_tray import CLIPBOARD_GET, CLIPBOARD_SET, Command, CommandContext
 
 TIMEOUT_SECONDS = 5.0
 

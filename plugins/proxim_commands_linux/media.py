@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from proxim_tray.commands import Command, CommandContext
+from proxim_tray import Command, CommandContext
 
 # command name, label, the browser's KeyboardEvent.key for the media key
 MEDIA_KEYS = (

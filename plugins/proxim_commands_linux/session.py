@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 
-from proxim_tray.commands import Command, CommandContext
+from proxim_tray import Command, CommandContext
 
 TIMEOUT_SECONDS = 5.0
 

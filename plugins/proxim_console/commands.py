@@ -7,10 +7,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from proxim_console.prompt import CHOICES
-from proxim_tray.approval import ACCESS_LEVELS
+from proxim_tray import ACCESS_LEVELS, with_access
 
 if TYPE_CHECKING:
-    from proxim_tray.app import App
+    from proxim_tray import Host
 
 logger = logging.getLogger(__name__)
 ACCESS_COMMANDS = {level.command: level for level in ACCESS_LEVELS}
@@ -20,12 +20,26 @@ HELP = (
 )
 
 
-def _help(app: App) -> str:
+def _allow(app: Host, name: str, allow: bool) -> None:
+    """Grant or withdraw a plugin permission of the live session."""
+    spec = app.permissions.get(name)
+    session = app.sessions.live_session
+    assert spec is not None
+    if session is None:
+        print("Nobody is connected.", flush=True)
+        return
+    granted = session.permissions | {name} if allow else session.permissions - {name}
+    app.sessions.set_permissions(granted)
+    print(f"{spec.label}: {'allowed' if allow else 'not allowed'}.", flush=True)
+
+
+def _help(app: Host) -> str:
     added = "".join(f"\n  {command.usage}: {command.help}" for command in app.console_commands.all())
-    return HELP + (f"\nFrom plugins:{added}" if added else "")
+    allow = "".join(f"\n  allow {spec.name}, deny {spec.name}: {spec.label}" for spec in app.permissions.optional())
+    return HELP + (f"\nFrom plugins:{added}{allow}" if added or allow else "")
 
 
-async def run_command(app: App, line: str) -> None:
+async def run_command(app: Host, line: str) -> None:
     """Run one typed command and say what happened; a mistyped one changes nothing."""
     command = " ".join(line.lower().split())
     sessions = app.sessions
@@ -64,9 +78,12 @@ async def run_command(app: App, line: str) -> None:
             print("Sharing resumed.", flush=True)
     elif command in ACCESS_COMMANDS:
         access = ACCESS_COMMANDS[command]
-        if sessions.set_permissions(access.permissions):
+        session = sessions.live_session
+        if session is not None and sessions.set_permissions(with_access(session.permissions, access)):
             print(f"{access.label}: {access.effect}.", flush=True)
         else:
             print("Nobody is connected.", flush=True)
+    elif first.lower() in ("allow", "deny") and app.permissions.get(rest.strip().lower()) is not None:
+        _allow(app, rest.strip().lower(), first.lower() == "allow")
     else:
         print(f"Unknown command {line!r}. {_help(app)}", flush=True)

@@ -8,8 +8,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from proxim_tray import ApprovalRequest
-from proxim_tray.approval import ACCESS_LEVELS, Access
+from proxim_tray import ACCESS_LEVELS, Access, ApprovalRequest
 
 NON_TTY_REMINDER_EVERY = 10
 CHOICES = ", ".join(f"{level.answer} = {level.button.lower()}" for level in ACCESS_LEVELS) + ", anything else rejects"
@@ -20,6 +19,25 @@ def chosen_access(answer: str) -> Access | None:
     answer = " ".join(answer.lower().split())
     answer = ACCESS_LEVELS[0].answer if answer == "yes" else answer
     return next((level for level in ACCESS_LEVELS if answer in (level.answer, level.command)), None)
+
+
+def chosen_grant(answer: str, request: ApprovalRequest) -> tuple[Access, frozenset[str]] | None:
+    """The access level an answer grants and the plugin permissions it adds (``y +files``), None to reject."""
+    words = answer.lower().split()
+    extras = {word[1:] for word in words if word.startswith("+")}
+    offered = {spec.name for spec in request.optional}
+    access = chosen_access(" ".join(word for word in words if not word.startswith("+")))
+    if access is None or not extras <= offered:
+        return None
+    return access, frozenset(extras)
+
+
+def offer_line(request: ApprovalRequest) -> str | None:
+    """What the prompt says of the plugin permissions on offer (off unless the answer adds them)."""
+    if not request.optional:
+        return None
+    extras = ", ".join(f"+{spec.name} ({spec.label})" for spec in request.optional)
+    return f"Also allow, off unless you add it to your answer: {extras}; for example y +{request.optional[0].name}."
 
 
 class ConsolePrompt:
@@ -63,6 +81,9 @@ class ConsolePrompt:
             flush=True,
         )
         print(f"Answer {CHOICES}.", flush=True)
+        offer = offer_line(request)
+        if offer is not None:
+            print(offer, flush=True)
         tty = sys.stdout.isatty()
         question = f"Approve connection from {device.quoted_name}? [y/N]"
         if not tty:
@@ -78,10 +99,12 @@ class ConsolePrompt:
                     print(f"  {left} s left", flush=True)
                 done, _ = await asyncio.wait({answer_task, decided_task}, timeout=1.0)
                 if answer_task in done:
-                    access = chosen_access(answer_task.result())
-                    if access is not None:
-                        request.approve(access.permissions, by="console")
-                        said = f"Approved: {access.effect}."
+                    grant = chosen_grant(answer_task.result(), request)
+                    if grant is not None:
+                        access, extras = grant
+                        request.approve(access.permissions | extras, by="console")
+                        also = "".join(f"; {spec.label.lower()}" for spec in request.optional if spec.name in extras)
+                        said = f"Approved: {access.effect}{also}."
                         print(said if not tty else f"\n{said}", flush=True)
                     else:
                         request.reject(by="console")

@@ -7,10 +7,7 @@ import contextlib
 from collections.abc import Callable
 
 from proxim_input_pynput.backend import PynputInputBackend
-from proxim_tray import InputBackend, hookimpl
-from proxim_tray.app import App
-from proxim_tray.config import HostConfig
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable, Host, HostConfig, InputBackend, hookimpl
 
 __version__ = "0.1.0"
 NAME = "pynput"
@@ -24,7 +21,7 @@ def proxim_register_input_backends(
 
 
 @hookimpl
-async def proxim_startup(app: App) -> None:
+async def proxim_startup(app: Host) -> None:
     """Open the backend at start, not at the first session: opening it undoes what a killed Proxim left held."""
     if app.config.input == NAME:
         with contextlib.suppress(BackendUnavailable):  # the first session says why, to the client too

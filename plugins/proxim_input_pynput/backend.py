@@ -17,8 +17,7 @@ from proxim_input_pynput import leftovers
 from proxim_input_pynput.keymap import SHIFT_LEVEL, Keymap
 from proxim_input_pynput.keysyms import char_keysym, code_fallback, keysym_name_for
 from proxim_input_pynput.local_input import InjectedEvents, LocalInputWatcher
-from proxim_tray import InputBackend
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable, InputBackend
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Collection
 from typing import Any
 
-from proxim_tray.errors import BackendUnavailable
+from proxim_tray import BackendUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -9,14 +9,10 @@ import contextlib
 import functools
 
 from proxim_notify.notifier import Action, Notifier
-from proxim_tray import ApprovalRequest, Permission, Session, hookimpl
-from proxim_tray.app import App
-from proxim_tray.approval import ACCESS_LEVELS
+from proxim_tray import ACCESS_LEVELS, ApprovalRequest, Host, Permission, Session, access_of, hookimpl
 
 __version__ = "0.1.0"
 
-_notifiers: dict[int, Notifier] = {}
-_pending: set[asyncio.Task[None]] = set()
 
 ENDINGS = {
     "rejected": "you rejected it",
@@ -30,39 +26,25 @@ ENDINGS = {
 }
 
 
-@hookimpl
-async def proxim_startup(app: App) -> None:
-    notifier = Notifier()
-    await notifier.start()
-    _notifiers[id(app)] = notifier
-
-
-@hookimpl
-def proxim_shutdown(app: App) -> None:
-    _notifiers.pop(id(app), None)
-    for task in list(_pending):
-        task.cancel()
-
-
-@hookimpl
-def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
-    notifier = _notifiers.get(id(app))
-    if notifier is not None and notifier.available:
-        task = asyncio.get_running_loop().create_task(_ask(notifier, request))
-        _pending.add(task)
-        task.add_done_callback(_pending.discard)
-
-
 async def _ask(notifier: Notifier, request: ApprovalRequest) -> None:
     device = request.device
     code = f"{request.code[:3]} {request.code[3:]}"
     title = f"{device.quoted_name} asks to control this desktop"
     message = f"From {device.address}. Verification code {code}: check that the device shows the same digits."
     if notifier.has_buttons:
+        full = ACCESS_LEVELS[0]
         actions = [
             *(
                 Action(level.button, functools.partial(request.approve, level.permissions, by="notification"))
                 for level in ACCESS_LEVELS
+            ),
+            # a plugin permission is off unless chosen: with the first level, as its own button
+            *(
+                Action(
+                    f"{full.button} with {spec.label.lower()}",
+                    functools.partial(request.approve, full.permissions | {spec.name}, by="notification"),
+                )
+                for spec in request.optional
             ),
             Action("Reject", lambda: request.reject(by="notification")),
         ]
@@ -76,47 +58,71 @@ async def _ask(notifier: Notifier, request: ApprovalRequest) -> None:
         await notifier.clear(identifier)
 
 
-@hookimpl
-async def proxim_session_started(app: App, session: Session) -> None:
-    notifier = _notifiers.get(id(app))
-    if notifier is not None:
-        access = "sees and controls" if Permission.CONTROL in session.permissions else "sees"
-        # the other access levels as buttons: the host's user can change the grant from here too
-        actions = [
-            Action(level.label, functools.partial(app.grant_soon, level.permissions))
-            for level in ACCESS_LEVELS
-            if level.permissions != session.permissions
-        ]
-        await notifier.send(
-            f"{session.device.quoted_name} {access} this desktop",
-            f"Connected from {session.device.address}. Disconnect from the Proxim tray icon at any time.",
-            actions,
-        )
+class NotifyPlugin:
+    """The plugin object (one per host): its notifier and the requests it is showing."""
 
+    def __init__(self) -> None:
+        self.notifier: Notifier | None = None
+        self.pending: set[asyncio.Task[None]] = set()
 
-@hookimpl
-async def proxim_session_reconnecting(app: App, session: Session) -> None:
-    notifier = _notifiers.get(id(app))
-    if notifier is not None:
-        await notifier.send(
-            f"Reconnecting to {session.device.name}",
-            f"The connection dropped: input is paused while Proxim waits up to {app.config.resume_window:g} s for "
-            "the device to come back. Disconnect from the Proxim tray icon to end the session now.",
-        )
+    @hookimpl
+    async def proxim_startup(self, app: Host) -> None:
+        notifier = Notifier()
+        await notifier.start()
+        self.notifier = notifier
 
+    @hookimpl
+    def proxim_shutdown(self, app: Host) -> None:
+        self.notifier = None
+        for task in list(self.pending):
+            task.cancel()
 
-@hookimpl
-async def proxim_session_reconnected(app: App, session: Session) -> None:
-    notifier = _notifiers.get(id(app))
-    if notifier is not None:
-        await notifier.send(f"{session.device.name} reconnected", "The session goes on as before.")
+    @hookimpl
+    def proxim_request_approval(self, app: Host, request: ApprovalRequest) -> None:
+        notifier = self.notifier
+        if notifier is not None and notifier.available:
+            task = asyncio.get_running_loop().create_task(_ask(notifier, request))
+            self.pending.add(task)
+            task.add_done_callback(self.pending.discard)
 
+    @hookimpl
+    async def proxim_session_started(self, app: Host, session: Session) -> None:
+        notifier = self.notifier
+        if notifier is not None:
+            access = "sees and controls" if Permission.CONTROL in session.permissions else "sees"
+            # the other access levels as buttons: the host's user can change the grant from here too
+            actions = [
+                Action(level.label, functools.partial(app.set_access_soon, level))
+                for level in ACCESS_LEVELS
+                if level != access_of(session.permissions)
+            ]
+            await notifier.send(
+                f"{session.device.quoted_name} {access} this desktop",
+                f"Connected from {session.device.address}. Disconnect from the Proxim tray icon at any time.",
+                actions,
+            )
 
-@hookimpl
-async def proxim_session_ended(app: App, session: Session, reason: str) -> None:
-    notifier = _notifiers.get(id(app))
-    if notifier is not None and reason not in ("rejected", "host_shutdown"):
-        await notifier.send(
-            f"Session with {session.device.quoted_name} ended",
-            ENDINGS.get(reason, reason.replace("_", " ")).capitalize(),
-        )
+    @hookimpl
+    async def proxim_session_reconnecting(self, app: Host, session: Session) -> None:
+        notifier = self.notifier
+        if notifier is not None:
+            await notifier.send(
+                f"Reconnecting to {session.device.name}",
+                f"The connection dropped: input is paused while Proxim waits up to {app.config.resume_window:g} s for "
+                "the device to come back. Disconnect from the Proxim tray icon to end the session now.",
+            )
+
+    @hookimpl
+    async def proxim_session_reconnected(self, app: Host, session: Session) -> None:
+        notifier = self.notifier
+        if notifier is not None:
+            await notifier.send(f"{session.device.name} reconnected", "The session goes on as before.")
+
+    @hookimpl
+    async def proxim_session_ended(self, app: Host, session: Session, reason: str) -> None:
+        notifier = self.notifier
+        if notifier is not None and reason not in ("rejected", "host_shutdown"):
+            await notifier.send(
+                f"Session with {session.device.quoted_name} ended",
+                ENDINGS.get(reason, reason.replace("_", " ")).capitalize(),
+            )

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import segno
 
-from proxim_tray import Pairing, hookimpl
-from proxim_tray.app import App
+from proxim_tray import Host, Pairing, hookimpl
 
 __version__ = "0.2.0"
 
@@ -44,7 +43,7 @@ def write_png(url: str, path: Path) -> None:
 
 
 @hookimpl
-def proxim_show_pairing(app: App, pairing: Pairing) -> None:
+def proxim_show_pairing(app: Host, pairing: Pairing) -> None:
     if app.config.qr_png is not None:
         try:
             write_png(pairing.url, app.config.qr_png)
@@ -66,7 +65,7 @@ def proxim_show_pairing(app: App, pairing: Pairing) -> None:
 
 
 @hookimpl
-def proxim_pairing_unavailable(app: App, reason: str) -> None:
+def proxim_pairing_unavailable(app: Host, reason: str) -> None:
     if app.config.qr_png is not None:  # a QR code that leads nowhere is worse than none
         with contextlib.suppress(FileNotFoundError):
             app.config.qr_png.unlink()

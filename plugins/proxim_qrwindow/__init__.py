@@ -17,10 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from proxim_tray import ApprovalRequest, Pairing, Session, hookimpl
-from proxim_tray.app import App
-from proxim_tray.approval import ACCESS_LEVELS
-from proxim_tray.tray import MenuItem
+from proxim_tray import ACCESS_LEVELS, ApprovalRequest, Grant, Host, MenuItem, Pairing, Session, hookimpl
 
 __version__ = "0.1.0"
 
@@ -77,99 +74,15 @@ class WindowHost:
         self.on_gtk(destroy)
 
 
-_hosts: dict[int, WindowHost] = {}
-
-
-def _gtk_mode(app: App) -> str | None:
+def _gtk_mode(app: Host) -> str | None:
     """``shared`` (the tray runs GTK), ``own`` (GTK on our thread) or None (no window here)."""
     if app.tray is None or sys.platform != "linux":
         return None
     return "shared" if getattr(app.tray, "backend", None) in GTK_TRAY_BACKENDS else "own"
 
 
-@hookimpl
-def proxim_startup(app: App) -> None:
-    mode = _gtk_mode(app)
-    if mode is None:
-        return
-    try:
-        _hosts[id(app)] = WindowHost(own_main_loop=mode == "own")
-    except Exception as exc:
-        logger.warning("no pairing window: GTK is unavailable (%s)", exc)
-
-
-@hookimpl
-def proxim_shutdown(app: App) -> None:
-    host = _hosts.pop(id(app), None)
-    if host is not None:
-        host.close()
-
-
-@hookimpl
-def proxim_show_pairing(app: App, pairing: Pairing) -> None:
-    host = _hosts.get(id(app))
-    if host is not None:
-        host.show_pairing(pairing)
-
-
-@hookimpl
-def proxim_hide_pairing(app: App, pairing: Pairing) -> None:
-    host = _hosts.get(id(app))
-    if host is not None:
-        host.on_gtk(lambda window: window.link_used())
-
-
-@hookimpl
-def proxim_pairing_unavailable(app: App, reason: str) -> None:
-    host = _hosts.get(id(app))
-    if host is not None:
-        host.on_gtk(lambda window: window.no_link(reason))
-
-
-@hookimpl
-async def proxim_request_approval(app: App, request: ApprovalRequest) -> None:
-    host = _hosts.get(id(app))
-    if host is None:
-        return
-    device = request.device
-    text = (
-        f"{device.quoted_name} at {device.address} asks to connect.\n"
-        f"Verification code {request.code[:3]} {request.code[3:]}: the device shows the same digits."
-    )
-    choices: list[tuple[str, Callable[[], object]]] = [
-        *(
-            (level.button, functools.partial(request.approve, level.permissions, by="window"))
-            for level in ACCESS_LEVELS
-        ),
-        ("Reject", lambda: request.reject(by="window")),
-    ]
-    host.on_gtk(lambda window: window.show_request(text, choices, present=host.opens_for_requests))
-    task = asyncio.get_running_loop().create_task(_clear_when_decided(host, request))
-    _waiting.add(task)
-    task.add_done_callback(_waiting.discard)
-
-
-_waiting: set[asyncio.Task[None]] = set()
-
-
-@hookimpl
-def proxim_session_started(app: App, session: Session) -> None:
-    """While the session runs the window offers the access levels, so the grant can change from here too."""
-    host = _hosts.get(id(app))
-    if host is None:
-        return
-    text = f"{session.device.quoted_name} at {session.device.address} is connected. Change what it may do:"
-    choices: list[tuple[str, Callable[[], object]]] = [
-        (level.label, functools.partial(app.grant_soon, level.permissions)) for level in ACCESS_LEVELS
-    ]
-    host.on_gtk(lambda window: window.show_request(text, choices, present=False))
-
-
-@hookimpl
-def proxim_session_ended(app: App, session: Session, reason: str) -> None:
-    host = _hosts.get(id(app))
-    if host is not None:
-        host.on_gtk(lambda window: window.clear_request())
+def _approve(request: ApprovalRequest, permissions: Grant) -> None:
+    request.approve(permissions | request.ticked, by="window")
 
 
 async def _clear_when_decided(host: WindowHost, request: ApprovalRequest) -> None:
@@ -178,9 +91,100 @@ async def _clear_when_decided(host: WindowHost, request: ApprovalRequest) -> Non
     host.on_gtk(lambda window: window.clear_request())
 
 
-@hookimpl
-def proxim_tray_menu_items(app: App) -> list[MenuItem]:
-    host, pairing = _hosts.get(id(app)), app.sessions.pairing
-    if host is None or pairing is None:
-        return []
-    return [MenuItem("Show pairing QR code", lambda: host.show_pairing(pairing))]
+class QrWindowPlugin:
+    """The plugin object (one per host): its window, and the requests waiting to be cleared from it."""
+
+    def __init__(self) -> None:
+        self.host: WindowHost | None = None
+        self.waiting: set[asyncio.Task[None]] = set()
+
+    @hookimpl
+    def proxim_startup(self, app: Host) -> None:
+        mode = _gtk_mode(app)
+        if mode is None:
+            return
+        try:
+            self.host = WindowHost(own_main_loop=mode == "own")
+        except Exception as exc:
+            logger.warning("no pairing window: GTK is unavailable (%s)", exc)
+
+    @hookimpl
+    def proxim_shutdown(self, app: Host) -> None:
+        host, self.host = self.host, None
+        if host is not None:
+            host.close()
+
+    @hookimpl
+    def proxim_show_pairing(self, app: Host, pairing: Pairing) -> None:
+        host = self.host
+        if host is not None:
+            host.show_pairing(pairing)
+
+    @hookimpl
+    def proxim_hide_pairing(self, app: Host, pairing: Pairing) -> None:
+        host = self.host
+        if host is not None:
+            host.on_gtk(lambda window: window.link_used())
+
+    @hookimpl
+    def proxim_pairing_unavailable(self, app: Host, reason: str) -> None:
+        host = self.host
+        if host is not None:
+            host.on_gtk(lambda window: window.no_link(reason))
+
+    @hookimpl
+    async def proxim_request_approval(self, app: Host, request: ApprovalRequest) -> None:
+        host = self.host
+        if host is None:
+            return
+        device = request.device
+        text = (
+            f"{device.quoted_name} at {device.address} asks to connect.\n"
+            f"Verification code {request.code[:3]} {request.code[3:]}: the device shows the same digits."
+        )
+        choices: list[tuple[str, Callable[[], object]]] = [
+            *((level.button, functools.partial(_approve, request, level.permissions)) for level in ACCESS_LEVELS),
+            ("Reject", lambda: request.reject(by="window")),
+        ]
+        # a plugin permission is off unless ticked
+        checks = [
+            (f"Also allow: {spec.label}", False, functools.partial(request.tick, spec.name))
+            for spec in request.optional
+        ]
+        host.on_gtk(lambda window: window.show_request(text, choices, host.opens_for_requests, checks))
+        task = asyncio.get_running_loop().create_task(_clear_when_decided(host, request))
+        self.waiting.add(task)
+        task.add_done_callback(self.waiting.discard)
+
+    @hookimpl
+    def proxim_session_started(self, app: Host, session: Session) -> None:
+        """While the session runs the window offers the access levels, so the grant can change from here too."""
+        host = self.host
+        if host is None:
+            return
+        text = f"{session.device.quoted_name} at {session.device.address} is connected. Change what it may do:"
+        choices: list[tuple[str, Callable[[], object]]] = [
+            (level.label, functools.partial(app.set_access_soon, level)) for level in ACCESS_LEVELS
+        ]
+        checks = [
+            (
+                f"Allow: {spec.label}",
+                spec.name in session.permissions,
+                functools.partial(app.toggle_permission_soon, spec.name),
+            )
+            for spec in app.permissions.optional()
+        ]
+        host.on_gtk(lambda window: window.show_request(text, choices, False, checks))
+
+    @hookimpl
+    def proxim_session_ended(self, app: Host, session: Session, reason: str) -> None:
+        host = self.host
+        if host is not None:
+            host.on_gtk(lambda window: window.clear_request())
+
+    @hookimpl
+    def proxim_tray_menu_items(self, app: Host) -> list[MenuItem]:
+        host, pairing = self.host, app.sessions.pairing
+        if host is None or pairing is None:
+            return []
+        return [MenuItem("Show pairing QR code", lambda: host.show_pairing(pairing))]

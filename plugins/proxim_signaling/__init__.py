@@ -8,18 +8,20 @@ from proxim_tray.app import App
 
 __version__ = "0.2.0"
 
-_servers: dict[int, SignalingServer] = {}
 
+class SignalingPlugin:
+    """The plugin object (one per host): the server it runs."""
 
-@hookimpl
-async def proxim_startup(app: App) -> None:
-    server = SignalingServer(app)
-    _servers[id(app)] = server
-    await server.start()
+    def __init__(self) -> None:
+        self.server: SignalingServer | None = None
 
+    @hookimpl
+    async def proxim_startup(self, app: App) -> None:
+        self.server = SignalingServer(app)
+        await self.server.start()
 
-@hookimpl
-async def proxim_shutdown(app: App) -> None:
-    server = _servers.pop(id(app), None)
-    if server is not None:
-        await server.stop()
+    @hookimpl
+    async def proxim_shutdown(self, app: App) -> None:
+        server, self.server = self.server, None
+        if server is not None:
+            await server.stop()

@@ -14,7 +14,7 @@ from aiohttp import WSMsgType, web
 from proxim_signaling.limits import ConnectionGuard, throttle_accept_errors
 from proxim_signaling.origin import origin_allowed
 from proxim_signaling.selfcheck import SelfCheck
-from proxim_tray import protocol
+from proxim_tray import hookspecs, protocol
 from proxim_tray.app import App
 from proxim_tray.links import LinkFinder, Listening
 from proxim_tray.ratelimit import address_key
@@ -74,7 +74,7 @@ class SignalingServer:
         self.web.router.add_get("/ws", self._websocket)
         self.self_check = SelfCheck()
         self.self_check.add_route(self.web.router)
-        app.plugins.call_sync("proxim_web_routes", app=app, router=self.web.router)
+        app.plugins.call_sync(hookspecs.proxim_web_routes, app=app, router=self.web.router)
         self._runner: web.AppRunner | None = None
         self.listening = Listening(())
         self._listener: asyncio.Server | None = None

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from proxim_tray import hookimpl
-from proxim_tray.app import App
-from proxim_tray.tray import Tray
+from proxim_tray import Host, Tray, hookimpl
 from proxim_tray_pystray.icon import PystrayTray
 
 __version__ = "0.2.0"
 
 
 @hookimpl(trylast=True)
-def proxim_make_tray(app: App) -> Tray:
+def proxim_make_tray(app: Host) -> Tray:
     return PystrayTray(app)

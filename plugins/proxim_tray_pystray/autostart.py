@@ -13,9 +13,11 @@ logger = logging.getLogger(__name__)
 LAUNCH_AGENT_LABEL = "org.proxim.host"
 
 
-def launch_command() -> list[str]:
-    """The command that starts this installation's host with its tray."""
-    return [sys.executable, "-m", "proxim_tray"]
+def launch_command(config_file: Path | None = None) -> list[str]:
+    """The command that starts this installation's host with its tray, reading ``config_file`` when given (the
+    file the running host reads, when it is not the default one)."""
+    config = ["--config", str(config_file)] if config_file is not None else []
+    return [sys.executable, "-m", "proxim_tray", *config]
 
 
 def entry_path() -> Path:
@@ -29,14 +31,15 @@ def entry_path() -> Path:
     return config_home / "autostart" / "proxim.desktop"
 
 
-def entry_text() -> str:
-    command = launch_command()
+def entry_text(config_file: Path | None = None) -> str:
+    command = launch_command(config_file)
     if sys.platform == "darwin":
         plist = {"Label": LAUNCH_AGENT_LABEL, "ProgramArguments": command, "RunAtLoad": True}
         return plistlib.dumps(plist).decode()
     if sys.platform == "win32":
         pythonw = str(Path(command[0]).with_name("pythonw.exe"))
-        return f'@start "" "{pythonw}" -m proxim_tray\r\n'
+        config = f' --config "{config_file}"' if config_file is not None else ""
+        return f'@start "" "{pythonw}" -m proxim_tray{config}\r\n'
     return (
         "[Desktop Entry]\n"
         "Type=Application\n"
@@ -52,12 +55,12 @@ def is_enabled() -> bool:
     return entry_path().exists()
 
 
-def set_enabled(enabled: bool) -> None:
+def set_enabled(enabled: bool, config_file: Path | None = None) -> None:
     path = entry_path()
     try:
         if enabled:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(entry_text(), encoding="utf-8")
+            path.write_text(entry_text(config_file), encoding="utf-8")
             logger.info("Proxim will start at login (%s)", path)
         else:
             path.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from proxim_tray import configfile
 
 if TYPE_CHECKING:
-    from proxim_tray.app import App
+    from proxim_tray import Host
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def copy_to_clipboard(text: str) -> bool:
     return False
 
 
-def open_config_file(app: App) -> None:
+def open_config_file(app: Host) -> None:
     """Open the configuration file in the desktop's editor, creating it with every key at its default."""
     path = configfile.ensure_exists(app.config.config_file or configfile.default_path())
     try:

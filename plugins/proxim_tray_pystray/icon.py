@@ -15,15 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from proxim_tray import doctor
-from proxim_tray.errors import BackendUnavailable
-from proxim_tray.tray import MenuItem, Tray
+from proxim_tray import MenuItem, Tray, doctor
 from proxim_tray_pystray.drawing import draw_icon
 from proxim_tray_pystray.menu import settings_items, show_pairing, status_items
 from proxim_tray_pystray.states import DESCRIPTIONS, TrayState, tray_state
 
 if TYPE_CHECKING:
-    from proxim_tray.app import App
+    from proxim_tray import Host
 
 logger = logging.getLogger(__name__)
 
@@ -38,23 +36,16 @@ def icon_image(state: TrayState) -> Image.Image:
     return draw_icon(state)
 
 
-def sharing_problem(app: App) -> str | None:
+def sharing_problem(app: Host) -> str | None:
     """Why the screen cannot be shared here (Wayland, no display, no capture backend), or None."""
     kind, advice = doctor.display_server()
     if advice:
         return f"{kind}: {advice}"
-    try:
-        capture = app.capture_sources.create(app.config.capture, app.config)
-    except BackendUnavailable as exc:
-        return str(exc)
-    try:
-        return capture.unavailable_reason()
-    finally:
-        capture.close()
+    return app.capture_problem()
 
 
 class PystrayTray(Tray):
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: Host) -> None:
         self._app = app
         self._icon: Any = None
         self._problem: str | None = None
@@ -108,7 +99,7 @@ class PystrayTray(Tray):
         import pystray
 
         groups = [status_items(self._app, self._state(), self._problem)]
-        groups += [group for group in self._app.plugins.call_sync("proxim_tray_menu_items", app=self._app) if group]
+        groups += self._app.tray_menu_groups()
         groups.append(settings_items(self._app))
         entries: list[Any] = [
             pystray.MenuItem("Show pairing QR code", lambda: show_pairing(self._app), default=True, visible=False)

@@ -5,22 +5,19 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from proxim_tray.approval import ACCESS_LEVELS, ApprovalRequest
-from proxim_tray.permissions import Grant
-from proxim_tray.session import SessionState
-from proxim_tray.tray import MenuItem
+from proxim_tray import ACCESS_LEVELS, ApprovalRequest, Grant, MenuItem, SessionState, access_of, configfile
 from proxim_tray_pystray import autostart, desktop
 from proxim_tray_pystray.states import DESCRIPTIONS, TrayState
 
 if TYPE_CHECKING:
-    from proxim_tray.app import App
+    from proxim_tray import Host
 
 
-def _connection_label(app: App) -> str:
+def _connection_label(app: Host) -> str:
     return "Reconnecting to" if app.sessions.state is SessionState.RECONNECTING else "Connected:"
 
 
-def status_items(app: App, state: TrayState, unavailable: str | None) -> list[MenuItem]:
+def status_items(app: Host, state: TrayState, unavailable: str | None) -> list[MenuItem]:
     items = [MenuItem(f"Proxim: {DESCRIPTIONS[state]}", enabled=False)]
     for problem in (unavailable, app.sessions.no_link_reason):
         if problem:
@@ -33,21 +30,34 @@ def status_items(app: App, state: TrayState, unavailable: str | None) -> list[Me
         if request is not None:
             items += [
                 *(
+                    MenuItem(
+                        f"Also allow: {spec.label}",
+                        functools.partial(_tick, app, request, spec.name),
+                        checked=spec.name in request.ticked,
+                    )
+                    for spec in request.optional
+                ),
+                *(
                     MenuItem(level.button, functools.partial(_decide, request, level.permissions))
                     for level in ACCESS_LEVELS
                 ),
                 MenuItem("Reject", lambda: _decide(request, None)),
             ]
     elif session is not None and session.is_live:
+        current = access_of(session.permissions)
         items += [
             MenuItem(f"{_connection_label(app)} {session.device.describe()}", enabled=False),
             *(
-                MenuItem(
-                    level.label,
-                    functools.partial(app.grant_soon, level.permissions),
-                    checked=session.permissions == level.permissions,
-                )
+                MenuItem(level.label, functools.partial(app.set_access_soon, level), checked=current == level)
                 for level in ACCESS_LEVELS
+            ),
+            *(
+                MenuItem(
+                    f"Allow: {spec.label}",
+                    functools.partial(app.toggle_permission_soon, spec.name),
+                    checked=spec.name in session.permissions,
+                )
+                for spec in app.permissions.optional()
             ),
             MenuItem("Pause sharing", lambda: _set_paused(app, not session.paused), checked=session.paused),
             MenuItem("Disconnect", lambda: app.call_soon(app.sessions.stop_session())),
@@ -58,7 +68,7 @@ def status_items(app: App, state: TrayState, unavailable: str | None) -> list[Me
     return items
 
 
-def settings_items(app: App) -> list[MenuItem]:
+def settings_items(app: Host) -> list[MenuItem]:
     return [
         MenuItem("Start at login", lambda: _toggle_start_at_login(app), checked=autostart.is_enabled()),
         MenuItem("Open config file", lambda: desktop.open_config_file(app)),
@@ -67,15 +77,22 @@ def settings_items(app: App) -> list[MenuItem]:
 
 
 def _decide(request: ApprovalRequest, permissions: Grant | None) -> None:
-    """Approve with ``permissions``, or reject with None (thread-safe; the first surface to decide wins)."""
+    """Approve with ``permissions`` and the ticked plugin permissions, or reject with None (thread-safe; the first
+    surface to decide wins)."""
     if permissions is None:
         request.reject(by="tray")
     else:
-        request.approve(permissions, by="tray")
+        request.approve(permissions | request.ticked, by="tray")
 
 
-def _toggle_start_at_login(app: App) -> None:
-    autostart.set_enabled(not autostart.is_enabled())
+def _tick(app: Host, request: ApprovalRequest, name: str) -> None:
+    request.tick(name)
+    app.state_changed()  # redraws the menu with the new check mark
+
+
+def _toggle_start_at_login(app: Host) -> None:
+    # at login the host reads the file this one reads
+    autostart.set_enabled(not autostart.is_enabled(), configfile.chosen_path(app.config.config_file))
     app.state_changed()  # redraws the menu with the new check mark
 
 
@@ -83,19 +100,13 @@ def _copy(text: str) -> None:
     desktop.copy_to_clipboard(text)
 
 
-def _set_paused(app: App, paused: bool) -> None:
+def _set_paused(app: Host, paused: bool) -> None:
     async def apply() -> None:
         app.sessions.set_paused(paused)
 
     app.call_soon(apply())
 
 
-def show_pairing(app: App) -> None:
+def show_pairing(app: Host) -> None:
     """Ask the pairing displays (the QR window) to show the current link again."""
-
-    async def show() -> None:
-        pairing = app.sessions.pairing
-        if pairing is not None:
-            await app.plugins.call("proxim_show_pairing", app=app, pairing=pairing)
-
-    app.call_soon(show())
+    app.call_soon(app.show_pairing_again())

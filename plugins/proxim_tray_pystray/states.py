@@ -5,11 +5,10 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from proxim_tray.permissions import Permission
-from proxim_tray.session import SessionState
+from proxim_tray import Permission, SessionState
 
 if TYPE_CHECKING:
-    from proxim_tray.app import App
+    from proxim_tray import Host
 
 
 class TrayState(enum.StrEnum):
@@ -39,7 +38,7 @@ DESCRIPTIONS = {
 }
 
 
-def tray_state(app: App, unavailable: bool = False) -> TrayState:
+def tray_state(app: Host, unavailable: bool = False) -> TrayState:
     session = app.sessions.session
     state = app.sessions.state
     if state is SessionState.PENDING:

@@ -7,7 +7,6 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -159,10 +158,10 @@ def serve_links(app: App, base_url: str) -> None:
     app.find_links = find
 
 
-def make_app(recorder: Recorder, *, extra_plugins: tuple[ModuleType, ...] = (), **settings: Any) -> App:
+def make_app(recorder: Recorder, *, extra_plugins: tuple[object, ...] = (), **settings: Any) -> App:
     plugins = PluginHost()
-    for module in extra_plugins:
-        plugins.register(module, module.__name__, "tests")
+    for plugin in extra_plugins:  # a plugin module, or a plugin class's instance
+        plugins.register(plugin, getattr(plugin, "__name__", type(plugin).__module__), "tests")
     plugins.register(recorder, "recorder", "tests")
     config = HostConfig(bind="127.0.0.1", port=0, advertise_addr="127.0.0.1", tray=False, capture="solid", **settings)
     return App(config, plugins)
@@ -185,4 +184,4 @@ def signaling_app(recorder: Recorder, **settings: Any) -> App:
     import proxim_signaling
     import proxim_webclient
 
-    return make_app(recorder, extra_plugins=(proxim_signaling, proxim_webclient), **settings)
+    return make_app(recorder, extra_plugins=(proxim_signaling.SignalingPlugin(), proxim_webclient), **settings)

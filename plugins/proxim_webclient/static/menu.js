@@ -10,6 +10,8 @@
   const commandsSection = $('commands-section');
   const commandList = $('commands');
   const clipboardSection = $('clipboard-section');
+  const grantsSection = $('grants-section');
+  const grantList = $('grants');
   const clipText = $('clip-text');
   const clipStatus = $('clip-status');
 
@@ -50,6 +52,16 @@
       return button;
     }));
     commandsSection.hidden = !allowed || !session.commands.length;
+    // what the host's plugins let this session do: each is off unless the host's user allowed it
+    const optional = session.optional.filter((p) => typeof p?.name === 'string' && typeof p?.label === 'string');
+    grantList.replaceChildren(...optional.map((permission) => {
+      const item = document.createElement('li');
+      const granted = session.can(permission.name);
+      item.dataset.granted = String(granted);
+      item.textContent = `${permission.label}: ${granted ? 'allowed' : 'not allowed (the host\u2019s user can allow it)'}`;
+      return item;
+    }));
+    grantsSection.hidden = !optional.length;
     clipboardSection.hidden = !allowed || !session.capabilities.includes('clipboard');
   }
 

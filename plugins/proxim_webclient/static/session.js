@@ -85,6 +85,7 @@
     ws: null,
     hello: null, // the host's control channel hello
     permissions: new Set(),
+    optional: [], // the permissions the host's plugins declare ({name, label}), granted or not
     paused: null, // {reason, seconds} while the host pauses remote input
     code: '',
     hostCode: '',
@@ -607,6 +608,7 @@
         setState('pending', `Accept the request on the host if it shows the code ${util.formatCode(session.code)}.`);
         break;
       case 'approved':
+        session.optional = Array.isArray(message.optional) ? message.optional : [];
         setPermissions(message.permissions);
         keepResumeTicket(message, link);
         setState('connecting', 'Approved. Connecting to the screen…');
