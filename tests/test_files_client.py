@@ -132,3 +132,27 @@ async def test_the_tray_entry_sends_the_file_chosen_in_the_desktop_file_dialog(
                 subprocess.run, ["xdotool", "windowkill", dialog], env=child_env(DISPLAY=host_display), check=False
             )
         assert received.path.read_bytes() == source.read_bytes()
+
+
+async def test_withdrawing_the_permission_mid_file_stops_it_and_removes_the_partial_file(tmp_path: Path) -> None:
+    downloads = tmp_path / "Downloads"
+    source = payload(tmp_path / "archive.zip", 8 * 1024 * 1024)
+    running = testing.running_host(FilesPlugin(), settings={"files": {"folder": downloads}})
+    async with running as host, host.client(WITH_FILES) as client:
+        channel = await client.plugin_channel("files", TIMEOUT)
+        device = FilesDevice(channel)
+        transfer = await device.offer("archive.zip", 8 * 1024 * 1024)
+        await device.send_bytes(transfer, source, 8 * 1024 * 1024, stop_after=3 * 1024 * 1024)
+        await until(lambda: device.acknowledged >= 2 * 1024 * 1024)
+        host.app.toggle_permission_soon("files")
+        closed = asyncio.Event()
+        channel.on("close", closed.set)
+        await until(lambda: closed.is_set() or channel.readyState == "closed")
+        await until(lambda: listing_of(downloads) == [])
+        await until(lambda: any(r["event"] == "files_cancelled" for r in host.audit_records))
+    cancelled = [r for r in host.audit_records if r["event"] == "files_cancelled"]
+    assert [(r["name"], r["code"]) for r in cancelled] == [("archive.zip", "permission_withdrawn")]
+
+
+def listing_of(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
