@@ -105,6 +105,7 @@ class FileChannel(ChannelHandler):
         self.queue: asyncio.Queue[Path] = asyncio.Queue()
         self._ids = 0
         self._closed = False
+        self._opening: IncomingFile | None = None
         # one thread does every file operation of this channel, in order: a discard never overtakes a write
         self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proxim-files")
         self._sender = asyncio.get_running_loop().create_task(self._send_queued())
@@ -193,6 +194,7 @@ class FileChannel(ChannelHandler):
             self.port.send({"t": "refuse", "id": offer.id, "code": "busy", "message": "one file at a time"})
             return
         incoming = IncomingFile(self.folder, offer.name, offer.size, self.max_size)
+        self._opening = incoming  # discarded by a close that comes while its .part is being created
         try:
             await self._on_disk(incoming.open)
         except SaveRefused as exc:
@@ -201,6 +203,8 @@ class FileChannel(ChannelHandler):
             self._tell(f"Refused {what}: {exc.message}.")
             self._audit("files_refused", name=offer.name, size=offer.size, code=exc.code)
             return
+        finally:
+            self._opening = None
         self.receiving = Receiving(offer, incoming, Progress(offer.name, offer.size))
         self.port.send({"t": "accept", "id": offer.id})
         self._tell(f"Receiving {offer.name!r} ({human_size(offer.size)}) from {self.device.describe()}...")
@@ -348,6 +352,8 @@ class FileChannel(ChannelHandler):
             self.sending.stop(code, text)
         if self.receiving is not None:
             self._stop_receiving(self.receiving, code, text, tell_device=False)
+        if self._opening is not None:
+            self._disk.submit(self._opening.discard)
 
     # -- the channel closes --------------------------------------------------------------------------------------------
 
