@@ -58,6 +58,9 @@ class CaptureSource(Backend):
 class InputBackend(Backend):
     """Injects input. Calls may block briefly and are made from a worker thread."""
 
+    # scroll steps in one wheel notch: 1 scrolls by notches (X11's buttons 4-7); more makes a smooth wheel
+    wheel_resolution: int = 1
+
     @abc.abstractmethod
     def move(self, x: int, y: int) -> None: ...
 
@@ -71,7 +74,7 @@ class InputBackend(Backend):
 
     @abc.abstractmethod
     def scroll(self, dx: int, dy: int) -> None:
-        """Scroll by whole steps; positive is right and down."""
+        """Scroll by whole steps (``wheel_resolution`` of them a notch); positive is right and down."""
 
     @abc.abstractmethod
     def key(self, key: str, code: str, down: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import inspect
 import json
 import logging
 import signal
@@ -182,12 +183,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_host(config, plugins)
 
 
+def _about(plugins: PluginHost, name: str) -> str:
+    """The first paragraph of a plugin's module docstring, on one line: what it does, and its limits (a plugin class's
+    module says it, not the class)."""
+    doc = getattr(inspect.getmodule(plugins.plugin_object(name)), "__doc__", None) or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
 def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     """List the plugins; the status is 1 when one failed to load, so a script or CI notices."""
     app = App(HostConfig(), plugins)
     usable = doctor.plugin_usability(app)
     loaded = [
-        asdict(info) | {"usable": usable.get(info.name) is None, "why_not": usable.get(info.name)}
+        asdict(info)
+        | {
+            "about": _about(plugins, info.name),
+            "usable": usable.get(info.name) is None,
+            "why_not": usable.get(info.name),
+        }
         for info in plugins.plugins()
     ]
     failed = [asdict(failure) for failure in plugins.failures]
@@ -197,6 +210,8 @@ def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     for entry in loaded:
         status = "usable" if entry["usable"] else f"not usable here: {entry['why_not']}"
         print(f"{entry['name']} {entry['version'] or ''}  [{status}]")
+        if entry["about"]:
+            print(f"    {entry['about']}")
         print(f"    from {entry['source']}")
         print(f"    hooks: {', '.join(entry['hooks'])}")
     for failure in failed:
@@ -227,7 +242,10 @@ def run_host(config: HostConfig, plugins: PluginHost) -> int:
 async def _run_console(app: App) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, app.request_stop)
+        try:
+            loop.add_signal_handler(signum, app.request_stop)
+        except NotImplementedError:  # Windows' event loops have none: a plain handler hands the stop to the loop
+            signal.signal(signum, lambda *_: loop.call_soon_threadsafe(app.request_stop))
     return await _serve(app)
 
 

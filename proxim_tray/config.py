@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ DEFAULT_MEDIA_PORT = 47601  # UDP: video and input; one fixed number a firewall 
 DEFAULT_APPROVE_TIMEOUT = 40.0
 DEFAULT_LINK_TTL = 300.0
 DEFAULT_RESUME_WINDOW = 30.0
+# XTEST keysyms on X11 (real input every client accepts); pynput's own injection on Windows and macOS
+DEFAULT_INPUT = "pynput" if sys.platform in ("win32", "darwin") else "x11"
 
 
 @dataclass
@@ -26,7 +29,7 @@ class HostConfig:
     qr_png: Path | None = None
     tray: bool = True
     capture: str = "mss"
-    input: str = "pynput"
+    input: str = DEFAULT_INPUT
     monitor: int = 1
     fps: int = 30
     codec: str = "auto"

@@ -19,10 +19,18 @@ if TYPE_CHECKING:
     from proxim_tray.plugins import PluginHost
 
 
-def display_server() -> tuple[str, str | None]:
+SYSTEM_NAMES = {"win32": "Windows", "darwin": "macOS"}
+WINDOWS_INPUT_LIMITS = (
+    "Windows keeps a normal process's input out of the secure desktop (UAC prompts, the lock screen, Ctrl+Alt+Del) "
+    "and out of windows of programs run as administrator: the phone sees them but cannot click or type there; "
+    "start Proxim as administrator to control elevated windows"
+)
+
+
+def display_server(platform: str = sys.platform) -> tuple[str, str | None]:
     """The display server kind and, if it is a problem, what to do."""
-    if sys.platform != "linux":
-        return sys.platform, None
+    if platform != "linux":
+        return SYSTEM_NAMES.get(platform, platform), None
     if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
         return "Wayland", "capture and input need X11 for now: log in with an 'on Xorg' session"
     if os.environ.get("DISPLAY"):
@@ -87,6 +95,20 @@ def network_lines(config: HostConfig) -> tuple[bool, str, list[str]]:
     return True, summary, lines
 
 
+def notifications(platform: str = sys.platform) -> tuple[bool, str]:
+    """The doctor's notifications line: whether they can show, and how or what to do."""
+    if platform == "win32":
+        return True, "Windows notifications (desktop-notifier); Focus assist hides them: approve in the tray then"
+    if platform == "darwin":
+        return True, (
+            "Notification Center (desktop-notifier); macOS asks once whether Python may notify: allow it, or later in "
+            "System Settings > Notifications"
+        )
+    if os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return True, "session D-Bus found" + ("" if shutil.which("notify-send") else " (notify-send missing)")
+    return False, "no session D-Bus: desktop notifications are off; approve in the terminal or the tray"
+
+
 def run(plugins: PluginHost, config: HostConfig) -> int:
     from proxim_tray.app import App
 
@@ -117,15 +139,9 @@ def run(plugins: PluginHost, config: HostConfig) -> int:
         tray_reason is None,
         "available" if tray_reason is None else f"{tray_reason} (console mode is used)",
     )
-    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
-    has_notify = shutil.which("notify-send") is not None
-    line(
-        "notifications",
-        bool(bus),
-        "session D-Bus found" + ("" if has_notify else " (notify-send missing)")
-        if bus
-        else "no session D-Bus: desktop notifications are off; approve in the terminal or the tray",
-    )
+    if sys.platform == "win32" and config.input == "pynput":
+        line("input limits", True, WINDOWS_INPUT_LIMITS)
+    line("notifications", *notifications())
     reachable, summary, addresses = network_lines(config)
     line("network address", reachable, summary)
     for text in addresses:

@@ -13,6 +13,7 @@ from typing import Any
 from proxim_tray import iceservers, media_options
 from proxim_tray.config import (
     DEFAULT_APPROVE_TIMEOUT,
+    DEFAULT_INPUT,
     DEFAULT_LINK_TTL,
     DEFAULT_MEDIA_PORT,
     DEFAULT_PORT,
@@ -140,7 +141,7 @@ HOST_OPTIONS = [
         metavar="SECONDS",
     ),
     _option("capture", str, "mss", "screen-capture backend", metavar="NAME"),
-    _option("input", str, "pynput", "input backend", metavar="NAME"),
+    _option("input", str, DEFAULT_INPUT, "input backend", metavar="NAME"),
     _option("monitor", int, 1, "monitor to share, from 1; 0: all monitors together", metavar="N"),
     _option(
         "region",

@@ -10,7 +10,7 @@ want_tests=0
 
 RUN_PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libgirepository1.0-dev libcairo2-dev
               gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libnotify-bin xclip zenity)
-TEST_PACKAGES=(xvfb x11-utils x11-xserver-utils x11-xkb-utils xkb-data xdotool xinput chromium dbus dbus-x11 dunst trayer ffmpeg xauth iproute2 nftables coturn)
+TEST_PACKAGES=(python3-tk xvfb x11-utils x11-xserver-utils x11-xkb-utils xkb-data xdotool xinput chromium dbus dbus-x11 dunst trayer ffmpeg xauth iproute2 nftables coturn)
 
 packages=("${RUN_PACKAGES[@]}")
 ((want_tests)) && packages+=("${TEST_PACKAGES[@]}")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from proxim_tray.approval import FULL_CONTROL, VIEW_ONLY, Permission
+from proxim_tray import FULL_CONTROL, VIEW_ONLY, Permission
 from tests.conftest import HostProcess
 from tests.support.control_host import approved_client, connected_host, until
 from tests.support.processes import XWitness, child_env

@@ -4,15 +4,19 @@ during the session; the page lists it and gets the plugin's channel only while i
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import HostProcess
 from tests.support.desktop import Desktop, TrayHost, desktop_fixture, link_of
 
 SAMPLE = Path(__file__).parent / "plugin_samples" / "sample_echo.py"
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "proxim-hello"
 ALLOWED = "Echo messages back: allowed"
 NOT_ALLOWED = "Echo messages back: not allowed (the host\u2019s user can allow it)"
 # the tray's enabled entries with the echo plugin loaded, in keyboard order
@@ -73,6 +77,7 @@ def test_the_tray_adds_a_plugin_permission_and_withdraws_it(desktop: Desktop, ho
 def test_a_plugin_permission_is_off_unless_added(desktop: Desktop, host: TrayHost, page: Any) -> None:
     page.goto(link_of(host))
     page.wait_for_selector("body[data-state=pending]", timeout=10_000)
+    assert desktop.notifications is not None
     notification = desktop.notifications.next("notify")
     actions = [text for text in notification["actions"].values() if text]  # "" is the click on the body
     assert actions == ["Approve", "Approve with commands", "View only", "Approve with echo messages back", "Reject"]
@@ -85,6 +90,7 @@ def test_a_plugin_permission_is_off_unless_added(desktop: Desktop, host: TrayHos
 def test_the_notification_approves_with_a_plugin_permission(desktop: Desktop, host: TrayHost, page: Any) -> None:
     page.goto(link_of(host))
     page.wait_for_selector("body[data-state=pending]", timeout=10_000)
+    assert desktop.notifications is not None
     notification = desktop.notifications.next("notify")
     key = next(key for key, text in notification["actions"].items() if text == "Approve with echo messages back")
     desktop.notifications.invoke(notification["id"], key)
@@ -104,3 +110,28 @@ def test_the_console_adds_a_plugin_permission(start_host: Any, page: Any, echo_p
     host.send("deny echo")
     host.wait_for(r"^Echo messages back: not allowed\.$")
     page.wait_for_function("window.Proxim.session.channel('echo') === null", timeout=10_000)
+
+
+def test_a_plugins_page_script_drives_its_channel(
+    display_env: dict[str, str], artifacts: Path, page: Any, tmp_path: Path
+) -> None:
+    """examples/proxim-hello installed beside Proxim: its script adds a menu section and a panel to the page, and
+    greets the desktop over its channel once the host's user allowed it; the console greets the device."""
+    site = tmp_path / "site"
+    uv = Path(sys.executable).with_name("uv")
+    install = [str(uv), "pip", "install", "-q", "--python", sys.executable, "--no-deps", "--target", str(site)]
+    subprocess.run([*install, str(EXAMPLE)], check=True, timeout=180, capture_output=True, cwd=tmp_path)
+    host = HostProcess(display_env | {"PYTHONPATH": str(site)}, artifacts)
+    try:
+        page.goto(host.next_link())
+        host.wait_for(r"^Also allow, off unless you add it to your answer: \+hello \(Say hello\)")
+        host.send("y +hello")
+        page.wait_for_selector("body[data-state=live]", timeout=20_000)
+        page.click("#menu-toggle")
+        page.click("#hello-greet", timeout=10_000)  # the plugin's section shows once its channel is open
+        page.wait_for_selector(".plugin-panel:has-text('Hello, desktop!')", timeout=10_000)
+        host.send("hello Ada")
+        host.wait_for(r"^Sent: Hello from the desktop, Ada!$")
+        page.wait_for_selector(".plugin-panel:has-text('Hello from the desktop, Ada!')", timeout=10_000)
+    finally:
+        host.stop()

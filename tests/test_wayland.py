@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from proxim_capture_mss.source import MssCaptureSource
-from proxim_input_pynput.backend import PynputInputBackend
+from proxim_input_x11.backend import X11InputBackend
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def wayland_session(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str
 
 
 def test_capture_and_input_refuse_with_a_reason(wayland_session: dict[str, str]) -> None:
-    capture, control = MssCaptureSource(1), PynputInputBackend()
+    capture, control = MssCaptureSource(1), X11InputBackend()
     try:
         assert "Xorg session" in (capture.unavailable_reason() or "")
         assert "Xorg session" in (control.unavailable_reason() or "")

@@ -1,40 +1,48 @@
 """The pairing window: a large QR code, the link, a countdown, the access levels and Reject while a device asks, and
 the access levels while a session runs.
 
-With a GTK tray it shares the tray's GTK main loop; with another tray (the X11 fallback) it runs GTK on a thread of
-its own; in console mode it stays off, since the terminal shows the QR code. It opens when the person asks (the tray,
-a second launch, ``proxim show``), not at startup, and follows each renewed link while it is open. Behind a tray
-without menus it also opens for each request, since it is where requests are decided there."""
+Two toolkits draw it: GTK on Linux (with a GTK tray it shares the tray's GTK main loop; with another tray, the X11
+fallback, it runs GTK on a thread of its own), and Tk where GTK is absent (Windows, macOS, a Linux without PyGObject),
+in a child process (tk_window.py). ``--pairing-window gtk|tk`` chooses one. In console mode it stays off, since the
+terminal shows the QR code. It opens when the person asks (the tray, a second launch, ``proxim show``), not at
+startup, and follows each renewed link while it is open. Behind a tray without menus it also opens for each request,
+since it is where requests are decided there."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import functools
+import importlib.util
 import logging
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from proxim_tray import ACCESS_LEVELS, ApprovalRequest, Grant, Host, MenuItem, Pairing, Session, hookimpl
+from proxim_qrwindow.host import WindowHost
+from proxim_qrwindow.tk_host import TkWindowHost
+from proxim_tray import ACCESS_LEVELS, ApprovalRequest, Grant, Host, HostConfig, MenuItem, Pairing, Session, hookimpl
 
 __version__ = "0.1.0"
 
 logger = logging.getLogger(__name__)
 
 GTK_TRAY_BACKENDS = ("gtk", "appindicator")
+MENU_TRAY_BACKENDS = (*GTK_TRAY_BACKENDS, "win32", "darwin")
+TOOLKITS = ("auto", "gtk", "tk")
+SETTING = "pairing_window"
 
 
-class WindowHost:
-    """Owns the window and the thread it lives on; every call from the loop goes through :meth:`on_gtk`."""
+class GtkWindowHost(WindowHost):
+    """Owns the GTK window and the thread it lives on; every call from the loop goes through :meth:`on_window`."""
 
     def __init__(self, own_main_loop: bool) -> None:
         from gi.repository import GLib
 
         self._glib = GLib
         self._window: Any = None
-        self._pairing: Pairing | None = None
         self._main_loop: Any = None
         # behind a tray without menus (the X11 fallback) the window is where requests are decided: it opens for them
         self.opens_for_requests = own_main_loop
@@ -42,7 +50,7 @@ class WindowHost:
             self._main_loop = GLib.MainLoop()
             threading.Thread(target=self._main_loop.run, name="proxim-gtk", daemon=True).start()
 
-    def on_gtk(self, action: Callable[[Any], object]) -> None:
+    def on_window(self, action: Callable[[Any], object]) -> None:
         def once() -> bool:
             try:
                 if self._window is None:
@@ -56,39 +64,37 @@ class WindowHost:
 
         self._glib.idle_add(once)
 
-    def show_pairing(self, pairing: Pairing) -> None:
-        asked_again = pairing is self._pairing
-        self._pairing = pairing
-        self.on_gtk(
-            lambda window: window.show_link(
-                pairing.url, pairing.alternative_urls, pairing.expires_at, asked_again or window.visible
-            )
-        )
-
     def close(self) -> None:
         def destroy(window: Any) -> None:
             window.destroy()
             if self._main_loop is not None:
                 self._main_loop.quit()
 
-        self.on_gtk(destroy)
+        self.on_window(destroy)
 
 
-def _gtk_mode(app: Host) -> str | None:
-    """``shared`` (the tray runs GTK), ``own`` (GTK on our thread) or None (no window here)."""
-    if app.tray is None or sys.platform != "linux":
-        return None
-    return "shared" if getattr(app.tray, "backend", None) in GTK_TRAY_BACKENDS else "own"
+def toolkit(wanted: str, platform: str, has: Callable[[str], bool]) -> str | None:
+    """The toolkit to draw the window with: the one ``wanted``, or for ``auto`` GTK on Linux where PyGObject is
+    installed and Tk elsewhere; None when the one needed is missing."""
+    if wanted == "auto":
+        wanted = "gtk" if platform == "linux" and has("gi") else "tk"
+    return wanted if has("gi" if wanted == "gtk" else "tkinter") else None
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def _approve(request: ApprovalRequest, permissions: Grant) -> None:
+    """Approve with a level's permissions and the plugin permissions ticked on another surface (the window offers no
+    check boxes of its own yet)."""
     request.approve(permissions | request.ticked, by="window")
 
 
 async def _clear_when_decided(host: WindowHost, request: ApprovalRequest) -> None:
     with contextlib.suppress(asyncio.CancelledError):  # withdrawn: the device left or the host stops
         await request.decided()
-    host.on_gtk(lambda window: window.clear_request())
+    host.on_window(lambda window: window.clear_request())
 
 
 class QrWindowPlugin:
@@ -99,14 +105,34 @@ class QrWindowPlugin:
         self.waiting: set[asyncio.Task[None]] = set()
 
     @hookimpl
+    def proxim_add_options(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--pairing-window",
+            choices=TOOLKITS,
+            default="auto",
+            help="toolkit of the pairing window: auto (GTK on Linux where installed, else Tk), gtk or tk",
+        )
+
+    @hookimpl
+    def proxim_configure(self, config: HostConfig, args: argparse.Namespace) -> None:
+        config.plugin_settings[SETTING] = getattr(args, "pairing_window", "auto")
+
+    @hookimpl
     def proxim_startup(self, app: Host) -> None:
-        mode = _gtk_mode(app)
-        if mode is None:
+        if app.tray is None:
             return
+        wanted = str(app.config.plugin_settings.get(SETTING, "auto"))
+        chosen = toolkit(wanted, sys.platform, _installed)
+        tray_backend = getattr(app.tray, "backend", None)
         try:
-            self.host = WindowHost(own_main_loop=mode == "own")
+            if chosen == "gtk":
+                self.host = GtkWindowHost(own_main_loop=tray_backend not in GTK_TRAY_BACKENDS)
+            elif chosen == "tk":
+                self.host = TkWindowHost(opens_for_requests=tray_backend not in MENU_TRAY_BACKENDS)
+            else:
+                logger.warning("no pairing window: %s is not installed", "PyGObject (GTK)" if wanted == "gtk" else "Tk")
         except Exception as exc:
-            logger.warning("no pairing window: GTK is unavailable (%s)", exc)
+            logger.warning("no pairing window: %s is unavailable (%s)", chosen, exc)
 
     @hookimpl
     def proxim_shutdown(self, app: Host) -> None:
@@ -124,13 +150,13 @@ class QrWindowPlugin:
     def proxim_hide_pairing(self, app: Host, pairing: Pairing) -> None:
         host = self.host
         if host is not None:
-            host.on_gtk(lambda window: window.link_used())
+            host.on_window(lambda window: window.link_used())
 
     @hookimpl
     def proxim_pairing_unavailable(self, app: Host, reason: str) -> None:
         host = self.host
         if host is not None:
-            host.on_gtk(lambda window: window.no_link(reason))
+            host.on_window(lambda window: window.no_link(reason))
 
     @hookimpl
     async def proxim_request_approval(self, app: Host, request: ApprovalRequest) -> None:
@@ -146,12 +172,7 @@ class QrWindowPlugin:
             *((level.button, functools.partial(_approve, request, level.permissions)) for level in ACCESS_LEVELS),
             ("Reject", lambda: request.reject(by="window")),
         ]
-        # a plugin permission is off unless ticked
-        checks = [
-            (f"Also allow: {spec.label}", False, functools.partial(request.tick, spec.name))
-            for spec in request.optional
-        ]
-        host.on_gtk(lambda window: window.show_request(text, choices, host.opens_for_requests, checks))
+        host.on_window(lambda window: window.show_request(text, choices, present=host.opens_for_requests))
         task = asyncio.get_running_loop().create_task(_clear_when_decided(host, request))
         self.waiting.add(task)
         task.add_done_callback(self.waiting.discard)
@@ -166,21 +187,13 @@ class QrWindowPlugin:
         choices: list[tuple[str, Callable[[], object]]] = [
             (level.label, functools.partial(app.set_access_soon, level)) for level in ACCESS_LEVELS
         ]
-        checks = [
-            (
-                f"Allow: {spec.label}",
-                spec.name in session.permissions,
-                functools.partial(app.toggle_permission_soon, spec.name),
-            )
-            for spec in app.permissions.optional()
-        ]
-        host.on_gtk(lambda window: window.show_request(text, choices, False, checks))
+        host.on_window(lambda window: window.show_request(text, choices, present=False))
 
     @hookimpl
     def proxim_session_ended(self, app: Host, session: Session, reason: str) -> None:
         host = self.host
         if host is not None:
-            host.on_gtk(lambda window: window.clear_request())
+            host.on_window(lambda window: window.clear_request())
 
     @hookimpl
     def proxim_tray_menu_items(self, app: Host) -> list[MenuItem]:

@@ -83,22 +83,11 @@ class PairingWindow:
         self._expires_at = 0.0
         self.countdown.set_text("")
 
-    def show_request(
-        self,
-        text: str,
-        choices: list[tuple[str, Callable[[], object]]],
-        present: bool,
-        checks: list[tuple[str, bool, Callable[[], object]]] | None = None,
-    ) -> None:
-        """``text``, a check box per ``checks`` entry (label, ticked, what a toggle does), then a button per choice."""
+    def show_request(self, text: str, choices: list[tuple[str, Callable[[], object]]], present: bool) -> None:
         self.request_label.set_text(text)
         self.request_label.show()
         for child in self.buttons.get_children():
             child.destroy()
-        for label, ticked, toggle in checks or ():
-            check = Gtk.CheckButton(label=label, active=ticked)
-            check.connect("toggled", lambda _check, toggle=toggle: toggle())
-            self.buttons.pack_start(check, False, False, 0)
         for label, choose in choices:
             button = Gtk.Button(label=label)
             button.connect("clicked", lambda _button, choose=choose: choose())
