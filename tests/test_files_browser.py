@@ -148,7 +148,7 @@ async def test_the_host_sends_a_file_the_page_saves_and_either_side_cancels(
         testing.running_host(FilesPlugin(), settings={"files": {"folder": downloads}}, console=True) as host,
         session_page(host, WITH_FILES) as page,
     ):
-        await run_command(host.app, f"send {photo}")  # type: ignore[arg-type]
+        await run_command(host.app, f"send {photo}")
         await wait_row(page, "photo.jpg", "Received 5.2 MB")
         async with page.expect_download() as saving:
             await page.get_by_role("link", name="Save photo.jpg").click()
@@ -164,10 +164,14 @@ async def test_the_host_sends_a_file_the_page_saves_and_either_side_cancels(
         await until(lambda: listing(downloads) == [], "the partial file to go")
 
         # the host cancels its download
-        await run_command(host.app, f"send {movie}")  # type: ignore[arg-type]
-        await until(lambda: page.locator(".files-row[data-direction=down]", has_text="movie.mkv").count(), "the offer")
+        await run_command(host.app, f"send {movie}")
+
+        async def offered() -> bool:
+            return await page.locator(".files-row[data-direction=down]", has_text="movie.mkv").count() > 0
+
+        await until(offered, "the host's offer on the page")
         await wait_row(page, "↓ movie.mkv", "MB of", timeout=60)
-        await run_command(host.app, "cancel")  # type: ignore[arg-type]
+        await run_command(host.app, "cancel")
         assert "cancelled on the host" in await wait_row(page, "↓ movie.mkv", "Cancelled")
         await until(lambda: any(r.get("direction") == "sent" for r in host.audit_records), "the audit record")
     out = capsys.readouterr().out

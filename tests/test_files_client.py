@@ -53,7 +53,7 @@ async def test_files_go_both_ways_under_safe_names_and_are_audited(
         assert (downloads / "bashrc").read_bytes() == b"already here"
         assert not (tmp_path / ".bashrc").exists()
 
-        await run_command(host.app, f"send {source}")  # type: ignore[arg-type]
+        await run_command(host.app, f"send {source}")
         received = await device.receive(phone)
         assert received.path.read_bytes() == source.read_bytes()
         await until(lambda: any(r["event"] == "files_sent" for r in host.audit_records))
@@ -74,7 +74,7 @@ async def test_without_the_permission_there_is_no_channel_and_nothing_is_sent(
     async with running as host, host.client(FULL_CONTROL) as client:
         with pytest.raises(TimeoutError):
             await client.plugin_channel("files", 2.0)
-        await run_command(host.app, f"send {source}")  # type: ignore[arg-type]
+        await run_command(host.app, f"send {source}")
     assert "Cannot send files: no device is connected with the permission to transfer files" in capsys.readouterr().out
     assert not (tmp_path / "in").exists()
 
