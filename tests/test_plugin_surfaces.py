@@ -21,6 +21,8 @@ SAMPLE = Path(__file__).parent / "plugin_samples" / "sample_echo.py"
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "proxim-hello"
 ALLOWED = "Echo messages back: allowed"
 NOT_ALLOWED = "Echo messages back: not allowed (the host\u2019s user can allow it)"
+# the hosts below leave out the built-in file transfer (--disable-plugin files): the sample plugin's permission is the
+# only one a plugin adds
 # the tray's enabled entries with the echo plugin loaded, in keyboard order
 PENDING_MENU = ["Also allow: Echo messages back", "Approve", "Approve with commands", "View only", "Reject"]
 SESSION_MENU = ["Control", "Control and commands", "View only", "Allow: Echo messages back", "Pause sharing"]
@@ -47,7 +49,7 @@ def echo_plugins(tmp_path: Path) -> Path:
 def host(desktop: Desktop, echo_plugins: Path) -> Iterator[TrayHost]:
     if desktop.notifications is not None:
         desktop.notifications.drain()
-    host = TrayHost(desktop, "--plugins-dir", str(echo_plugins))
+    host = TrayHost(desktop, "--plugins-dir", str(echo_plugins), "--disable-plugin", "files")
     try:
         yield host
     finally:
@@ -101,7 +103,7 @@ def test_the_notification_approves_with_a_plugin_permission(desktop: Desktop, ho
 
 
 def test_the_console_adds_a_plugin_permission(start_host: Any, page: Any, echo_plugins: Path) -> None:
-    host = start_host("--plugins-dir", str(echo_plugins))
+    host = start_host("--plugins-dir", str(echo_plugins), "--disable-plugin", "files")
     page.goto(host.next_link())
     host.wait_for(r"^Also allow, off unless you add it to your answer: \+echo \(Echo messages back\); for example")
     host.wait_for(r"Approve connection from .+\? \[y/N\]")
@@ -123,7 +125,7 @@ def test_a_plugins_page_script_drives_its_channel(
     uv = Path(sys.executable).with_name("uv")
     install = [str(uv), "pip", "install", "-q", "--python", sys.executable, "--no-deps", "--target", str(site)]
     subprocess.run([*install, str(EXAMPLE)], check=True, timeout=180, capture_output=True, cwd=tmp_path)
-    host = HostProcess(display_env | {"PYTHONPATH": str(site)}, artifacts)
+    host = HostProcess(display_env | {"PYTHONPATH": str(site)}, artifacts, "--disable-plugin", "files")
     try:
         page.goto(host.next_link())
         host.wait_for(r"^Also allow, off unless you add it to your answer: \+hello \(Say hello\)")

@@ -29,12 +29,24 @@ desktop = desktop_fixture()
 host = host_fixture()
 
 
-# enabled menu entries, in order, as the keyboard walks them (disabled ones and separators are skipped)
-PENDING_MENU = ["Approve", "Approve with commands", "View only", "Reject", "Start at login", "Open config file", "Quit"]
+# enabled menu entries, in order, as the keyboard walks them (disabled ones and separators are skipped); the built-in
+# file transfer's permission is offered as an extra
+FILES = "Send and receive files"
+PENDING_MENU = [
+    f"Also allow: {FILES}",
+    "Approve",
+    "Approve with commands",
+    "View only",
+    "Reject",
+    "Start at login",
+    "Open config file",
+    "Quit",
+]
 SESSION_MENU = [
     "Control",
     "Control and commands",
     "View only",
+    f"Allow: {FILES}",
     "Pause sharing",
     "Disconnect",
     "Start at login",

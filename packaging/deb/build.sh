@@ -59,7 +59,7 @@ Architecture: $arch
 Maintainer: The Proxim authors <proxim@users.noreply.github.com>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Depends: $python_name, python3-gi, gir1.2-gtk-3.0, libc6, $XCB_LIBRARIES
-Recommends: gir1.2-ayatanaappindicator3-0.1, xclip, libnotify-bin, $WAYLAND_PACKAGES
+Recommends: gir1.2-ayatanaappindicator3-0.1, xclip, libnotify-bin, zenity, $WAYLAND_PACKAGES
 Section: net
 Priority: optional
 Homepage: $homepage
