@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -153,17 +154,23 @@ class ProximClient:
             data = json.loads(message.data)
             if isinstance(data.get("resume"), str):
                 self.resume_token = data["resume"]
-            if data.get("type") == "challenge":
-                await self._answer_challenge(data)
-                continue
+            try:
+                if data.get("type") == "challenge":
+                    await self._answer_challenge(data)
+                    continue
+                if data.get("type") == "answer":
+                    await self._accept_answer(data["sdp"])
+            except ProximError as exc:
+                # the host is not the one the link names, or plays with the code: stop talking to it
+                self.messages.put_nowait({"type": "refused", "message": str(exc)})
+                await self._ws.close()
+                break
             if data.get("type") == "ice_servers" and not ice_servers.done():
                 try:
                     ice_servers.set_result(protocol.parse_ice_servers(data))
                 except ProtocolError as exc:
                     ice_servers.set_exception(ProximError(f"the host's ICE servers cannot be used: {exc}"))
                 continue
-            if data.get("type") == "answer":
-                await self._accept_answer(data["sdp"])
             self.messages.put_nowait(data)
             if data.get("type") == "error" and not ice_servers.done():
                 ice_servers.set_result(None)  # the host refused the link
@@ -212,6 +219,13 @@ class ProximClient:
     def control(self, message: dict[str, Any]) -> None:
         assert self.channel is not None
         self.channel.send(json.dumps(message))
+
+    async def leave(self) -> None:
+        """Says ``bye`` if the WebSocket is still open, then closes everything: the session ends on the host."""
+        if self._ws is not None and not self._ws.closed:
+            with contextlib.suppress(ConnectionError):
+                await self.send({"type": "bye"})
+        await self.close()
 
     async def close(self) -> None:
         for ws, http in self._retired:
