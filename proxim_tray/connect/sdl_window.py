@@ -218,13 +218,14 @@ class RemoteWindow:
         sdl2.SDL_SetWindowKeyboardGrab(self.window, sdl2.SDL_FALSE)
         sdl2.SDL_SetWindowMouseGrab(self.window, sdl2.SDL_FALSE)
 
+    def _focused(self) -> bool:
+        return bool(sdl2.SDL_GetWindowFlags(self.window) & sdl2.SDL_WINDOW_INPUT_FOCUS)
+
     def _window_event(self, kind: int) -> None:
         if kind == sdl2.SDL_WINDOWEVENT_FOCUS_LOST:
             self.release()
             if self.shown.clipboard:
                 self._ask_clipboard()  # what was copied on the host is there to paste here
-        elif kind == sdl2.SDL_WINDOWEVENT_FOCUS_GAINED and not self.released_by_chord:
-            self._capture()
 
     # ---------------------------------------------------------------- keys
 
@@ -367,8 +368,10 @@ class RemoteWindow:
         if clipboard is not None:
             self._synced_clipboard = clipboard
             sdl2.SDL_SetClipboardText(clipboard.encode())
-        if shown.state != "live" and self.captured:
+        if self.captured and not shown.can_control:
             self.release()
+        elif not self.captured and not self.released_by_chord and shown.can_control and self._focused():
+            self._capture()  # the window has the focus (it may have had it before the session was live)
         if frame is not None:
             self._upload(frame)
         self._update_overlays(shown)
