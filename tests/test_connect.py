@@ -3,7 +3,7 @@ clicks, the picture read back from the client's window, the release chord, closi
 
 from __future__ import annotations
 
-import re
+import json
 import subprocess
 import sys
 import time
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import mss
+import mss.tools
 import pytest
 from Xlib import X, display
 from Xlib.protocol import event as xevent
@@ -30,7 +31,8 @@ class Client(LineProcess):
     def __init__(self, display_name: str, artifacts: Path, *args: str) -> None:
         self.display_name = display_name
         env = child_env(DISPLAY=display_name)
-        super().__init__([PROXIM, "connect", *args], env=env, stderr_path=artifacts / "client.log")
+        self.stderr_path = artifacts / "client.log"
+        super().__init__([PROXIM, "connect", *args], env=env, stderr_path=self.stderr_path)
 
     def window(self, timeout: float = 10.0) -> int:
         """The id of the client's window, once it is mapped."""
@@ -75,9 +77,11 @@ class Client(LineProcess):
         d = display.Display(self.display_name)
         window = d.create_resource_object("window", self.window())
         protocols, delete = d.intern_atom("WM_PROTOCOLS"), d.intern_atom("WM_DELETE_WINDOW")
-        message = xevent.ClientMessage(window=window, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0]))
+        message = xevent.ClientMessage(
+            window=window, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0])
+        )
         window.send_event(message, event_mask=X.NoEventMask)
-        d.flush()
+        d.sync()
         d.close()
 
 
@@ -140,3 +144,100 @@ def test_shortcuts_and_layouts_reach_the_host(start_host: Any, connect: Any, wit
     subprocess.run(["setxkbmap", "-display", client.display_name, "de"], check=True)
     client.xdotool("key", "y", "z", "ISO_Level3_Shift+q", "ISO_Level3_Shift+e", "shift+7")
     assert witness.typed_text(5) == "yz@€/"
+
+
+QUADRANTS = ("C02020", "20A040", "2040C0", "E0C020")  # top left, top right, bottom left, bottom right
+
+
+def test_picture_and_clicks_match_the_host(start_host: Any, connect: Any, witness: XWitness, artifacts: Path) -> None:
+    witness.paint_quadrants(*QUADRANTS)
+    _, client = approved_client(start_host, connect)
+    deadline = time.monotonic() + 15
+    while True:  # the first frames may still be the host's screen before the quadrants, or a blurry keyframe
+        left, top, width, height = client.picture_box()
+        screen = client.screen()
+        samples = [screen[top + int(height * fy), left + int(width * fx)] for fy in (0.25, 0.75) for fx in (0.25, 0.75)]
+        close = all(
+            max(abs(int(a) - int(b)) for a, b in zip(sample, bytes.fromhex(rgb), strict=True)) <= 24
+            for sample, rgb in zip(samples, QUADRANTS, strict=True)
+        )
+        if close or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    mss.tools.to_png(screen.tobytes(), (screen.shape[1], screen.shape[0]), output=str(artifacts / "client.png"))
+    assert close, f"the client shows {[bytes(s).hex() for s in samples]} where the host shows {QUADRANTS}"
+    # the host's 16:9 picture fills the client's 1280x720 window (in a 1280x800 screen), aspect kept
+    assert abs(width / height - witness.width / witness.height) < 0.01, (left, top, width, height)
+    assert width == CLIENT_SCREEN[0]
+    # the quarters meet where they do on the host: in the middle of the picture
+    row, column = screen[top + height // 4, left : left + width], screen[top : top + height, left + width // 4]
+    split_x = next(x for x, pixel in enumerate(row) if pixel[1] > pixel[0])  # red to green
+    split_y = next(y for y, pixel in enumerate(column) if pixel[2] > pixel[0])  # red to blue
+    assert abs(split_x - width / 2) <= 3 and abs(split_y - height / 2) <= 3, (split_x, split_y)
+
+    for fx, fy in ((0.1, 0.1), (0.9, 0.1), (0.1, 0.9), (0.9, 0.9)):
+        client.xdotool(
+            "mousemove", str(left + round(fx * (width - 1))), str(top + round(fy * (height - 1))), "click", "1"
+        )
+        press = witness.next_event("button_press")
+        assert press["button"] == 1
+        assert abs(press["x"] - fx * (witness.width - 1)) <= 3 and abs(press["y"] - fy * (witness.height - 1)) <= 3, (
+            fx,
+            fy,
+            press,
+        )
+
+
+def test_release_chord_and_closing_leave_nothing_held(start_host: Any, connect: Any, witness: XWitness) -> None:
+    host, client = approved_client(start_host, connect)
+    witness.focus()
+    client.xdotool("keydown", "ctrl")
+    assert next_key(witness) == CONTROL_L
+    client.xdotool("keydown", "alt")
+    assert next_key(witness) == ALT_L
+    client.xdotool("keydown", "shift")  # Ctrl+Alt+Shift: the way out
+    released = {next_key(witness, "key_release"), next_key(witness, "key_release")}
+    assert released == {CONTROL_L, ALT_L}, "letting go releases everything held on the host"
+    client.xdotool("keyup", "shift", "alt", "ctrl")
+    client.xdotool("key", "a", "mousemove", "5", "5", "click", "1")  # above the window: the pointer is free again
+    assert not witness.events_during(1.0), "once released, keys and clicks stay on the client"
+
+    left, top, width, height = client.picture_box()
+    client.xdotool("mousemove", str(left + width // 2), str(top + height // 2), "click", "1")
+    assert witness.next_event("button_press")["button"] == 1, "a click on the picture takes control again"
+    client.xdotool("keydown", "ctrl", "mousedown", "3")
+    assert next_key(witness) == CONTROL_L
+    assert witness.next_event("button_press")["button"] == 3
+
+    client.close_window()  # the window manager's close button, with Ctrl and the right button still down
+    released_now = set()
+    while len(released_now) < 2:
+        event = json.loads(witness.wait_for(r'"event": "(key|button)_release"', 10).string)
+        released_now.add((event["event"], event.get("keysym", event.get("button"))))
+    assert released_now == {("key_release", CONTROL_L), ("button_release", 3)}
+    host.next_link()  # the session ended: the host shows a fresh link
+    assert client.proc.wait(10) == 0
+    client.xdotool("keyup", "ctrl", "mouseup", "3")
+    assert not witness.events_during(0.5)
+
+
+def test_qr_code_from_a_picture_and_a_declined_request(start_host: Any, connect: Any) -> None:
+    host = start_host()
+    host.next_link()  # the QR code is written too
+    client = connect("--qr", str(host.qr_png))
+    client.wait_for("^Waiting for approval", 30)
+    host.wait_for(r"Approve connection from .+\? \[y/N\]")
+    host.send("n")
+    client.wait_for("^Declined: The host's user declined", 15)
+    client.close_window()
+    assert client.proc.wait(10) == 1
+
+
+def test_a_picture_without_a_pairing_code(connect: Any, tmp_path: Path) -> None:
+    import segno
+
+    segno.make("https://example.org/not-a-pairing-link").save(tmp_path / "other.png", scale=8)
+    client = connect("--qr", str(tmp_path / "other.png"))
+    assert client.proc.wait(10) == 2
+    log = (client.stderr_path).read_text()
+    assert "holds 1 QR code(s), none a Proxim pairing link" in log

@@ -1,9 +1,10 @@
 """An X client that fills the screen with a colour and reports, as JSON lines, the input it receives.
 
 Standard input takes commands: ``color RRGGBB`` repaints the window, ``quadrants RRGGBB RRGGBB RRGGBB RRGGBB``
-paints its quarters (top left, top right, bottom left, bottom right), ``focus`` gives it the keyboard. Tests use it to paint what the host shares and
-to observe what remote input really reaches the X server. Input events carry ``at``, when the X server made them, in
-``CLOCK_MONOTONIC`` seconds as every process reads them (an X timestamp is that clock in milliseconds).
+paints its quarters (top left, top right, bottom left, bottom right), ``focus`` gives it the keyboard. Tests use it to
+paint what the host shares and to observe what remote input really reaches the X server. Input events carry ``at``,
+when the X server made them, in ``CLOCK_MONOTONIC`` seconds as every process reads them (an X timestamp is that clock
+in milliseconds).
 """
 
 from __future__ import annotations
