@@ -7,12 +7,13 @@ import contextlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from proxim_tray import protocol
@@ -55,6 +56,8 @@ class ProximClient:
     # open the control channel later, as a hostile client may)
     channel_label: str = "control"
     headers: dict[str, str] = field(default_factory=dict)
+    # called with the video receiver of each peer connection this client makes, before any packet arrives
+    on_receiver: Callable[[RTCRtpReceiver], object] = lambda receiver: None
     messages: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     control_messages: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
 
@@ -128,7 +131,7 @@ class ProximClient:
 
     async def _offer(self) -> str:
         assert self.pc is not None
-        self.pc.addTransceiver("video", direction="recvonly")
+        self.on_receiver(self.pc.addTransceiver("video", direction="recvonly").receiver)
         self.channel = self.pc.createDataChannel(self.channel_label)
         self.channel.on("open", self._channel_open.set)
         self.channel.on("message", lambda raw: self.control_messages.put_nowait(json.loads(raw)))

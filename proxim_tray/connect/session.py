@@ -19,6 +19,7 @@ import av
 from aiortc.mediastreams import MediaStreamError
 
 from proxim_tray.client import ProximClient
+from proxim_tray.connect.aiortc_frames import hand_over_whole_frames
 from proxim_tray.errors import ProximError
 
 HEARTBEAT_S = 0.25
@@ -105,7 +106,8 @@ class ConnectSession:
     shown: Shown = field(default_factory=Shown)
 
     def __post_init__(self) -> None:
-        self.client = ProximClient(self.url, device_name=f"Proxim on {socket.gethostname()}"[:64])
+        name = f"Proxim on {socket.gethostname()}"[:64]
+        self.client = ProximClient(self.url, device_name=name, on_receiver=hand_over_whole_frames)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._frames = 0
         self._pings: dict[int, float] = {}
