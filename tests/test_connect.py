@@ -34,6 +34,11 @@ class Client(LineProcess):
         self.stderr_path = artifacts / "client.log"
         super().__init__([PROXIM, "connect", *args], env=env, stderr_path=self.stderr_path)
 
+    def stop(self, timeout: float = 5.0) -> int:
+        self.drain()
+        (self.stderr_path.parent / "client.out").write_text("\n".join(self.lines) + "\n")
+        return super().stop(timeout)
+
     def window(self, timeout: float = 10.0) -> int:
         """The id of the client's window, once it is mapped."""
         deadline = time.monotonic() + timeout
@@ -144,6 +149,8 @@ def test_shortcuts_and_layouts_reach_the_host(start_host: Any, connect: Any, wit
     subprocess.run(["setxkbmap", "-display", client.display_name, "de"], check=True)
     client.xdotool("key", "y", "z", "ISO_Level3_Shift+q", "ISO_Level3_Shift+e", "shift+7")
     assert witness.typed_text(5) == "yz@€/"
+    client.xdotool("type", "Zürich äöüß")
+    assert witness.typed_text(len("Zürich äöüß")) == "Zürich äöüß"
 
 
 QUADRANTS = ("C02020", "20A040", "2040C0", "E0C020")  # top left, top right, bottom left, bottom right

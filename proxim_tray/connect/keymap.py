@@ -38,17 +38,20 @@ _NAMED_BY_CODE = {
 SDLK_MODE = 0x40000101  # the keycode of ISO_Level3_Shift: AltGr on layouts that have one
 _SCANCODE_MASK = 0x40000000  # keycodes with this bit name keys; the others are the character the key types
 
+RIGHT_ALT = 230  # its scancode
+
 # SDL's modifier bits -> the names a page sends in `mods`
-MODIFIER_BITS = {"Shift": 0x0003, "Control": 0x00C0, "Alt": 0x0300, "Meta": 0x0C00, "AltGraph": 0x4000}
+MODIFIER_BITS = {"Shift": 0x0003, "Control": 0x00C0, "Alt": 0x0300, "Meta": 0x0C00, "AltGraph": 0x4000}  # KMOD_MODE
+KMOD_RALT = 0x0200
 
 
 def code_of(scancode: int) -> str:
     return CODES.get(scancode, "")
 
 
-def named_key(scancode: int, keycode: int) -> str | None:
+def named_key(scancode: int, keycode: int, right_alt_is_altgr: bool = False) -> str | None:
     """The key's name when it types no character (Enter, Shift, F5...), else None."""
-    if keycode == SDLK_MODE:
+    if keycode == SDLK_MODE or (right_alt_is_altgr and scancode == RIGHT_ALT):
         return "AltGraph"
     return _NAMED_BY_CODE.get(code_of(scancode))
 
@@ -64,5 +67,9 @@ def key_without_text(keycode: int, mods: list[str]) -> str:
     return char.upper() if "Shift" in mods else char
 
 
-def modifiers(mod_state: int) -> list[str]:
+def modifiers(mod_state: int, right_alt_is_altgr: bool = False) -> list[str]:
+    """The modifiers held, as the host should see them: AltGr only picks characters here, so it is not one."""
+    mod_state &= ~MODIFIER_BITS["AltGraph"]
+    if right_alt_is_altgr:
+        mod_state &= ~KMOD_RALT
     return [name for name, bits in MODIFIER_BITS.items() if mod_state & bits]

@@ -87,6 +87,7 @@ class RemoteWindow:
         self.released_by_chord = False
         self.actual_size = False
         self.show_hud = False
+        self.right_alt_is_altgr = False  # learnt from the first character Right Alt changes
         self._hint_until = 0.0
         self._pending_move: dict[str, float] | None = None
         self.frames_presented = 0
@@ -231,35 +232,47 @@ class RemoteWindow:
 
     def _key_down(self, key: sdl2.SDL_KeyboardEvent) -> bool:
         scancode, sym = key.keysym.scancode, key.keysym.sym
-        mod = key.keysym.mod | sdl2.SDL_GetModState()
+        mod = key.keysym.mod  # as it was when the key went down (SDL's current state is already further on)
         if not self.captured:
             return self._local_key(scancode)
         if scancode in CHORD_SCANCODES and all(mod & bits for bits in CHORD_MODS):
             self.released_by_chord = True
             self.release()
             return True
+        text = self._text_typed_by_this_key()  # taken off the queue even for a repeat: the host repeats by itself
         if key.repeat or not self.shown.can_control:
             return True
-        code, mods = keymap.code_of(scancode), keymap.modifiers(mod)
-        name = keymap.named_key(scancode, sym)
-        if name is None:
-            text = self._text_typed_by_this_key()
-            if code == "KeyV" and "Control" in mods and self._paste_local_clipboard():
-                return True
-            name = text if text is not None and len(text) == 1 else keymap.key_without_text(sym, mods)
-            if text is not None and len(text) != 1:
-                self._send({"t": "text", "text": text})
-                return True
+        code = keymap.code_of(scancode)
+        if text and text.lower() != keymap.key_without_text(sym, []).lower() and self._right_alt_held(mod):
+            self._right_alt_is_altgr()  # Right Alt gave this key another character: it is AltGr here
+        mods = keymap.modifiers(mod, self.right_alt_is_altgr)
+        if code == "KeyV" and "Control" in mods and self._paste_local_clipboard():
+            return True
+        if text is not None and len(text) != 1:
+            self._send({"t": "text", "text": text})
+            return True
+        name = text or keymap.named_key(scancode, sym, self.right_alt_is_altgr) or keymap.key_without_text(sym, mods)
+        if name == "AltGraph":
+            return True
         self.held.press({"t": "kd", "key": name, "code": code, "mods": mods})
         return True
 
     def _key_up(self, key: sdl2.SDL_KeyboardEvent) -> None:
         if not self.captured:
             return
-        code = keymap.code_of(key.keysym.scancode)
-        mods = keymap.modifiers(key.keysym.mod | sdl2.SDL_GetModState())
-        name = keymap.named_key(key.keysym.scancode, key.keysym.sym) or keymap.key_without_text(key.keysym.sym, mods)
-        self.held.lift({"t": "ku", "key": name, "code": code, "mods": mods})
+        scancode, sym = key.keysym.scancode, key.keysym.sym
+        mods = keymap.modifiers(key.keysym.mod, self.right_alt_is_altgr)
+        name = keymap.named_key(scancode, sym, self.right_alt_is_altgr) or keymap.key_without_text(sym, mods)
+        self.held.lift({"t": "ku", "key": name, "code": keymap.code_of(scancode), "mods": mods})
+
+    def _right_alt_held(self, mod: int) -> bool:
+        return bool(mod & sdl2.KMOD_RALT) and not self.right_alt_is_altgr
+
+    def _right_alt_is_altgr(self) -> None:
+        """From now on Right Alt is AltGr on this layout: it only picks characters here, which the host types by
+        meaning, so it is let go on the host and no longer sent (an Alt held there would turn "@" into Alt+@)."""
+        self.right_alt_is_altgr = True
+        self.held.lift({"t": "ku", "key": "Alt", "code": "AltRight", "mods": []})
 
     def _text_typed_by_this_key(self) -> str | None:
         """The text SDL queued right behind a key press (it follows the press in the same batch), taken off the

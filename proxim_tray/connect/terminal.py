@@ -10,8 +10,13 @@ from proxim_tray.connect.session import Shown, format_code
 class StatePrinter:
     def __init__(self) -> None:
         self._said: tuple[str, str] | None = None
+        self._paused = ""
 
     def show(self, shown: Shown) -> None:
+        if shown.paused != self._paused:
+            self._paused = shown.paused
+            resumed = "Resumed: your input goes to the host again."
+            print(f"Paused: {shown.paused}" if shown.paused else resumed, flush=True)
         said = (shown.state, shown.message)
         if said == self._said:
             return
