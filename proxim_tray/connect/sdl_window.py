@@ -90,7 +90,7 @@ class RemoteWindow:
         self.right_alt_is_altgr = False  # learnt from the first character Right Alt changes
         self._hint_until = 0.0
         self._pending_move: dict[str, float] | None = None
-        self.frames_presented = 0
+        self._dirty = True  # the window needs drawing even without a new frame or text (shown, resized, exposed)
 
         for hint, value in (
             (sdl2.SDL_HINT_GRAB_KEYBOARD, b"1"),  # the grab takes the keyboard too: Alt+Tab, Super go to the host
@@ -223,6 +223,9 @@ class RemoteWindow:
         return bool(sdl2.SDL_GetWindowFlags(self.window) & sdl2.SDL_WINDOW_INPUT_FOCUS)
 
     def _window_event(self, kind: int) -> None:
+        self._dirty = True
+        if kind == sdl2.SDL_WINDOWEVENT_SIZE_CHANGED:
+            self._panel_text, self._hint_text = [], []  # wrapped again for the new width
         if kind == sdl2.SDL_WINDOWEVENT_FOCUS_LOST:
             self.release()
             if self.shown.clipboard:
@@ -308,6 +311,7 @@ class RemoteWindow:
             sdl2.SDL_SetWindowFullscreen(self.window, 0 if fullscreen else sdl2.SDL_WINDOW_FULLSCREEN_DESKTOP)
         elif code in ("Digit1", "Numpad1"):
             self.actual_size = not self.actual_size
+            self._dirty = True
         elif code == "KeyH":
             self.show_hud = not self.show_hud
         elif code == "KeyQ":
@@ -387,7 +391,10 @@ class RemoteWindow:
             self._capture()  # the window has the focus (it may have had it before the session was live)
         if frame is not None:
             self._upload(frame)
-        self._update_overlays(shown)
+        overlays_changed = self._update_overlays(shown)
+        if frame is None and not overlays_changed and not self._dirty:
+            return  # the X server keeps what was presented: drawing it again would only cost CPU
+        self._dirty = False
         sdl2.SDL_SetRenderDrawColor(self.renderer, 0, 0, 0, 255)
         sdl2.SDL_RenderClear(self.renderer)
         ow, oh = ctypes.c_int(), ctypes.c_int()
@@ -404,8 +411,6 @@ class RemoteWindow:
             w, h = self._hints.size
             sdl2.SDL_RenderCopy(self.renderer, self._hints.handle, None, sdl2.SDL_Rect((ow.value - w) // 2, 8, w, h))
         sdl2.SDL_RenderPresent(self.renderer)
-        if frame is not None:
-            self.frames_presented += 1
 
     def _upload(self, frame: av.VideoFrame) -> None:
         if frame.format.name != "yuv420p":
@@ -423,17 +428,20 @@ class RemoteWindow:
             v.line_size,
         )
 
-    def _update_overlays(self, shown: Shown) -> None:
+    def _update_overlays(self, shown: Shown) -> bool:
+        """Renders the panel's and hints' text again where it changed; whether any did."""
         panel = self._panel_lines(shown)
         hints = self._hint_lines(shown)
         ow = ctypes.c_int()
         sdl2.SDL_GetRendererOutputSize(self.renderer, ctypes.byref(ow), None)
+        changed = False
         if panel != self._panel_text:
-            self._panel_text = panel
+            self._panel_text, changed = panel, True
             self._upload_text(self._panel, panel, ow.value)
         if hints != self._hint_text:
-            self._hint_text = hints
+            self._hint_text, changed = hints, True
             self._upload_text(self._hints, hints, ow.value)
+        return changed
 
     def _panel_lines(self, shown: Shown) -> list[overlay.Line]:
         if shown.state == "live":
