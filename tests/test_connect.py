@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,57 @@ def test_a_picture_without_a_pairing_code(connect: Any, tmp_path: Path) -> None:
     assert client.proc.wait(10) == 2
     log = (client.stderr_path).read_text()
     assert "holds 1 QR code(s), none a Proxim pairing link" in log
+
+
+@contextmanager
+def clipboard_holding(display_name: str, text: str) -> Iterator[None]:
+    """Another application on ``display_name`` that copied ``text`` (xclip, owning the clipboard while it runs)."""
+    owner = subprocess.Popen(
+        ["xclip", "-quiet", "-selection", "clipboard"], stdin=subprocess.PIPE, env=child_env(DISPLAY=display_name)
+    )
+    assert owner.stdin is not None
+    owner.stdin.write(text.encode())
+    owner.stdin.close()
+    wait_for_clipboard(display_name, text)
+    try:
+        yield
+    finally:
+        owner.terminate()
+        owner.wait(5)
+
+
+def wait_for_clipboard(display_name: str, text: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    held = ""
+    while time.monotonic() < deadline:
+        read = subprocess.run(
+            ["xclip", "-o", "-selection", "clipboard"],
+            env=child_env(DISPLAY=display_name),
+            capture_output=True,
+            timeout=5,
+        )
+        held = read.stdout.decode(errors="replace")
+        if held == text:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"the clipboard of {display_name} holds {held!r}, not {text!r}")
+
+
+def test_clipboard_both_ways_when_granted(start_host: Any, connect: Any, witness: XWitness, xvfb: str) -> None:
+    host = start_host()
+    client = connect(host.next_link())
+    host.wait_for(r"Approve connection from .+\? \[y/N\]")
+    host.send("c")  # approve with commands: the clipboard too
+    client.wait_for("^Connected", 30)
+    client.focus()
+    witness.focus()
+
+    with clipboard_holding(client.display_name, "copied on the client"):
+        client.xdotool("key", "ctrl+v")  # pastes this computer's clipboard on the host
+        wait_for_clipboard(xvfb, "copied on the client")
+
+    with clipboard_holding(xvfb, "copied on the host"):
+        d = display.Display(client.display_name)
+        d.set_input_focus(X.PointerRoot, X.RevertToPointerRoot, X.CurrentTime)  # another window gets the focus
+        d.close()
+        wait_for_clipboard(client.display_name, "copied on the host")
