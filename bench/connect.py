@@ -20,6 +20,7 @@ import json
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,12 @@ TIMEOUT_MS = 2000.0
 MARKER_MAX_PX = 150  # the painter's marker is 96 px square on the host's screen
 LEVEL_TOLERANCE = 12  # grey levels are 32 apart; H264 blurs a little
 G2G_MEANS = "marker changed on the host's X server (after XSync) -> new grey read back from the client's X server"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -188,20 +195,27 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures there")
     parser.add_argument("--changes", type=int, default=60, help="marker changes per client")
     args = parser.parse_args(argv)
+    results = run(args.changes)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+def run(changes: int) -> dict[str, Any]:
     random.seed(17)
-    results: dict[str, Any] = {"means": G2G_MEANS, "screen": f"{SCREEN[0]}x{SCREEN[1]}", "changes": args.changes}
+    results: dict[str, Any] = {"means": G2G_MEANS, "screen": f"{SCREEN[0]}x{SCREEN[1]}", "changes": changes}
     with xvfb(*SCREEN) as host_display, xvfb(*SCREEN) as client_display, tempfile.TemporaryDirectory() as home:
         base = dict(os.environ, XDG_CONFIG_HOME=f"{home}/config", XDG_STATE_HOME=f"{home}/state", PYTHONUNBUFFERED="1")
         base.pop("WAYLAND_DISPLAY", None)
         painter = Painter(dict(base, DISPLAY=host_display))
-        host = Host(dict(base, DISPLAY=host_display), port=47690)
+        host = Host(dict(base, DISPLAY=host_display), port=free_port())
         try:
             for kind in ("native", "chromium"):
-                results[kind] = measure(kind, host, painter, dict(base, DISPLAY=client_display), args.changes)
+                results[kind] = measure(kind, host, painter, dict(base, DISPLAY=client_display), changes)
                 figures = results[kind]
                 print(
                     f"{kind:>8}: glass-to-glass p50 {figures['g2g_ms']['p50']} ms, p95 {figures['g2g_ms']['p95']} ms, "
-                    f"max {figures['g2g_ms']['max']} ms, {figures['missed']} of {args.changes} never seen; "
+                    f"max {figures['g2g_ms']['max']} ms, {figures['missed']} of {changes} never seen; "
                     f"client CPU {figures['client_cpu_pct_of_core']} % of a core",
                     flush=True,
                 )
@@ -209,6 +223,4 @@ def main(argv: list[str]) -> int:
             host.send("quit")
             host.close()
             painter.close()
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-    return 0
+    return results
