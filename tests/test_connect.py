@@ -229,9 +229,9 @@ def test_release_chord_and_closing_leave_nothing_held(start_host: Any, connect: 
     assert not witness.events_during(0.5)
 
 
-def test_qr_code_from_a_picture_and_a_declined_request(start_host: Any, connect: Any) -> None:
+def test_qr_code_from_a_picture_a_declined_request_and_a_used_link(start_host: Any, connect: Any) -> None:
     host = start_host()
-    host.next_link()  # the QR code is written too
+    declined_link = host.next_link()  # the QR code is written too
     client = connect("--qr", str(host.qr_png))
     client.wait_for("^Waiting for approval", 30)
     host.wait_for(r"Approve connection from .+\? \[y/N\]")
@@ -239,6 +239,11 @@ def test_qr_code_from_a_picture_and_a_declined_request(start_host: Any, connect:
     client.wait_for("^Declined: The host's user declined", 15)
     client.close_window()
     assert client.proc.wait(10) == 1
+
+    used = connect(declined_link)
+    used.wait_for("^Link expired: This link was already used or has expired", 15)
+    used.close_window()
+    assert used.proc.wait(10) == 1
 
 
 def test_a_picture_without_a_pairing_code(connect: Any, tmp_path: Path) -> None:
