@@ -119,13 +119,13 @@ class ClientProcess:
 
 async def run(events: int, rate: float, seconds: float) -> dict[str, object]:
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-    from proxim_input_pynput.backend import PynputInputBackend
+    from proxim_input_x11.backend import X11InputBackend
 
     from proxim_tray.approval import FULL_CONTROL
     from proxim_tray.backends import ScreenGeometry
     from proxim_tray.control import RemoteControl
 
-    backend = PynputInputBackend()
+    backend = X11InputBackend()
     reason = backend.unavailable_reason()
     if reason:
         raise RuntimeError(reason)

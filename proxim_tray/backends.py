@@ -40,12 +40,20 @@ class Backend(abc.ABC):  # noqa: B024 - both methods have sensible defaults
         """None when the backend can work here, else a sentence saying why not and what to do."""
         return None
 
+    def describe(self) -> str:
+        """What the backend uses here, for ``proxim doctor`` (say, a portal's interfaces and versions)."""
+        return self.name
+
     def close(self) -> None:  # noqa: B027 - optional for backends that hold nothing
         """Release what the backend holds."""
 
 
 class CaptureSource(Backend):
     """Grabs the shared screen. ``grab`` blocks and is called from a worker thread."""
+
+    def start(self) -> None:
+        """Begin capturing for a session, before the first ``geometry``. Called once from a worker thread; it may
+        block while the desktop asks its user (a portal's sharing dialog), and raises BackendUnavailable if refused."""
 
     @abc.abstractmethod
     def geometry(self) -> ScreenGeometry: ...
@@ -56,7 +64,11 @@ class CaptureSource(Backend):
 
 
 class InputBackend(Backend):
-    """Injects input. Calls may block briefly and are made from a worker thread."""
+    """Injects input. Calls may block briefly and are made from a worker thread. ``unavailable_reason`` is asked
+    again at each session: a desktop may grant input per session (a portal's dialog)."""
+
+    # scroll steps in one wheel notch: 1 scrolls by notches (X11's buttons 4-7); more makes a smooth wheel
+    wheel_resolution: int = 1
 
     @abc.abstractmethod
     def move(self, x: int, y: int) -> None: ...
@@ -71,7 +83,7 @@ class InputBackend(Backend):
 
     @abc.abstractmethod
     def scroll(self, dx: int, dy: int) -> None:
-        """Scroll by whole steps; positive is right and down."""
+        """Scroll by whole steps (``wheel_resolution`` of them a notch); positive is right and down."""
 
     @abc.abstractmethod
     def key(self, key: str, code: str, down: bool) -> None:

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from proxim_tray import __version__, configfile, connect, doctor, iceservers, instance
+from proxim_tray import __version__, configfile, connect, desktop_install, doctor, iceservers, instance
 from proxim_tray import media_options as options
 from proxim_tray.app import App
 from proxim_tray.config import (
@@ -29,6 +29,7 @@ from proxim_tray.config import (
 from proxim_tray.errors import ConfigError, ProximError
 from proxim_tray.media_options import CODECS
 from proxim_tray.plugins import PluginHost, load_plugin_host
+from proxim_tray.session_type import DEFAULT_INPUT, default_capture, default_input
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +92,15 @@ def _add_host_options(parser: argparse.ArgumentParser) -> None:
         help="how long a session whose network dropped waits for the device to come back without a new approval; "
         f"0 ends it at once (default: {DEFAULT_RESUME_WINDOW:g})",
     )
-    parser.add_argument("--capture", default="mss", metavar="NAME", help="screen-capture backend (default: mss)")
-    parser.add_argument("--input", default="pynput", metavar="NAME", help="input backend (default: pynput)")
+    parser.add_argument(
+        "--capture", default=None, metavar="NAME", help="screen-capture backend (default: portal on Wayland, else mss)"
+    )
+    parser.add_argument(
+        "--input",
+        default=None,
+        metavar="NAME",
+        help=f"input backend (default: portal on Wayland, else {DEFAULT_INPUT})",
+    )
     parser.add_argument("--monitor", type=int, default=1, help="monitor to share, from 1 (default: 1)")
     parser.add_argument("--fps", type=options.fps, default=30, help="frame-rate cap, 1 to 120 (default: 30)")
     parser.add_argument(
@@ -167,6 +175,8 @@ def build_parser(plugins: PluginHost | None = None, defaults: dict[str, Any] | N
     _add_plugin_options(checkup)
     checkup.add_argument("--port", type=int, default=DEFAULT_PORT, help="the signaling port to check")
     _add_media_port_option(checkup)
+    desktop = sub.add_parser("install-desktop", help="add Proxim to the applications menu, with its icons")
+    desktop.add_argument("--remove", action="store_true", help="take the menu entry and icons out again")
     checkup.set_defaults(**{key: value for key, value in (defaults or {}).items() if key in ("port", "media_port")})
     return parser
 
@@ -189,8 +199,8 @@ def _config_from(args: argparse.Namespace) -> HostConfig:
         resume_window=args.resume_window,
         qr_png=args.qr_png,
         tray=not args.no_tray,
-        capture=args.capture,
-        input=args.input,
+        capture=args.capture or default_capture(),
+        input=args.input or default_input(),
         monitor=args.monitor,
         fps=args.fps,
         codec=args.codec,
@@ -240,6 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _tell_running_host(args.port, args.command)
     if args.command == "plugins":
         return print_plugins(plugins, as_json=args.json)
+    if args.command == "install-desktop":
+        return desktop_install.run(remove_them=args.remove)
     try:
         config = _config_from(args)
         iceservers.IceSettings.from_config(config)
@@ -252,11 +264,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_host(config, plugins)
 
 
+def _about(plugins: PluginHost, name: str) -> str:
+    """The first paragraph of a plugin's docstring, on one line: what it does, and its limits."""
+    doc = getattr(plugins.plugin_object(name), "__doc__", None) or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
 def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     app = App(HostConfig(), plugins)
     usable = doctor.plugin_usability(app)
     loaded = [
-        asdict(info) | {"usable": usable.get(info.name) is None, "why_not": usable.get(info.name)}
+        asdict(info)
+        | {
+            "about": _about(plugins, info.name),
+            "usable": usable.get(info.name) is None,
+            "why_not": usable.get(info.name),
+        }
         for info in plugins.plugins()
     ]
     failed = [asdict(failure) for failure in plugins.failures]
@@ -266,6 +289,8 @@ def print_plugins(plugins: PluginHost, as_json: bool) -> int:
     for entry in loaded:
         status = "usable" if entry["usable"] else f"not usable here: {entry['why_not']}"
         print(f"{entry['name']} {entry['version'] or ''}  [{status}]")
+        if entry["about"]:
+            print(f"    {entry['about']}")
         print(f"    from {entry['source']}")
         print(f"    hooks: {', '.join(entry['hooks'])}")
     for failure in failed:
@@ -296,7 +321,10 @@ def run_host(config: HostConfig, plugins: PluginHost) -> int:
 async def _run_console(app: App) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, app.request_stop)
+        try:
+            loop.add_signal_handler(signum, app.request_stop)
+        except NotImplementedError:  # Windows' event loops have none: a plain handler hands the stop to the loop
+            signal.signal(signum, lambda *_: loop.call_soon_threadsafe(app.request_stop))
     return await _serve(app)
 
 

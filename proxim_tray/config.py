@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proxim_tray.session_type import default_capture, default_input
+
 DEFAULT_PORT = 47600
 DEFAULT_MEDIA_PORT = 47601  # UDP: video and input; one fixed number a firewall can open, like the signaling port
 DEFAULT_APPROVE_TIMEOUT = 40.0
@@ -25,8 +27,9 @@ class HostConfig:
     resume_window: float = DEFAULT_RESUME_WINDOW
     qr_png: Path | None = None
     tray: bool = True
-    capture: str = "mss"
-    input: str = "pynput"
+    # named for what they use; by default the desktop portal on a Wayland session, else mss and XTEST
+    capture: str = field(default_factory=default_capture)
+    input: str = field(default_factory=default_input)
     monitor: int = 1
     fps: int = 30
     codec: str = "auto"

@@ -21,6 +21,7 @@ from proxim_tray.config import (
     DEFAULT_RESUME_WINDOW,
 )
 from proxim_tray.errors import ProximError
+from proxim_tray.session_type import DEFAULT_INPUT
 
 CONFIG_ENV = "PROXIM_CONFIG"
 
@@ -74,8 +75,8 @@ KEYS = [
         "seconds a session whose network dropped waits for the device to come back; 0: it ends at once",
     ),
     Key("qr_png", str, "", "also write the pairing QR code to this PNG file; empty: no file", unset=""),
-    Key("capture", str, "mss", "screen-capture backend"),
-    Key("input", str, "pynput", "input backend"),
+    Key("capture", str, "", "screen-capture backend; empty: portal on a Wayland session, else mss", unset=""),
+    Key("input", str, "", f"input backend; empty: portal on a Wayland session, else {DEFAULT_INPUT}", unset=""),
     Key("monitor", int, 1, "monitor to share, from 1; 0: all monitors together"),
     Key(
         "region",

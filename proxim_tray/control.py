@@ -236,9 +236,11 @@ class RemoteControl:
             case protocol.PointerButton(button, down, x, y):
                 queued = self._button(button, down, x, y)
             case protocol.Wheel(dx, dy):
-                steps = _whole_steps(self._wheel_rest, dx, dy, WHEEL_STEP_PIXELS)
+                resolution = backend.wheel_resolution
+                steps = _whole_steps(self._wheel_rest, dx, dy, WHEEL_STEP_PIXELS / resolution)
                 if steps != (0, 0):
-                    queued = self._put(backend.scroll, *steps, cost=abs(steps[0]) + abs(steps[1]))
+                    notches = -(-(abs(steps[0]) + abs(steps[1])) // resolution)
+                    queued = self._put(backend.scroll, *steps, cost=notches)
             case protocol.Key(key, code, down, mods):
                 if mods is not None:
                     self._release_modifiers_not_in(mods, held_as=code or key)

@@ -8,23 +8,32 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from proxim_tray import firewall
+from proxim_tray import firewall, gtk
 from proxim_tray.backends import Backend
 from proxim_tray.config import HostConfig
 from proxim_tray.links import NO_ADDRESS, Listening, plan
 from proxim_tray.netaddr import inventory
+from proxim_tray.session_type import wayland_session
 
 if TYPE_CHECKING:
     from proxim_tray.app import App
     from proxim_tray.plugins import PluginHost
 
 
-def display_server() -> tuple[str, str | None]:
+SYSTEM_NAMES = {"win32": "Windows", "darwin": "macOS"}
+WINDOWS_INPUT_LIMITS = (
+    "Windows keeps a normal process's input out of the secure desktop (UAC prompts, the lock screen, Ctrl+Alt+Del) "
+    "and out of windows of programs run as administrator: the phone sees them but cannot click or type there; "
+    "start Proxim as administrator to control elevated windows"
+)
+
+
+def display_server(platform: str = sys.platform) -> tuple[str, str | None]:
     """The display server kind and, if it is a problem, what to do."""
-    if sys.platform != "linux":
-        return sys.platform, None
-    if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
-        return "Wayland", "capture and input need X11 for now: log in with an 'on Xorg' session"
+    if platform != "linux":
+        return SYSTEM_NAMES.get(platform, platform), None
+    if wayland_session():
+        return "Wayland (shared through the desktop portal)", None
     if os.environ.get("DISPLAY"):
         return f"X11 ({os.environ['DISPLAY']})", None
     return "none", "no display: run Proxim inside a desktop session (DISPLAY is not set)"
@@ -39,6 +48,17 @@ def backend_problem(factory: Callable[[HostConfig], Backend], config: HostConfig
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
     return reason
+
+
+def backend_description(factory: Callable[[HostConfig], Backend], config: HostConfig) -> str:
+    backend = factory(config)
+    try:
+        uses = backend.describe()
+    except Exception as exc:
+        uses = f"{backend.name} ({type(exc).__name__}: {exc})"
+    finally:
+        backend.close()
+    return uses if uses.startswith(backend.name) else f"{backend.name}: {uses}"
 
 
 def plugin_usability(app: App) -> dict[str, str]:
@@ -87,6 +107,20 @@ def network_lines(config: HostConfig) -> tuple[bool, str, list[str]]:
     return True, summary, lines
 
 
+def notifications(platform: str = sys.platform) -> tuple[bool, str]:
+    """The doctor's notifications line: whether they can show, and how or what to do."""
+    if platform == "win32":
+        return True, "Windows notifications (desktop-notifier); Focus assist hides them: approve in the tray then"
+    if platform == "darwin":
+        return True, (
+            "Notification Center (desktop-notifier); macOS asks once whether Python may notify: allow it, or later in "
+            "System Settings > Notifications"
+        )
+    if os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return True, "session D-Bus found" + ("" if shutil.which("notify-send") else " (notify-send missing)")
+    return False, "no session D-Bus: desktop notifications are off; approve in the terminal or the tray"
+
+
 def run(plugins: PluginHost, config: HostConfig) -> int:
     from proxim_tray.app import App
 
@@ -108,8 +142,10 @@ def run(plugins: PluginHost, config: HostConfig) -> int:
         if factory is None:
             line(label, False, f"no {registry.kind} backend {chosen!r}: is its plugin installed and enabled?")
             continue
-        reason = backend_problem(factory, app.config)
-        line(label, reason is None, f"{chosen}" if reason is None else f"{chosen}: {reason}")
+        reason, uses = backend_problem(factory, app.config), ""
+        if reason is None:
+            uses = backend_description(factory, app.config)
+        line(label, reason is None, uses if reason is None else f"{chosen}: {reason}")
     tray = plugins.call_first_sync("proxim_make_tray", app=app)
     tray_reason = "no tray plugin is loaded" if tray is None else tray.unavailable_reason()
     line(
@@ -117,15 +153,12 @@ def run(plugins: PluginHost, config: HostConfig) -> int:
         tray_reason is None,
         "available" if tray_reason is None else f"{tray_reason} (console mode is used)",
     )
-    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
-    has_notify = shutil.which("notify-send") is not None
-    line(
-        "notifications",
-        bool(bus),
-        "session D-Bus found" + ("" if has_notify else " (notify-send missing)")
-        if bus
-        else "no session D-Bus: desktop notifications are off; approve in the terminal or the tray",
-    )
+    if sys.platform == "win32" and config.input == "pynput":
+        line("input limits", True, WINDOWS_INPUT_LIMITS)
+    without_gtk = gtk.missing()
+    if without_gtk:
+        line("GTK", False, without_gtk)
+    line("notifications", *notifications())
     reachable, summary, addresses = network_lines(config)
     line("network address", reachable, summary)
     for text in addresses:

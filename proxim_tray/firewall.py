@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,8 +97,24 @@ def _nftables(ports: Ports) -> Firewall | None:
     return None
 
 
-def advice(signaling_port: int, media_port: int) -> tuple[bool, str]:
+def advice(signaling_port: int, media_port: int, platform: str = sys.platform) -> tuple[bool, str]:
     """The doctor's line: whether nothing needs doing, and what to do."""
+    if platform == "win32":
+        rules = [
+            f'netsh advfirewall firewall add rule name="Proxim {protocol.upper()} {port}" dir=in action=allow '
+            f"protocol={protocol.upper()} localport={port} profile=private"
+            for port, protocol in ((signaling_port, "tcp"), (media_port, "udp"))
+            if port
+        ]
+        return True, (
+            "Windows Defender Firewall asks at the first start whether Python may accept connections: allow it on "
+            "private networks; or, as administrator: " + "; ".join(rules)
+        )
+    if platform == "darwin":
+        return True, (
+            "when the macOS firewall is on it asks at the first start whether Python may accept incoming "
+            "connections: allow it (System Settings > Network > Firewall > Options lists the answer)"
+        )
     firewall = detect([(signaling_port, "tcp")] + ([(media_port, "udp")] if media_port else []))
     media = f"UDP {media_port}" if media_port else "the media port (random: set --media-port to open one)"
     if firewall is None:

@@ -50,6 +50,13 @@ class ChangeNotifier(Protocol):
         when changes cannot be watched here (the track then compares grabs instead)."""
 
 
+@runtime_checkable
+class VideoFrameSource(Protocol):
+    """A capture source that delivers frames already converted to yuv420p (GStreamer does it for the portal)."""
+
+    def grab_frame(self) -> av.VideoFrame: ...
+
+
 @dataclass(frozen=True)
 class StreamSettings:
     """How the screen is streamed: codec choice, encoder limits, and the largest picture sent."""
@@ -220,6 +227,14 @@ class ScreenVideoTrack(MediaStreamTrack):
     def _capture(self, grab: bool, send_anyway: bool) -> tuple[float, av.VideoFrame, bool] | None:
         """Grab and convert when ``grab``, else resend the last frame: (capture time, frame, whether it is a new
         picture); None when a polled grab shows no change and nothing asks for a frame anyway."""
+        if isinstance(self._source, VideoFrameSource) and (grab or self._last_frame is None):
+            frame = self._source.grab_frame()
+            out_width, out_height = scaled_size(frame.width, frame.height, self.settings.max_size)
+            if (out_width, out_height) != (frame.width, frame.height):
+                frame = frame.reformat(width=out_width, height=out_height, interpolation="AREA", threads=1)
+            self._last_frame = frame
+            self.frames_captured += 1
+            return time.monotonic(), frame, True
         if grab or self._last_frame is None:
             pixels = self._source.grab()
             captured_at = time.monotonic()

@@ -385,8 +385,10 @@ class SessionManager:
         return True
 
     async def _connect(self, session: Session) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            session.capture = self.app.capture_sources.create(self.app.config.capture, self.app.config)
+            # a portal asks the person at the desktop here: off the loop, and the session waits for the answer
+            session.capture = await loop.run_in_executor(None, self._start_capture)
         except BackendUnavailable as exc:
             logger.error("%s", exc)
             session.end_message = str(exc)
@@ -399,6 +401,15 @@ class SessionManager:
             await asyncio.wait_for(session.connected.wait(), NETWORK_PATH_TIMEOUT)
         if session.state is SessionState.CONNECTING:
             await self._end_without_path(session)
+
+    def _start_capture(self) -> CaptureSource:
+        capture = self.app.capture_sources.create(self.app.config.capture, self.app.config)
+        try:
+            capture.start()
+        except BaseException:
+            capture.close()
+            raise
+        return capture
 
     async def _end_without_path(self, session: Session) -> None:
         """ICE found no pair of addresses that works within the deadline (or gave up sooner): say what to try. (A
@@ -546,8 +557,14 @@ class SessionManager:
             return
         try:
             backend = self.app.input_backend()
+            refusal = backend.unavailable_reason()  # a desktop may grant input per session
+            if refusal:
+                raise BackendUnavailable(refusal)
         except BackendUnavailable as exc:
             logger.error("remote input disabled: %s", exc)
+            if Permission.CONTROL in session.permissions:
+                session.permissions = frozenset({Permission.VIEW})
+                self.app.state_changed()  # the tray says "viewed", not "controlled"
             view_only = hello_message(session.capture.geometry(), frozenset({Permission.VIEW}), [], [])
             channel.send(json.dumps(view_only))
             channel.send(json.dumps({"t": "error", "code": "input_unavailable", "message": str(exc)}))

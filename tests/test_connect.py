@@ -218,7 +218,7 @@ def test_release_chord_and_closing_leave_nothing_held(start_host: Any, connect: 
     assert witness.next_event("button_press")["button"] == 3
 
     client.close_window()  # the window manager's close button, with Ctrl and the right button still down
-    released_now = set()
+    released_now: set[tuple[str, int]] = set()
     while len(released_now) < 2:
         event = json.loads(witness.wait_for(r'"event": "(key|button)_release"', 10).string)
         released_now.add((event["event"], event.get("keysym", event.get("button"))))
@@ -249,10 +249,10 @@ def test_qr_code_from_a_picture_a_declined_request_and_a_used_link(start_host: A
 def test_a_picture_without_a_pairing_code(connect: Any, tmp_path: Path) -> None:
     import segno
 
-    segno.make("https://example.org/not-a-pairing-link").save(tmp_path / "other.png", scale=8)
+    segno.make("https://example.org/not-a-pairing-link").save(str(tmp_path / "other.png"), scale=8)
     client = connect("--qr", str(tmp_path / "other.png"))
     assert client.proc.wait(10) == 2
-    log = (client.stderr_path).read_text()
+    log = client.stderr_path.read_text()
     assert "holds 1 QR code(s), none a Proxim pairing link" in log
 
 

@@ -49,7 +49,7 @@ def pair(host: Any, page: Any) -> str:
     host.wait_for("QR code also written")
     assert decode_qr(host.qr_png) == link
     page.goto(link)
-    return link
+    return str(link)
 
 
 def test_phone_browser_sees_and_controls_the_host(

@@ -173,11 +173,12 @@ async def test_deep_json_on_the_control_channel_is_a_bad_message(
     monkeypatch.setenv("DISPLAY", xvfb)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     async with connected_host(FULL_CONTROL) as host:
+        assert host.client.channel is not None
         host.client.channel.send("[" * 4000)
         assert (await host.next_control("error"))["code"] == "bad_message"
         host.send("clip_get")  # still answering, so the channel and its session live on
         assert (await host.next_control("error"))["code"] == "not_permitted"
-        assert host.session.is_live and host.client.pc.connectionState == "connected"
+        assert host.session.is_live and host.client.pc is not None and host.client.pc.connectionState == "connected"
     assert "RecursionError" not in caplog.text
 
 
@@ -363,6 +364,7 @@ async def test_a_paired_session_outlives_the_idle_timeouts(host: tuple[App, Reco
         await client.wait_connected()
         await asyncio.sleep(IDLE_TIMEOUT + 1.5)  # what must not happen: the session's socket closed as idle
         assert client.messages.empty(), client.messages.get_nowait()
-        assert app.sessions.live_session is not None and client.pc.connectionState == "connected"
+        assert app.sessions.live_session is not None
+        assert client.pc is not None and client.pc.connectionState == "connected"
     finally:
         await client.close()

@@ -190,6 +190,7 @@ async def test_a_control_channel_opened_late_starts_as_the_session_is(
             await client.start()
             await client.wait_connected(15.0)
             await withdraw(app)
+            assert client.pc is not None
             channel = client.pc.createDataChannel("control")
             told: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
             channel.on("message", lambda raw: told.put_nowait(json.loads(raw)))

@@ -156,6 +156,7 @@ async def test_a_client_comes_back_on_a_new_connection_without_a_new_approval(
         assert audit[2]["address"] == "127.0.0.1"
         # once the resumed connection is up, the token it replaced is refused
         ws_url, session_id = client.link.websocket_url, client.link.session_id
+        assert client.pc is not None
         replay = await resume_refusal(ws_url, session_id, first_token, dtls_certificates(client.pc))
         assert replay["code"] == "bad_token"
         assert app.sessions.state is SessionState.CONNECTED
@@ -170,6 +171,7 @@ async def test_a_wrong_token_or_another_certificate_changes_nothing(serving: tup
     app, recorder, log = serving
     client, _ = await connected_client(app, recorder)
     try:
+        assert client.pc is not None
         certificates = dtls_certificates(client.pc)
         ws_url, session_id, token = client.link.websocket_url, client.link.session_id, client.resume_token
         assert (await resume_refusal(ws_url, session_id, "A" * 22, certificates))["code"] == "bad_token"
@@ -177,7 +179,7 @@ async def test_a_wrong_token_or_another_certificate_changes_nothing(serving: tup
         assert (await resume_refusal(ws_url, "B" * 22, token, certificates))["code"] == "session_ended"
         assert app.sessions.state is SessionState.CONNECTED and log.events == []
         client.control({"t": "hb"})
-        assert client.channel.readyState == "open"
+        assert client.channel is not None and client.channel.readyState == "open"
         await app.sessions.stop_session()
         assert (await resume_refusal(ws_url, session_id, token, certificates))["code"] == "session_ended"
         # refusals count as failed attempts: five a minute from one address

@@ -12,6 +12,7 @@ from typing import Any
 from proxim_tray.client import ProximClient
 from tests.support.desktop import (
     Desktop,
+    NotificationServer,
     TrayHost,
     desktop_fixture,
     host_fixture,
@@ -26,12 +27,18 @@ desktop = desktop_fixture()
 host = host_fixture()
 
 
+def notices(desktop: Desktop) -> NotificationServer:
+    """The notification server on the test desktop's bus (this module's desktop always has one)."""
+    assert desktop.notifications is not None
+    return desktop.notifications
+
+
 def request_notification(desktop: Desktop, host: TrayHost, page: Any) -> dict[str, Any]:
     page.goto(link_of(host))
     page.wait_for_selector("body[data-state=pending]", timeout=10_000)
-    notification = desktop.notifications.next("notify")
+    notification = notices(desktop).next("notify")
     while notification["summary"].startswith("Session with "):  # the end notice of an earlier test's host, late
-        notification = desktop.notifications.next("notify")
+        notification = notices(desktop).next("notify")
     code = page.inner_text("#code").replace(" ", "")
     assert notification["summary"].endswith("asks to control this desktop")
     assert "From 127.0.0.1" in notification["body"]
@@ -41,15 +48,15 @@ def request_notification(desktop: Desktop, host: TrayHost, page: Any) -> dict[st
 
 
 def button(notification: dict[str, Any], title: str) -> str:
-    return next(key for key, text in notification["actions"].items() if text == title)
+    return str(next(key for key, text in notification["actions"].items() if text == title))
 
 
 def test_approve_button_approves_and_sigterm_ends_cleanly(desktop: Desktop, host: TrayHost, page: Any) -> None:
     notification = request_notification(desktop, host, page)
     assert set(notification["actions"].values()) >= {"Approve", "Approve with commands", "View only", "Reject"}
-    desktop.notifications.invoke(notification["id"], button(notification, "Approve"))
+    notices(desktop).invoke(notification["id"], button(notification, "Approve"))
     page.wait_for_selector("body[data-state=live]", timeout=20_000)
-    started = desktop.notifications.next("notify")
+    started = notices(desktop).next("notify")
     assert started["summary"].endswith("sees and controls this desktop")
 
     begun = time.monotonic()
@@ -63,38 +70,38 @@ def test_approve_button_approves_and_sigterm_ends_cleanly(desktop: Desktop, host
 def test_commands_are_granted_from_notifications(desktop: Desktop, host: TrayHost, page: Any) -> None:
     """At approval, and during the session from the notification that says it started."""
     notification = request_notification(desktop, host, page)
-    desktop.notifications.invoke(notification["id"], button(notification, "Approve with commands"))
+    notices(desktop).invoke(notification["id"], button(notification, "Approve with commands"))
     page.wait_for_selector("body[data-state=live]", timeout=20_000)
     page.click("#menu-toggle")
     page.wait_for_selector("#commands-section", state="visible", timeout=10_000)
-    started = desktop.notifications.next("notify")
+    started = notices(desktop).next("notify")
     assert set(started["actions"].values()) >= {"Control", "View only"}
-    desktop.notifications.invoke(started["id"], button(started, "View only"))
+    notices(desktop).invoke(started["id"], button(started, "View only"))
     page.wait_for_selector("#commands-section", state="hidden", timeout=10_000)
     page.wait_for_selector("#view-only", state="visible", timeout=10_000)
 
 
 def test_reject_button_rejects(desktop: Desktop, host: TrayHost, page: Any) -> None:
     notification = request_notification(desktop, host, page)
-    desktop.notifications.invoke(notification["id"], button(notification, "Reject"))
+    notices(desktop).invoke(notification["id"], button(notification, "Reject"))
     page.wait_for_selector("body[data-state=rejected]", timeout=10_000)
 
 
 def test_view_only_button_grants_viewing_only(desktop: Desktop, host: TrayHost, page: Any) -> None:
     notification = request_notification(desktop, host, page)
-    desktop.notifications.invoke(notification["id"], button(notification, "View only"))
+    notices(desktop).invoke(notification["id"], button(notification, "View only"))
     page.wait_for_selector("body[data-state=live]", timeout=20_000)
     page.wait_for_selector("#view-only", state="visible", timeout=10_000)
-    assert desktop.notifications.next("notify")["summary"].endswith(" sees this desktop")
+    assert notices(desktop).next("notify")["summary"].endswith(" sees this desktop")
     page.click("#disconnect")
-    ended = desktop.notifications.next("notify")
+    ended = notices(desktop).next("notify")
     assert ended["summary"].startswith("Session with ") and "disconnected" in ended["body"]
 
 
 def test_request_notification_is_withdrawn_when_the_device_leaves(desktop: Desktop, host: TrayHost, page: Any) -> None:
     notification = request_notification(desktop, host, page)
     page.goto("about:blank")
-    assert desktop.notifications.next("close")["id"] == notification["id"]
+    assert notices(desktop).next("close")["id"] == notification["id"]
 
 
 def test_a_real_daemon_shows_the_request(tmp_path: Path, page: Any, artifacts: Path) -> None:
@@ -123,7 +130,7 @@ def test_without_buttons_the_notification_points_to_the_tray(tmp_path: Path, pag
         host = TrayHost(desktop)
         try:
             page.goto(link_of(host))
-            notification = desktop.notifications.next("notify")
+            notification = notices(desktop).next("notify")
             assert notification["summary"].endswith("asks to control this desktop")
             assert "Approve or reject from the Proxim tray icon" in notification["body"]
             assert set(notification["actions"]) <= {"default"}
@@ -139,7 +146,7 @@ def test_a_hostile_device_name_is_quoted_and_without_controls(desktop: Desktop, 
         await client.start()
         try:
             await client.expect("pending")
-            return await asyncio.get_running_loop().run_in_executor(None, desktop.notifications.next, "notify")
+            return await asyncio.get_running_loop().run_in_executor(None, notices(desktop).next, "notify")
         finally:
             await client.close()
 

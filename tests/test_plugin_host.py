@@ -27,7 +27,7 @@ from proxim_tray.plugins import PluginHost, load_plugin_host
 from tests.support.hostkit import serve_links
 
 SAMPLES = Path(__file__).parent / "plugin_samples"
-BUILT_IN = {"signaling", "webclient", "qr", "console", "capture_mss", "input_pynput", "tray", "audit"}
+BUILT_IN = {"signaling", "webclient", "qr", "console", "capture_mss", "input_x11", "tray", "audit"}
 DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE")
 SUBPROCESS_TIMEOUT = 30
 STRICT = "PROXIM_STRICT_PLUGINS"
@@ -161,7 +161,9 @@ def test_proxim_plugins_json_lists_built_ins_and_says_which_need_a_display(tmp_p
     for name in BUILT_IN:
         assert plugins[name]["source"].startswith("entry point"), plugins[name]
         assert plugins[name]["hooks"], plugins[name]
-    for name in ("capture_mss", "input_pynput"):
+    assert "XTEST" in plugins["input_x11"]["about"]
+    assert "synthetic events" in plugins["input_pynput"]["about"]  # the truth about pynput on X11
+    for name in ("capture_mss", "input_x11", "input_pynput"):
         assert plugins[name]["usable"] is False, plugins[name]
         assert "DISPLAY is not set" in plugins[name]["why_not"], plugins[name]
     for name in ("signaling", "webclient", "qr", "console"):
@@ -360,7 +362,7 @@ def test_proxim_configure_switches_to_the_plugins_backends(sample_host: PluginHo
     argv = ["host", "--sample-backends", "--fps", "12", "--audit-log", str(audit_log)]
     args = build_parser(sample_host).parse_args(argv)
     config = _config_from(args)
-    assert (config.capture, config.input) == ("mss", "pynput")
+    assert (config.capture, config.input) == ("mss", "x11")
 
     sample_host.call_sync("proxim_configure", config=config, args=args)
 
@@ -375,18 +377,18 @@ def test_proxim_configure_switches_to_the_plugins_backends(sample_host: PluginHo
     assert source.geometry().to_pixels(1.0, 1.0) == (63, 47)
     backend = app.input_backend()
     backend.type_text("hi")
-    assert backend.events == [("text", "hi")]
+    assert vars(backend)["events"] == [("text", "hi")]
 
 
 def test_proxim_register_capture_sources_and_input_backends(sample_host: PluginHost) -> None:
     app = App(HostConfig(), sample_host)
 
     assert set(app.capture_sources.factories) >= {"mss", "sample"}  # built-in and from the plugins directory
-    assert set(app.input_backends.factories) >= {"pynput", "sample"}
+    assert set(app.input_backends.factories) >= {"x11", "pynput", "sample"}
     with pytest.raises(BackendUnavailable, match="DISPLAY is not set"):
         app.capture_sources.create("mss", app.config)
     with pytest.raises(BackendUnavailable, match="DISPLAY is not set"):
-        app.input_backends.create("pynput", app.config)
+        app.input_backends.create("x11", app.config)
     with pytest.raises(BackendUnavailable, match=r"no capture backend named 'vnc' \(installed: .*\bsample\b"):
         app.capture_sources.create("vnc", app.config)
 
@@ -395,7 +397,7 @@ def test_proxim_register_capture_sources_and_input_backends(sample_host: PluginH
     assert {"mss", "sample"} <= set(registered)
     registered.clear()
     sample_host.call_sync("proxim_register_input_backends", register=lambda name, factory: registered.append(name))
-    assert {"pynput", "sample"} <= set(registered)
+    assert {"x11", "pynput", "sample"} <= set(registered)
 
 
 def test_proxim_register_commands_offers_only_available_commands(sample_host: PluginHost) -> None:
@@ -409,7 +411,7 @@ def test_proxim_register_commands_offers_only_available_commands(sample_host: Pl
     assert app.commands.get("sample_never") is not None
     backend = app.input_backends.create("sample", app.config)
     assert offered["sample_hello"].run(CommandContext(backend)) is None
-    assert backend.events == [("text", "hello")]
+    assert vars(backend)["events"] == [("text", "hello")]
 
     registered: list[str] = []
     sample_host.call_sync("proxim_register_commands", register=lambda command: registered.append(command.name))
@@ -468,7 +470,9 @@ async def test_proxim_web_routes_serve_the_web_client_and_plugin_pages(sample_ho
         assert (await client.get("/nothing-here")).status == 404
 
 
-async def test_proxim_show_pairing_and_hide_pairing_follow_the_link(tmp_path: Path, no_display: None) -> None:
+async def test_proxim_show_pairing_and_hide_pairing_follow_the_link(
+    tmp_path: Path, no_display: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The real session manager calls proxim_show_pairing for each new link and proxim_hide_pairing when it retires."""
     import zxingcpp
     from PIL import Image
@@ -480,6 +484,7 @@ async def test_proxim_show_pairing_and_hide_pairing_follow_the_link(tmp_path: Pa
     seen = sample_module(host).seen
 
     first = await app.sessions.new_pairing()
+    assert first is not None
     assert seen["shown"] == [first.session_id]
     assert seen["hidden"] == []
     # the built-in qr plugin wrote the link as a PNG
@@ -487,7 +492,7 @@ async def test_proxim_show_pairing_and_hide_pairing_follow_the_link(tmp_path: Pa
 
     # the unused link expires and is renewed: the old one is hidden (its async hook awaited), then the new one shown
     renewed = asyncio.Event()
-    app.state_changed = renewed.set  # what the tray is told after every change
+    monkeypatch.setattr(app, "state_changed", renewed.set)  # what the tray is told after every change
     await asyncio.wait_for(renewed.wait(), 5)
     second = app.sessions.pairing
     assert second is not None and second is not first

@@ -175,7 +175,7 @@ CONTROL_SHAPES: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "clip_get": {},
 }
 OPTIONAL_FIELDS = {("down", "x"), ("down", "y"), ("kd", "mods")}
-hostile_values = (
+hostile_values: st.SearchStrategy[Any] = (
     json_values
     | st.floats(allow_nan=False, allow_infinity=True)
     | st.integers(min_value=-(2**70), max_value=2**70)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import zxingcpp
 from PIL import Image
+from proxim_qrwindow import toolkit
 
 from tests.support.desktop import TRAY_HEIGHT, Desktop, TrayHost, desktop_fixture, link_of, poll
 
@@ -48,13 +49,16 @@ def window_code(desktop: Desktop, expected: str | None = None) -> str:
     return poll(read, 15, f"the pairing window to show {expected or 'a QR code'}")
 
 
-def test_tray_click_opens_the_window_and_it_follows_renewals(desktop: Desktop, start_host: Any, artifacts: Any) -> None:
-    host = start_host("gtk", "--link-ttl", "6")
+@pytest.mark.parametrize("toolkit", ["gtk", "tk"])
+def test_tray_click_opens_the_window_and_it_follows_renewals(
+    toolkit: str, desktop: Desktop, start_host: Any, artifacts: Any
+) -> None:
+    host = start_host("gtk", "--link-ttl", "6", "--pairing-window", toolkit)
     first = link_of(host)
     assert not desktop.top_level_windows(TITLE), "the window opens when asked, not at startup"
     desktop.click(TRAY_HEIGHT // 2, TRAY_HEIGHT // 2)
     assert window_code(desktop) == first
-    desktop.screenshot(desktop.top_level_windows(TITLE)[0]).save(artifacts / "qr-window.png")
+    desktop.screenshot(desktop.top_level_windows(TITLE)[0]).save(artifacts / f"qr-window-{toolkit}.png")
     renewed = link_of(host, previous=first)
     assert window_code(desktop, renewed) == renewed
 
@@ -63,7 +67,7 @@ def test_x11_fallback_tray_click_opens_the_window(desktop: Desktop, start_host: 
     host = start_host("xorg")
     link = link_of(host)
     host.wait_in_log("has no menus")
-    poll(lambda: desktop.tray_area().getextrema()[1][1] > 0, 10, "the icon to dock")
+    poll(lambda: np.asarray(desktop.tray_area()).max() > 0, 10, "the icon to dock")
     desktop.click(TRAY_HEIGHT // 2, TRAY_HEIGHT // 2)
     assert window_code(desktop) == link
     started = time.monotonic()
@@ -89,8 +93,9 @@ def button_centres(window: Image.Image, margin: int = 16) -> list[tuple[int, int
     return [(x, height - margin - 17) for x in runs]
 
 
-def test_the_window_decides_a_request(desktop: Desktop, start_host: Any, page: Any) -> None:
-    host = start_host("gtk")
+@pytest.mark.parametrize("toolkit", ["gtk", "tk"])
+def test_the_window_decides_a_request(toolkit: str, desktop: Desktop, start_host: Any, page: Any) -> None:
+    host = start_host("gtk", "--pairing-window", toolkit)
     link = link_of(host)
     desktop.click(TRAY_HEIGHT // 2, TRAY_HEIGHT // 2)
     assert window_code(desktop) == link
@@ -122,6 +127,20 @@ def test_x11_fallback_window_opens_for_a_request(desktop: Desktop, start_host: A
     page.goto(link_of(host))
     page.wait_for_selector("body[data-state=pending]", timeout=10_000)
     box = poll(lambda: desktop.top_level_windows(TITLE), 10, "the window to open for the request")[0]
-    buttons = poll(lambda: len(found := button_centres(desktop.screenshot(box))) == 4 and found, 10, "four buttons")
+    buttons = poll(
+        lambda: found if len(found := button_centres(desktop.screenshot(box))) == 4 else None, 10, "four buttons"
+    )
     desktop.click(box[0] + buttons[3][0], box[1] + buttons[3][1])  # Reject
     page.wait_for_selector("body[data-state=rejected]", timeout=10_000)
+
+
+def test_gtk_draws_the_window_on_linux_where_installed_and_tk_elsewhere() -> None:
+    def having(*modules: str) -> Any:
+        return lambda module: module in modules
+
+    assert toolkit("auto", "linux", having("gi", "tkinter")) == "gtk"
+    assert toolkit("auto", "linux", having("tkinter")) == "tk"
+    assert toolkit("auto", "win32", having("gi", "tkinter")) == "tk"
+    assert toolkit("auto", "darwin", having()) is None
+    assert toolkit("tk", "linux", having("gi", "tkinter")) == "tk"
+    assert toolkit("gtk", "darwin", having("tkinter")) is None

@@ -32,9 +32,21 @@ async def host() -> AsyncIterator[tuple[App, Recorder]]:
     await app.sessions.close()
 
 
+def state(app: App) -> SessionState:
+    """The host's state now (a function, so that a type checker does not carry an earlier reading past an await)."""
+    return app.sessions.state
+
+
+async def shown_link(app: App) -> Pairing:
+    """A fresh link; these tests serve links on an address that always answers."""
+    pairing = await app.sessions.new_pairing()
+    assert pairing is not None
+    return pairing
+
+
 async def ask(app: App, recorder: Recorder, offer: str) -> tuple[Pairing, MemoryLink, ApprovalRequest]:
     """Show a fresh link and present it from a client; return the link, the client and the host's request."""
-    first = await app.sessions.new_pairing()
+    first = await shown_link(app)
     recorder.new_link.clear()
     link = MemoryLink()
     await present(app, link, first, offer)
@@ -58,9 +70,9 @@ async def answered(app: App, recorder: Recorder, offer: str, permissions: frozen
 
 async def test_waiting_link_is_renewed_when_it_expires(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
+    first = await shown_link(app)
     recorder.new_link.clear()
-    assert app.sessions.state is SessionState.WAITING
+    assert state(app) is SessionState.WAITING
     await asyncio.sleep(299)
     assert app.sessions.pairing is first
     await asyncio.sleep(2)
@@ -75,16 +87,16 @@ async def test_waiting_link_is_renewed_when_it_expires(host: tuple[App, Recorder
 async def test_pending_times_out_after_the_approval_timeout(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
     first, link, request = await ask(app, recorder, offer)
-    assert app.sessions.state is SessionState.PENDING
+    assert state(app) is SessionState.PENDING
     assert link.sent[1] == {"type": "pending", "timeout": 40.0, "code": request.code}
     assert first in recorder.hidden  # a used link stops being displayed at once
     await asyncio.sleep(39.5)
-    assert app.sessions.state is SessionState.PENDING
+    assert state(app) is SessionState.PENDING
     session, reason = await asyncio.wait_for(recorder.ended.get(), 1.0)
     assert reason == "timeout" and session.state is SessionState.ENDED
     assert {"type": "rejected", "reason": "timeout"} in link.sent and link.closed
     assert (await recorder.next_link()) is not first
-    assert app.sessions.state is SessionState.WAITING
+    assert state(app) is SessionState.WAITING
 
 
 async def test_rejection_ends_the_session_and_burns_the_link(host: tuple[App, Recorder], offer: str) -> None:
@@ -104,7 +116,7 @@ async def test_approval_leads_to_connecting_with_the_granted_permissions(
 ) -> None:
     app, recorder = host
     link = await answered(app, recorder, offer, VIEW_ONLY)
-    assert app.sessions.state is SessionState.CONNECTING
+    assert state(app) is SessionState.CONNECTING
     assert link.types() == ["challenge", "pending", "approved", "answer"]
     assert link.sent[2]["permissions"] == ["view"]
     assert "a=fingerprint:sha-256" in link.sent[3]["sdp"]
@@ -113,7 +125,7 @@ async def test_approval_leads_to_connecting_with_the_granted_permissions(
     assert await app.sessions.stop_session()
     assert (await recorder.ended.get())[1] == "host_stopped"
     assert link.sent[-1] == {"type": "ended", "reason": "host_stopped"} and link.closed
-    assert app.sessions.state is SessionState.WAITING and not await app.sessions.stop_session()
+    assert state(app) is SessionState.WAITING and not await app.sessions.stop_session()
 
 
 async def test_no_working_pair_of_addresses_ends_the_session_with_what_to_try(
@@ -123,7 +135,7 @@ async def test_no_working_pair_of_addresses_ends_the_session_with_what_to_try(
     app, recorder = host
     link = await answered(app, recorder, offer, FULL_CONTROL)
     await asyncio.sleep(14.5)
-    assert app.sessions.state is SessionState.CONNECTING
+    assert state(app) is SessionState.CONNECTING
     session, reason = await asyncio.wait_for(recorder.ended.get(), 1.0)
     assert reason == "no_network_path" and link.closed
     ended = link.sent[-1]
@@ -149,7 +161,7 @@ async def test_other_clients_are_busy_while_a_request_is_pending(host: tuple[App
     intruder = MemoryLink(address="192.0.2.66")
     await app.sessions.handle_message(intruder, hello(first, offer))
     assert intruder.sent[0]["code"] == "busy" and intruder.closed
-    assert app.sessions.state is SessionState.PENDING and not link.closed
+    assert state(app) is SessionState.PENDING and not link.closed
 
 
 async def test_a_client_leaving_while_pending_withdraws_the_request(host: tuple[App, Recorder], offer: str) -> None:
@@ -165,12 +177,12 @@ async def test_a_client_leaving_while_pending_withdraws_the_request(host: tuple[
 
 async def test_a_wrong_secret_leaves_the_link_usable(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
+    first = await shown_link(app)
     recorder.new_link.clear()
     guesser = MemoryLink()
     await app.sessions.handle_message(guesser, hello(first, offer, secret="A" * 22))
     assert guesser.sent[0]["code"] == "bad_secret" and guesser.closed
-    assert app.sessions.pairing is first and app.sessions.state is SessionState.WAITING
+    assert app.sessions.pairing is first and state(app) is SessionState.WAITING
     owner = MemoryLink(address="192.0.2.51")
     await present(app, owner, first, offer)
     await asyncio.wait_for(recorder.requests.get(), 5)
@@ -181,7 +193,7 @@ async def test_failed_attempts_are_rate_limited_per_address_then_forgiven(
     host: tuple[App, Recorder], offer: str
 ) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
+    first = await shown_link(app)
     recorder.new_link.clear()
     for _ in range(5):
         await app.sessions.handle_message(MemoryLink(), hello(first, offer, secret="wrong"))
@@ -198,7 +210,7 @@ async def test_failed_attempts_are_rate_limited_per_address_then_forgiven(
 
 async def test_bad_messages_get_an_error_and_change_nothing(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
+    first = await shown_link(app)
     recorder.new_link.clear()
     link = MemoryLink()
     for raw in ("{", "[]", '{"type": "hello", "v": 2}', '{"type": "launch"}', '{"type": "hello", "v": 1}'):
@@ -210,7 +222,7 @@ async def test_bad_messages_get_an_error_and_change_nothing(host: tuple[App, Rec
         "bad_message",
         "unsupported_version",
     ]
-    assert not link.closed and app.sessions.pairing is first and app.sessions.state is SessionState.WAITING
+    assert not link.closed and app.sessions.pairing is first and state(app) is SessionState.WAITING
 
 
 async def test_host_shutdown_tells_the_client(host: tuple[App, Recorder], offer: str) -> None:
@@ -227,7 +239,7 @@ async def test_a_client_that_does_not_reveal_what_it_committed_to_is_refused(
     host: tuple[App, Recorder], offer: str, answer: str
 ) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
+    first = await shown_link(app)
     recorder.new_link.clear()
     link = MemoryLink()
     await app.sessions.handle_message(link, hello(first, offer))
@@ -247,7 +259,7 @@ async def test_failures_from_one_ipv6_device_count_once_per_64_and_never_lock_ou
     host: tuple[App, Recorder], offer: str
 ) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
+    first = await shown_link(app)
     recorder.new_link.clear()
     for n in range(5):  # one device, five addresses of its /64
         await app.sessions.handle_message(MemoryLink(address=f"2001:db8:1:2::{n + 1:x}"), hello(first, offer, "wrong"))
@@ -271,7 +283,7 @@ async def test_a_socket_that_asked_for_the_servers_holds_the_link_until_it_leave
     """The page sends the secret in `ice` 1-3 s before its `hello` uses the link: someone who saw it go by must not
     present it first."""
     app, recorder = host
-    first = await app.sessions.new_pairing()
+    first = await shown_link(app)
     recorder.new_link.clear()
     owner = MemoryLink(address="192.0.2.51")
     ice = json.dumps({"type": "ice", "v": protocol.VERSION, "session": first.session_id, "secret": first.secret})
@@ -288,7 +300,7 @@ async def test_a_socket_that_asked_for_the_servers_holds_the_link_until_it_leave
 
 async def test_the_link_is_free_again_when_the_socket_holding_it_leaves(host: tuple[App, Recorder], offer: str) -> None:
     app, recorder = host
-    first = await app.sessions.new_pairing()
+    first = await shown_link(app)
     recorder.new_link.clear()
     ice = json.dumps({"type": "ice", "v": protocol.VERSION, "session": first.session_id, "secret": first.secret})
     gone = MemoryLink()

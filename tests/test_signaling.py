@@ -150,7 +150,9 @@ async def test_wrong_secrets_are_refused_then_rate_limited(running: tuple[App, R
 async def test_an_expired_link_is_refused_and_replaced(running: tuple[App, Recorder]) -> None:
     app, recorder = running
     app.config.link_ttl = 0.3
-    old = (await app.sessions.new_pairing()).url
+    pairing = await app.sessions.new_pairing()
+    assert pairing is not None
+    old = pairing.url
     recorder.new_link.clear()
     await asyncio.wait_for(recorder.new_link.wait(), 5)
     assert link_of(app) != old

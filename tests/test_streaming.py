@@ -120,9 +120,9 @@ async def test_a_forced_codec_the_client_lacks_is_a_clear_error(xvfb: str, monke
     monkeypatch.setenv("DISPLAY", xvfb)
     client = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     transceiver = client.addTransceiver("video", direction="recvonly")
-    transceiver.setCodecPreferences(
-        [c for c in transceiver.receiver.getCapabilities("video").codecs if c.mimeType != "video/VP8"]
-    )
+    capabilities = transceiver.receiver.getCapabilities("video")
+    assert capabilities is not None
+    transceiver.setCodecPreferences([c for c in capabilities.codecs if c.mimeType != "video/VP8"])
     await client.setLocalDescription(await client.createOffer())
     host = HostPeer([])
     source = MssCaptureSource()

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from proxim_tray_pystray import autostart
 
+from proxim_tray import desktop_entry
+
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -51,9 +53,9 @@ def test_windows_entry_is_a_startup_folder_script(home: Path, monkeypatch: pytes
 
 
 def test_exec_arguments_are_quoted_for_desktop_entries() -> None:
-    assert autostart._desktop_quote("/opt/my apps/python") == '"/opt/my apps/python"'
-    assert autostart._desktop_quote('say "$HOME"') == '"say \\\\"\\\\$HOME\\\\""'
-    assert autostart._desktop_quote("/usr/bin/python3") == "/usr/bin/python3"
+    assert desktop_entry.quote("/opt/my apps/python") == '"/opt/my apps/python"'
+    assert desktop_entry.quote('say "$HOME"') == '"say \\\\"\\\\$HOME\\\\""'
+    assert desktop_entry.quote("/usr/bin/python3") == "/usr/bin/python3"
 
 
 def test_an_unwritable_location_is_logged_not_raised(home: Path, caplog: pytest.LogCaptureFixture) -> None:

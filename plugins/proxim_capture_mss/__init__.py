@@ -15,4 +15,4 @@ __version__ = "0.1.0"
 def proxim_register_capture_sources(
     register: Callable[[str, Callable[[HostConfig], CaptureSource]], None],
 ) -> None:
-    register("mss", lambda config: MssCaptureSource(config.monitor, config.region))
+    register("mss", lambda config: MssCaptureSource(config.monitor, config.region, config.fps))

@@ -1,4 +1,8 @@
-"""The mss capture source. mss keeps a display connection per thread, so it is opened in the grabbing thread."""
+"""The mss capture source. mss keeps a display connection per thread, so it is opened in the grabbing thread.
+
+On X11 mss draws the pointer and X DAMAGE says when to grab; on Windows and macOS the pointer is drawn here
+(cursor.py) and a thread compares grabs (polling.py).
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from proxim_capture_mss import cursor, permissions
 from proxim_capture_mss.damage import DamageWatcher
+from proxim_capture_mss.polling import GrabPoller
 from proxim_tray import CaptureSource, ScreenGeometry
 from proxim_tray.errors import BackendUnavailable
 
 POINTER_POLL_INTERVAL = 1 / 60
+USES_X11 = sys.platform not in ("win32", "darwin")
 
 
 def _open_mss() -> Any:
     import mss
 
     factory = getattr(mss, "MSS", None) or mss.mss  # mss 10 renamed the factory
-    return factory(with_cursor=True)
+    return factory(with_cursor=True) if USES_X11 else factory()  # mss draws the pointer on X11 only
 
 
 def shared_area(
@@ -48,15 +55,17 @@ def shared_area(
 class MssCaptureSource(CaptureSource):
     name = "mss"
 
-    def __init__(self, monitor: int = 1, region: tuple[int, int, int, int] | None = None) -> None:
+    def __init__(self, monitor: int = 1, region: tuple[int, int, int, int] | None = None, fps: int = 30) -> None:
         self._monitor = monitor
         self._region = region
+        self._interval = 1 / fps
+        self._poller: GrabPoller | None = None
         self._local = threading.local()
         self._opened: list[Any] = []
         self._lock = threading.Lock()
 
     def unavailable_reason(self) -> str | None:
-        if sys.platform == "linux":
+        if USES_X11:
             if os.environ.get("WAYLAND_DISPLAY"):
                 # through XWayland mss would see only X11 windows: a black screen rather than the desktop
                 return "Wayland sessions do not allow screen capture through X11; log in with an Xorg session"
@@ -68,7 +77,7 @@ class MssCaptureSource(CaptureSource):
             return str(exc)
         except Exception as exc:
             return f"cannot open the display: {exc}"
-        return None
+        return permissions.screen_recording_problem()
 
     def _grabber(self) -> Any:
         grabber = getattr(self._local, "mss", None)
@@ -90,14 +99,25 @@ class MssCaptureSource(CaptureSource):
         return shared_area(self._grabber().monitors, self._monitor, self._region)
 
     def grab(self) -> npt.NDArray[np.uint8]:
+        polled = self._poller.take() if self._poller is not None else None
+        return polled if polled is not None else self._grab_now()
+
+    def _grab_now(self) -> npt.NDArray[np.uint8]:
         area = self.geometry()
         box = {"left": area.left, "top": area.top, "width": area.width, "height": area.height}
         shot = self._grabber().grab(box)
-        return np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
+        frame = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
+        if USES_X11:
+            return frame
+        position = cursor.pointer_position()
+        return frame if position is None else cursor.draw_pointer(frame, area, *position)
 
     def watch_changes(self, on_change: Callable[[], None]) -> Callable[[], None] | None:
-        """X DAMAGE events where the display is X11; None elsewhere (the track then compares grabs)."""
-        if sys.platform != "linux" or not os.environ.get("DISPLAY"):
+        """X DAMAGE events on X11; grabs compared on a thread of their own on Windows and macOS."""
+        if not USES_X11:
+            self._poller = GrabPoller(self._grab_now, on_change, self._interval)
+            return self._poller.stop
+        if not os.environ.get("DISPLAY"):
             return None
         watcher = DamageWatcher(self.geometry(), on_change, POINTER_POLL_INTERVAL)
         if not watcher.start():

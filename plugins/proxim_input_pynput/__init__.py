@@ -1,19 +1,22 @@
-"""Input injection on X11: XTEST keysyms (never synthetic key events), and local input seen with RECORD."""
+"""Input through pynput (SendInput on Windows, Quartz events on macOS): the default there. Selectable on X11 too, where
+pynput sends characters as synthetic events that xterm and many clients ignore and cannot tell its own input from the
+local user's; the x11 backend is the default there."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import logging
 from collections.abc import Callable
 
-from proxim_input_pynput.backend import PynputInputBackend
+from proxim_input_pynput import macos
+from proxim_input_pynput.backend import X11_CAVEAT, PynputInputBackend, uses_x11
 from proxim_tray import InputBackend, hookimpl
 from proxim_tray.app import App
 from proxim_tray.config import HostConfig
-from proxim_tray.errors import BackendUnavailable
 
 __version__ = "0.1.0"
 NAME = "pynput"
+
+logger = logging.getLogger(__name__)
 
 
 @hookimpl
@@ -24,8 +27,11 @@ def proxim_register_input_backends(
 
 
 @hookimpl
-async def proxim_startup(app: App) -> None:
-    """Open the backend at start, not at the first session: opening it undoes what a killed Proxim left held."""
-    if app.config.input == NAME:
-        with contextlib.suppress(BackendUnavailable):  # the first session says why, to the client too
-            await asyncio.get_running_loop().run_in_executor(None, app.input_backend)
+def proxim_startup(app: App) -> None:
+    """Say at once, not at the first session, that macOS would drop the input or what X11 clients ignore (the console
+    and the log show it)."""
+    if app.config.input != NAME:
+        return
+    problem = X11_CAVEAT if uses_x11() else macos.accessibility_problem()
+    if problem:
+        logger.warning("%s", problem)

@@ -1,11 +1,13 @@
-"""The X11 input backend: every event is real XTEST input, keys are injected as keysyms, never as synthetic events.
+"""Input through pynput: SendInput on Windows, Quartz events on macOS, and pynput's X11 path elsewhere.
 
-pynput's own key typing sends synthetic events that many clients ignore, so this backend talks XTEST through
-python-xlib (which pynput itself uses) and keeps one display connection, used only from the session's input thread.
+Pointer positions arrive in the capture's coordinates: mss's monitors are physical pixels in the virtual screen on
+Windows (the process made per-monitor DPI aware, see windows.py) and points in the global display space on macOS (a
+Retina frame has more pixels than that: the picture is scaled, the coordinates are not), which is what pynput moves to.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import sys
@@ -13,245 +15,167 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from proxim_input_pynput import leftovers
-from proxim_input_pynput.keymap import SHIFT_LEVEL, Keymap
-from proxim_input_pynput.keysyms import char_keysym, code_fallback, keysym_name_for
-from proxim_input_pynput.local_input import InjectedEvents, LocalInputWatcher
+from proxim_input_pynput import local_input, macos, pointer, windows
+from proxim_input_pynput.keys import Target, target_for
+from proxim_input_pynput.pointer import button_name, pynput_scroll
 from proxim_tray import InputBackend
 from proxim_tray.errors import BackendUnavailable
 
 logger = logging.getLogger(__name__)
 
-BUTTONS = {"left": 1, "middle": 2, "right": 3, "back": 8, "forward": 9}
-# X core buttons 4-7 scroll up, down, left, right
-SCROLL_UP, SCROLL_DOWN, SCROLL_LEFT, SCROLL_RIGHT = 4, 5, 6, 7
-IGNORED_KEYS = ("Dead", "Process", "Compose")  # the character they compose arrives as its own key or text
+INSTALL_ADVICE = "pynput is not installed: install it into Proxim's environment (pip install pynput)"
+X11_CAVEAT = (
+    "pynput on X11 sends characters as synthetic key events to the focused window (XSendEvent): xterm and many "
+    "other clients ignore them, and typing a character the keyboard lacks remaps a keycode for good; "
+    "the x11 input backend injects real XTEST input instead"
+)
+
+
+def uses_x11() -> bool:
+    return sys.platform not in ("win32", "darwin")
 
 
 class PynputInputBackend(InputBackend):
     name = "pynput"
+    wheel_resolution = pointer.wheel_resolution(sys.platform)
 
     def __init__(self) -> None:
-        self._display: Any = None
-        self._keymap: Keymap | None = None
-        self._injected = InjectedEvents()
-        self._pressed: dict[str, int] = {}  # the keycode each held key (by its code) pressed
-        self._shift_down: set[int] = set()  # Shift keycodes among them
-        self._buttons: set[int] = set()  # buttons held
-        self._record: leftovers.HeldRecord | None = None
+        self._mouse: Any = None
+        self._keyboard: Any = None
+        self._held_keys: dict[str, Any] = {}  # what each held key (by its code) pressed
+        self._held_buttons: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def unavailable_reason(self) -> str | None:
-        if sys.platform != "linux":
-            return "this backend drives X11; use an input backend made for this operating system"
-        if not os.environ.get("DISPLAY"):
+        if uses_x11():
             if os.environ.get("WAYLAND_DISPLAY"):
-                return "Wayland without XWayland input: remote control needs an Xorg session (log in with 'Xorg')"
-            return "no X display (DISPLAY is not set); run Proxim inside a desktop session"
+                return "pynput drives X11 here, and XWayland ignores injected input for Wayland windows"
+            if not os.environ.get("DISPLAY"):
+                return "no X display (DISPLAY is not set); run Proxim inside a desktop session"
         try:
             self._open()
         except BackendUnavailable as exc:
             return str(exc)
-        if os.environ.get("WAYLAND_DISPLAY"):
-            return (
-                "this is a Wayland session: XWayland ignores injected input for native Wayland windows; "
-                "log in with an Xorg session to control this desktop"
-            )
-        return None
+        return macos.accessibility_problem()
 
-    def _open(self) -> Any:
+    def _open(self) -> None:
         with self._lock:
-            if self._display is not None:
-                return self._display
+            if self._mouse is not None:
+                return
+            if importlib.util.find_spec("pynput") is None:
+                raise BackendUnavailable(INSTALL_ADVICE)
             try:
-                from Xlib import display as xdisplay
-                from Xlib.error import DisplayError
-            except ImportError as exc:
-                raise BackendUnavailable(f"python-xlib is missing ({exc}); reinstall Proxim") from exc
-            try:
-                opened = xdisplay.Display()
-            except (DisplayError, OSError) as exc:
-                raise BackendUnavailable(f"cannot open the X display {os.environ.get('DISPLAY')!r}: {exc}") from exc
-            if not opened.has_extension("XTEST"):
-                opened.close()
-                raise BackendUnavailable("the X server lacks the XTEST extension needed to inject input")
-            display_name = opened.get_display_name()
-            for undone in leftovers.undo(opened, display_name):
-                logger.warning("%s", undone)
-            self._display = opened
-            self._keymap = Keymap(opened)
-            self._record = leftovers.HeldRecord(display_name)
-            return opened
+                from pynput import keyboard, mouse
 
-    def _fake(self, event_type: int, detail: int = 0, x: int = 0, y: int = 0) -> None:
-        """Queue one XTEST event; callers flush. The server handles one connection's requests in order, so a flush
-        (no round trip) is enough, also before a keycode is lent again to another character."""
-        from Xlib import X
-        from Xlib.ext import xtest
-
-        self._injected.expect(event_type, (x, y) if event_type == X.MotionNotify else detail)
-        xtest.fake_input(self._display, event_type, detail, x=x, y=y)
+                windows.make_dpi_aware()
+                self._mouse, self._keyboard = mouse.Controller(), keyboard.Controller()
+            except Exception as exc:  # on X11: pynput's import or its controllers open the display
+                where = f"the X display {os.environ.get('DISPLAY')!r}" if uses_x11() else "input injection"
+                raise BackendUnavailable(f"cannot open {where} through pynput: {exc}") from exc
 
     # -- pointer -----------------------------------------------------------------------------------------------------
 
     def move(self, x: int, y: int) -> None:
-        from Xlib import X
-
         self._open()
-        self._fake(X.MotionNotify, x=x, y=y)
-        self._display.flush()
+        self._mouse.position = (x, y)
 
     def move_relative(self, dx: int, dy: int) -> None:
-        display = self._open()
-        screen = display.screen()
-        where = screen.root.query_pointer()
-        x = min(max(where.root_x + dx, 0), screen.width_in_pixels - 1)
-        y = min(max(where.root_y + dy, 0), screen.height_in_pixels - 1)
-        self.move(x, y)
+        self._open()
+        self._mouse.move(dx, dy)
 
     def button(self, button: str, down: bool) -> None:
-        from Xlib import X
-
         self._open()
-        number = BUTTONS[button]
-        (self._buttons.add if down else self._buttons.discard)(number)
-        self._note_held()
-        self._fake(X.ButtonPress if down else X.ButtonRelease, number)
-        self._display.flush()
+        if not down:
+            held = self._held_buttons.pop(button, None)
+            if held is not None:
+                self._mouse.release(held)
+            return
+        if button in self._held_buttons:
+            return
+        pressed = self._pynput_button(button)
+        if pressed is None:
+            logger.info("pynput has no %s button on this system; ignored", button)
+            return
+        self._held_buttons[button] = pressed
+        self._mouse.press(pressed)
+
+    def _pynput_button(self, button: str) -> Any:
+        from pynput.mouse import Button
+
+        name = button_name(button, sys.platform)
+        if name is not None:
+            return getattr(Button, name, None)
+        if sys.platform == "darwin" and button in macos.OTHER_BUTTONS:
+            return macos.OtherButton(macos.OTHER_BUTTONS[button])
+        return None
 
     def scroll(self, dx: int, dy: int) -> None:
-        from Xlib import X
-
         self._open()
-        for count, button in (
-            (abs(dy), SCROLL_DOWN if dy > 0 else SCROLL_UP),
-            (abs(dx), SCROLL_RIGHT if dx > 0 else SCROLL_LEFT),
-        ):
-            for _ in range(count):
-                self._fake(X.ButtonPress, button)
-                self._fake(X.ButtonRelease, button)
-        self._display.flush()
+        self._mouse.scroll(*pynput_scroll(dx, dy, sys.platform))
 
     # -- keyboard ----------------------------------------------------------------------------------------------------
 
     def key(self, key: str, code: str, down: bool) -> None:
-        """Press or release a key. A key-up releases the keycode its key-down pressed, whatever the modifiers (and so
-        the key the client reports) are now: Shift let go before the letter must not leave the letter held."""
-        if key in IGNORED_KEYS:
-            return
+        """Press or release a key. A key-up releases what its key-down pressed, whatever the client reports now."""
         self._open()
         held_as = code or key
         if not down:
-            keycode = self._pressed.pop(held_as, None)
-            if keycode is not None:
-                self._shift_down.discard(keycode)
-                self._fake_key(keycode, False)
-                self._display.flush()
-                self._note_held()
+            pressed = self._held_keys.pop(held_as, None)
+            if pressed is not None:
+                self._keyboard.release(pressed)
             return
-        if held_as in self._pressed:
-            return  # already held: X repeats a held key by itself
-        keymap = self._require_keymap()
-        keysym = self._keysym(key, code)
-        if not keysym:
-            logger.info("no X keysym for key %r (code %r); ignored", key, code)
+        if held_as in self._held_keys:
+            return  # already held: the system repeats a held key by itself
+        target = target_for(key, code, sys.platform)
+        pynput_key = None if target is None else self._pynput_key(target)
+        if pynput_key is None:
+            logger.info("no pynput key for key %r (code %r); ignored", key, code)
             return
-        keycode, level = keymap.keycode(keysym, in_use=self._pressed.values())
-        if len(key) == 1 and (level == SHIFT_LEVEL) != bool(self._shift_down):
-            # A phone keyboard sends "A" without any Shift event: the character the client meant wins, so it is typed
-            # whole now with the Shift state it needs, and its key-up has nothing left to release.
-            self._tap(keycode, level)
-            return
-        if keysym in keymap.shift_keysyms:
-            self._shift_down.add(keycode)
-        self._pressed[held_as] = keycode
-        self._note_held()  # before the press: a SIGKILL right after it must find it recorded
-        self._fake_key(keycode, True)
-        self._display.flush()
+        self._held_keys[held_as] = pynput_key
+        try:
+            self._keyboard.press(pynput_key)
+        except self._keyboard.InvalidKeyException:
+            del self._held_keys[held_as]
+            logger.info("pynput cannot press key %r (code %r) here; ignored", key, code)
+
+    @staticmethod
+    def _pynput_key(target: Target) -> Any:
+        from pynput.keyboard import Key, KeyCode
+
+        if target.kind == "named":
+            member = getattr(Key, str(target.value), None)
+            return None if member is None or member.value.vk == 0 else member  # 0: not on this platform
+        if target.kind == "code":
+            return KeyCode.from_vk(int(target.value))
+        return target.value
 
     def type_text(self, text: str) -> None:
+        """Type ``text`` exactly, whatever the keyboard layout: on Windows a character the layout types without
+        modifiers as its virtual key, any other by KEYEVENTF_UNICODE; on macOS by CGEventKeyboardSetUnicodeString."""
         self._open()
-        keymap = self._require_keymap()
-        for char in text:
-            keysym = keymap.keysym("Return") if char == "\n" else char_keysym(char)
-            self._tap(*keymap.keycode(keysym, in_use=self._pressed.values()))
-        self._display.flush()
-        self._note_held()
-
-    def _require_keymap(self) -> Keymap:
-        assert self._keymap is not None
-        self._keymap.follow_changes()
-        return self._keymap
-
-    def _tap(self, keycode: int, level: int) -> None:
-        """Press and release ``keycode`` with Shift set as ``level`` needs, restoring the held Shift keys after."""
-        keymap = self._require_keymap()
-        need_shift = level == SHIFT_LEVEL
-        held = set(self._shift_down)
-        temporary = keymap.keycode(keymap.keysym("Shift_L"))[0] if need_shift and not held else 0
-        for shift in held if not need_shift else ():
-            self._fake_key(shift, False)
-        if temporary:
-            self._fake_key(temporary, True)
-        self._fake_key(keycode, True)
-        self._fake_key(keycode, False)
-        if temporary:
-            self._fake_key(temporary, False)
-        for shift in held if not need_shift else ():
-            self._fake_key(shift, True)
-        self._display.flush()
-
-    def _note_held(self) -> None:
-        """Keep the state file in step with what is held and lent (see :mod:`proxim_input_pynput.leftovers`)."""
-        if self._record is not None and self._keymap is not None:
-            held = leftovers.Held(set(self._pressed.values()), set(self._buttons), self._keymap.lent())
-            self._record.save(held)
-
-    def _keysym(self, key: str, code: str) -> int:
-        keymap = self._require_keymap()
-        name = keysym_name_for(key, code)
-        if name is not None:
-            return keymap.keysym(name)
-        if len(key) == 1:
-            return char_keysym(key)
-        fallback = code_fallback(code) if key == "Unidentified" else None
-        if fallback is None:
-            return 0
-        return char_keysym(fallback) if len(fallback) == 1 else keymap.keysym(fallback)
-
-    def _fake_key(self, keycode: int, down: bool) -> None:
-        from Xlib import X
-
-        self._injected.key_held(keycode, down)
-        self._fake(X.KeyPress if down else X.KeyRelease, keycode)
+        self._keyboard.type(text)
 
     # -- local input -------------------------------------------------------------------------------------------------
 
-    def watch_local_input(self, on_local_input: Callable[[], None]) -> Callable[[], None] | None:
-        self._open()
-        try:
-            watcher = LocalInputWatcher(self._injected, on_local_input)
-        except Exception as exc:
-            logger.warning("cannot watch local input (%s): remote input will not yield to the local user", exc)
-            return None
-        return watcher.stop
+    if sys.platform in ("win32", "darwin"):  # elsewhere pynput cannot tell its injection from a device (local_input.py)
+
+        def watch_local_input(self, on_local_input: Callable[[], None]) -> Callable[[], None] | None:
+            self._open()
+            try:
+                return local_input.watch(on_local_input)
+            except Exception as exc:
+                logger.warning("cannot watch local input (%s): remote input will not yield to the local user", exc)
+                return None
 
     def close(self) -> None:
-        """Release whatever is still held, give the lent keycodes back, and forget the state file."""
-        from Xlib import X
-
+        """Release whatever is still held."""
         with self._lock:
-            display, keymap = self._display, self._keymap
-            if display is None or keymap is None:
+            if self._mouse is None:
                 return
-            for keycode in self._pressed.values():
-                self._fake_key(keycode, False)
-            for button in self._buttons:
-                self._fake(X.ButtonRelease, button)
-            self._pressed.clear()
-            self._buttons.clear()
-            keymap.restore()  # flushes the releases too
-            if self._record is not None:
-                self._record.save(leftovers.Held())
-            self._display = self._keymap = None
-        display.close()
+            keys, self._held_keys = list(self._held_keys.values()), {}
+            buttons, self._held_buttons = list(self._held_buttons.values()), {}
+            for pressed in keys:
+                self._keyboard.release(pressed)
+            for button in buttons:
+                self._mouse.release(button)
+            self._mouse = self._keyboard = None

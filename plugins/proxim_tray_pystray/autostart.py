@@ -8,14 +8,12 @@ import plistlib
 import sys
 from pathlib import Path
 
+from proxim_tray.desktop_entry import entry_text as desktop_entry_text
+from proxim_tray.desktop_entry import launch_command
+
 logger = logging.getLogger(__name__)
 
 LAUNCH_AGENT_LABEL = "org.proxim.host"
-
-
-def launch_command() -> list[str]:
-    """The command that starts this installation's host with its tray."""
-    return [sys.executable, "-m", "proxim_tray"]
 
 
 def entry_path() -> Path:
@@ -35,17 +33,11 @@ def entry_text() -> str:
         plist = {"Label": LAUNCH_AGENT_LABEL, "ProgramArguments": command, "RunAtLoad": True}
         return plistlib.dumps(plist).decode()
     if sys.platform == "win32":
+        if len(command) == 1:  # a frozen build: its own executable
+            return f'@start "" "{command[0]}"\r\n'
         pythonw = str(Path(command[0]).with_name("pythonw.exe"))
         return f'@start "" "{pythonw}" -m proxim_tray\r\n'
-    return (
-        "[Desktop Entry]\n"
-        "Type=Application\n"
-        "Name=Proxim\n"
-        "Comment=Share this desktop with a phone\n"
-        f"Exec={' '.join(_desktop_quote(part) for part in command)}\n"
-        "Terminal=false\n"
-        "X-GNOME-Autostart-enabled=true\n"
-    )
+    return desktop_entry_text(command, autostart=True)
 
 
 def is_enabled() -> bool:
@@ -64,12 +56,3 @@ def set_enabled(enabled: bool) -> None:
             logger.info("Proxim will not start at login (removed %s)", path)
     except OSError as exc:
         logger.error("cannot change starting at login through %s: %s", path, exc)
-
-
-def _desktop_quote(argument: str) -> str:
-    """Quote an argument for a desktop entry's Exec key: the spec's double quotes (not the shell's), then its string
-    escaping, which doubles every backslash (a literal backslash ends up as four)."""
-    if not any(char in argument for char in " \t\"'\\$`<>~|&;*?#()"):
-        return argument
-    quoted = "".join("\\" + char if char in '"`$\\' else char for char in argument)
-    return '"' + quoted.replace("\\", "\\\\") + '"'

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw
 
+from proxim_tray.artwork import APP_COLOUR, Colour, draw_monitor
 from proxim_tray_pystray.states import TrayState
-
-Colour = tuple[int, int, int]
 
 STATE_COLOURS: dict[TrayState, Colour] = {
     TrayState.STARTING: (110, 110, 110),  # grey
-    TrayState.READY: (46, 125, 50),  # green
+    TrayState.READY: APP_COLOUR,  # green
     TrayState.PENDING: (249, 168, 37),  # amber
     TrayState.CONNECTING: (21, 101, 192),  # blue
     TrayState.RECONNECTING: (21, 101, 192),  # blue
@@ -28,12 +27,8 @@ def draw_icon(state: TrayState, size: int = 64) -> Image.Image:
     """The icon for ``state``; a state's colour fills most of the icon so it reads at 16 px."""
     image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    colour = (*STATE_COLOURS[state], 255)
+    draw_monitor(draw, STATE_COLOURS[state], size)
     unit = size / 64
-    screen = (2 * unit, 6 * unit, 62 * unit, 48 * unit)
-    draw.rounded_rectangle(screen, radius=6 * unit, fill=colour)
-    draw.rectangle((28 * unit, 48 * unit, 36 * unit, 56 * unit), fill=colour)
-    draw.rectangle((16 * unit, 56 * unit, 48 * unit, 62 * unit), fill=colour)
     centre_x, centre_y = 32 * unit, 27 * unit
     if state is TrayState.PENDING:
         _question_mark(draw, centre_x, centre_y, unit)

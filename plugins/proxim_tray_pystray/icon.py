@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from proxim_tray import doctor
+from proxim_tray import doctor, gtk
 from proxim_tray.errors import BackendUnavailable
 from proxim_tray.tray import MenuItem, Tray
 from proxim_tray_pystray.drawing import draw_icon
@@ -62,6 +62,7 @@ class PystrayTray(Tray):
     def unavailable_reason(self) -> str | None:
         if sys.platform == "linux" and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             return "no display"
+        _avoid_missing_typelibs()
         try:
             import pystray  # noqa: F401 - Xlib raises its own error, not ImportError, without a display
         except Exception as exc:
@@ -85,6 +86,9 @@ class PystrayTray(Tray):
         self._icon = pystray.Icon("proxim", icon_image(state), self._title(state), menu=pystray.Menu(self._menu))
         if not pystray.Icon.HAS_MENU:
             logger.info("this tray (%s) has no menus: click the icon for the pairing QR code", self.backend)
+            without_gtk = gtk.missing()
+            if without_gtk:
+                logger.warning("%s", without_gtk)
             _listen_for_clicks(self._icon)
 
         sigint_handler = signal.getsignal(signal.SIGINT)
@@ -153,6 +157,26 @@ class PystrayTray(Tray):
             icon.stop()
         except Exception:  # GTK raises here when no notification daemon answers; the loop has stopped anyway
             logger.debug("the tray icon raised while stopping", exc_info=True)
+
+
+def _avoid_missing_typelibs() -> None:
+    """pystray tries AppIndicator, then GTK, then X11, but moves on only past an ImportError: a PyGObject without the
+    AppIndicator or GTK typelib (gir1.2-ayatanaappindicator3-0.1, gir1.2-gtk-3.0) raises ValueError, and then there
+    would be no tray at all. Choose the best backend whose typelibs are here instead."""
+    if sys.platform != "linux" or os.environ.get("PYSTRAY_BACKEND") or gtk.missing():
+        return
+    import gi
+
+    try:
+        gi.require_version("Gtk", "3.0")
+    except ValueError:
+        os.environ["PYSTRAY_BACKEND"] = "xorg"
+        return
+    for namespace in ("AppIndicator3", "AyatanaAppIndicator3"):
+        with contextlib.suppress(ValueError):
+            gi.require_version(namespace, "0.1")
+            return
+    os.environ["PYSTRAY_BACKEND"] = "gtk"
 
 
 def _on_gtk_thread(action: Callable[[], object]) -> None:

@@ -140,7 +140,7 @@ class Desktop:
             ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
         )
         assert proc.stdout is not None
-        return proc.stdout.readline().strip()
+        return str(proc.stdout.readline().strip())
 
     def close(self) -> None:
         if self.notifications is not None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tests.support.processes import LineProcess, child_env
+from tests.support.processes import ROOT, LineProcess, child_env
 
 CHROMIUM = os.environ.get("PROXIM_CHROMIUM", "/usr/bin/chromium")
 _serial = itertools.count()
@@ -188,12 +188,16 @@ class NamespacedHost(LineProcess):
         env: dict[str, str] | None = None,
         verbose: bool = True,
         command: Sequence[str] | None = None,
+        cwd: Path = ROOT,
     ) -> None:
         self.namespace = namespace
         argv = [sys.executable, "-m", "proxim_tray", "host", "--no-tray", *(["-v"] if verbose else []), *extra]
         argv = list(command) if command is not None else argv
         super().__init__(
-            namespace.argv(argv), env=env or host_env(workdir), stderr_path=workdir / f"host-{namespace.name}.log"
+            namespace.argv(argv),
+            env=env or host_env(workdir),
+            stderr_path=workdir / f"host-{namespace.name}.log",
+            cwd=cwd,
         )
 
     def next_link(self, timeout: float = 15.0) -> str:

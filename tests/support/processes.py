@@ -27,7 +27,13 @@ def free_port() -> int:
 class LineProcess:
     """A child process whose stdout lines are collected by a thread, so tests can wait for one."""
 
-    def __init__(self, argv: list[str], env: dict[str, str] | None = None, stderr_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str] | None = None,
+        stderr_path: Path | None = None,
+        cwd: Path = ROOT,
+    ) -> None:
         self._stderr = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
             argv,
@@ -35,7 +41,7 @@ class LineProcess:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             env=env,
-            cwd=ROOT,
+            cwd=cwd,
             text=True,
             bufsize=1,
         )

@@ -95,6 +95,10 @@
   session.on('state', renderState);
   session.on('permissions', renderInputState);
   session.on('paused', renderInputState);
+  // the host says why this session is view-only (a Wayland desktop's dialog left remote interaction off, say)
+  session.on('refused', (message) => {
+    if (message.code === 'input_unavailable') ui.viewOnly.textContent = `View only: ${message.message}`;
+  });
   session.on('track', (stream) => {
     ui.video.srcObject = stream;
     ui.video.play().catch(() => {}); // muted autoplay; the 'playing' event drives the state
