@@ -308,3 +308,14 @@ def test_clipboard_both_ways_when_granted(start_host: Any, connect: Any, witness
         d.set_input_focus(X.PointerRoot, X.RevertToPointerRoot, X.CurrentTime)  # another window gets the focus
         d.close()
         wait_for_clipboard(client.display_name, "copied on the host")
+
+
+def test_without_a_desktop_it_says_so() -> None:
+    env = child_env()
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    done = subprocess.run(
+        [PROXIM, "connect", "http://127.0.0.1:9/p/abc#k=secret&fp=print"], env=env, capture_output=True, timeout=20
+    )
+    assert done.returncode == 2
+    assert b"needs a graphical desktop" in done.stderr

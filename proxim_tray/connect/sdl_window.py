@@ -34,6 +34,7 @@ CHORD_MODS = (sdl2.KMOD_CTRL, sdl2.KMOD_ALT, sdl2.KMOD_SHIFT)
 CAPTURED_HINT = "Keyboard and mouse go to the remote computer. Ctrl+Alt+Shift lets go."
 RELEASED_HINT = "Click the picture to control it · F full screen · 1 actual size or fit · H stats · Q quits"
 HINT_SECONDS = 4.0
+DESKTOP_DRIVERS = frozenset({"x11", "wayland", "windows", "cocoa"})
 UBYTES = ctypes.POINTER(ctypes.c_ubyte)
 
 
@@ -120,6 +121,10 @@ class RemoteWindow:
             sdl2.SDL_SetHint(hint, value)
         if sdl2.SDL_Init(sdl2.SDL_INIT_VIDEO) != 0:
             raise RuntimeError(f"cannot open a window: {sdl2.SDL_GetError().decode(errors='replace')}")
+        driver = (sdl2.SDL_GetCurrentVideoDriver() or b"").decode()
+        if driver not in DESKTOP_DRIVERS:
+            sdl2.SDL_Quit()  # SDL would draw off screen (no DISPLAY) or take over the console (KMS)
+            raise RuntimeError(f"cannot open a window: no desktop here (SDL's video driver would be {driver!r})")
         flags = sdl2.SDL_WINDOW_RESIZABLE | sdl2.SDL_WINDOW_SHOWN | sdl2.SDL_WINDOW_ALLOW_HIGHDPI
         pos = sdl2.SDL_WINDOWPOS_CENTERED
         self.window = sdl2.SDL_CreateWindow(title.encode(), pos, pos, 1280, 720, flags)
