@@ -2,7 +2,8 @@
 (``AIORTC_VERSION``); tests/test_aiortc_internals.py fails if aiortc moves any of them.
 
 aiortc offers no public way to choose a sender's encoder, to give a connection a DTLS certificate, to hear of a
-receiver's keyframe request or NACK, or to keep more packets for retransmission; each of those is one function here.
+receiver's keyframe request or NACK, to keep more packets for retransmission, or to have a receiver decode a frame as
+soon as it is whole; each of those is one function here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from collections.abc import Awaitable, Callable
 
 from aiortc import RTCCertificate, RTCPeerConnection, rtcrtpsender
 from aiortc.codecs.base import Encoder
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtcrtpsender import RTCRtpSender
+from aiortc.rtp import RtpPacket
 
 AIORTC_VERSION = "1.16.0"
 SendRtp = Callable[[bytes], Awaitable[None]]
@@ -88,3 +92,35 @@ def keep_for_retransmission(packets: int) -> None:
     """Keep the last ``packets`` RTP packets of every sender for retransmission (aiortc keeps 128: less than one
     1080p keyframe, so a NACK for an early packet of a keyframe could not be answered)."""
     rtcrtpsender.RTP_HISTORY_SIZE = packets  # type: ignore[attr-defined]
+
+
+class MarkerJitterBuffer(JitterBuffer):
+    """A receiver's jitter buffer that hands a video frame over once its last packet (the RTP marker bit) is in.
+
+    aiortc's own knows a frame is whole only when the first packet of the NEXT frame arrives. The host sends frames
+    only when its screen changes, so a change could wait for the next change (hundreds of milliseconds)."""
+
+    def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
+        pli_flag, frame = super().add(packet)
+        return pli_flag, frame or self._whole_first_frame()
+
+    def _whole_first_frame(self) -> JitterFrame | None:
+        """The oldest frame, taken out of the buffer, once every packet of it up to its marked last one is in."""
+        if self._origin is None:
+            return None
+        packets: list[RtpPacket] = []
+        for count in range(self.capacity):
+            packet = self._packets[(self._origin + count) % self.capacity]
+            if packet is None or (packets and packet.timestamp != packets[0].timestamp):
+                return None  # a packet is missing (it may be resent), or the frame lost its last packet
+            packets.append(packet)
+            if packet.marker:
+                self.remove(count + 1)
+                data = b"".join(p._data for p in packets)  # type: ignore[attr-defined]
+                return JitterFrame(data=data, timestamp=packet.timestamp)
+        return None
+
+
+def hand_over_whole_frames(receiver: RTCRtpReceiver) -> None:
+    """Make ``receiver`` decode each video frame as soon as its last packet is in (aiortc's own size for video)."""
+    receiver._RTCRtpReceiver__jitter_buffer = MarkerJitterBuffer(capacity=512, is_video=True)  # type: ignore[attr-defined]

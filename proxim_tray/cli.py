@@ -1,4 +1,4 @@
-"""The ``proxim`` command: ``host`` (the default), ``plugins``, ``doctor``."""
+"""The ``proxim`` command: ``host`` (the default), ``connect``, ``plugins``, ``doctor``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,17 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from proxim_tray import __version__, configfile, desktop_install, doctor, hookspecs, iceservers, instance, options
+from proxim_tray import (
+    __version__,
+    configfile,
+    connect,
+    desktop_install,
+    doctor,
+    hookspecs,
+    iceservers,
+    instance,
+    options,
+)
 from proxim_tray.app import App
 from proxim_tray.config import (
     DEFAULT_PORT,
@@ -71,6 +81,7 @@ def build_parser(
     for name, text in (("show", "show the running host's pairing QR code"), ("stop", "stop sharing (keep running)")):
         command = sub.add_parser(name, help=text)
         command.add_argument("--port", type=int, default=(defaults or {}).get("port", DEFAULT_PORT))
+    connect.add_arguments(sub.add_parser("connect", help="control another computer that runs Proxim, in a window"))
     listing = sub.add_parser("plugins", help="list loaded plugins and those that failed")
     _add_plugin_options(listing)
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -148,6 +159,8 @@ def _turn_secret(args: argparse.Namespace) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["connect"]:
+        return connect.main(argv[1:])  # a client: no plugins, no host configuration
     early = _early_plugin_args(argv)
     logging.basicConfig(
         level=[logging.WARNING, logging.INFO, logging.DEBUG][min(early.verbose, 2)],

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from proxim_tray import protocol
@@ -55,6 +57,8 @@ class ProximClient:
     # open the control channel later, as a hostile client may)
     channel_label: str = "control"
     headers: dict[str, str] = field(default_factory=dict)
+    # called with the video receiver of each peer connection this client makes, before any packet arrives
+    on_receiver: Callable[[RTCRtpReceiver], object] = lambda receiver: None
     messages: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     control_messages: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
 
@@ -130,7 +134,7 @@ class ProximClient:
 
     async def _offer(self) -> str:
         assert self.pc is not None
-        self.pc.addTransceiver("video", direction="recvonly")
+        self.on_receiver(self.pc.addTransceiver("video", direction="recvonly").receiver)
         self.channel = self.pc.createDataChannel(self.channel_label)
         self.channel.on("open", self._channel_open.set)
         self.channel.on("message", lambda raw: self.control_messages.put_nowait(json.loads(raw)))
@@ -170,17 +174,23 @@ class ProximClient:
             data = json.loads(message.data)
             if isinstance(data.get("resume"), str):
                 self.resume_token = data["resume"]
-            if data.get("type") == "challenge":
-                await self._answer_challenge(data)
-                continue
+            try:
+                if data.get("type") == "challenge":
+                    await self._answer_challenge(data)
+                    continue
+                if data.get("type") == "answer":
+                    await self._accept_answer(data["sdp"])
+            except ProximError as exc:
+                # the host is not the one the link names, or plays with the code: stop talking to it
+                self.messages.put_nowait({"type": "refused", "message": str(exc)})
+                await self._ws.close()
+                break
             if data.get("type") == "ice_servers" and not ice_servers.done():
                 try:
                     ice_servers.set_result(protocol.parse_ice_servers(data))
                 except ProtocolError as exc:
                     ice_servers.set_exception(ProximError(f"the host's ICE servers cannot be used: {exc}"))
                 continue
-            if data.get("type") == "answer":
-                await self._accept_answer(data["sdp"])
             self.messages.put_nowait(data)
             if data.get("type") == "error" and not ice_servers.done():
                 ice_servers.set_result(None)  # the host refused the link
@@ -229,6 +239,13 @@ class ProximClient:
     def control(self, message: dict[str, Any]) -> None:
         assert self.channel is not None
         self.channel.send(json.dumps(message))
+
+    async def leave(self) -> None:
+        """Says ``bye`` if the WebSocket is still open, then closes everything: the session ends on the host."""
+        if self._ws is not None and not self._ws.closed:
+            with contextlib.suppress(ConnectionError):
+                await self.send({"type": "bye"})
+        await self.close()
 
     async def close(self) -> None:
         for ws, http in self._retired:

@@ -32,7 +32,7 @@ def test_mouse_wheel_and_keys_reach_the_host(start_host: Any, page: Any, witness
     press = witness.next_event("button_press")
     assert press["button"] == X_BUTTON_RIGHT
     assert abs(press["x"] - 0.3 * (witness.width - 1)) <= 3 and abs(press["y"] - 0.6 * (witness.height - 1)) <= 3
-    assert page.evaluate("document.activeElement.id") == "screen", "a click gives the video the keyboard"
+    assert page.evaluate("document.activeElement.id") == "text-sink", "a click gives the picture the keyboard"
     assert page.is_visible("#kbd-hint"), "the way out is on screen while input is captured"
 
     page.mouse.wheel(0, 300)
@@ -67,13 +67,13 @@ def test_mouse_wheel_and_keys_reach_the_host(start_host: Any, page: Any, witness
 
     # Ctrl+Alt+Shift is the way out of keyboard capture
     page.mouse.click(x, y)
-    assert page.evaluate("document.activeElement.id") == "screen"
+    assert page.evaluate("document.activeElement.id") == "text-sink"
     page.keyboard.down("Control")
     page.keyboard.down("Alt")
     page.keyboard.down("Shift")
     for name in ("Shift", "Alt", "Control"):
         page.keyboard.up(name)
-    assert page.evaluate("document.activeElement.id") != "screen"
+    assert page.evaluate("document.activeElement.id") != "text-sink"
     assert not page.is_visible("#kbd-hint")
 
     # the menu's stats overlay shows what the connection does
@@ -138,3 +138,67 @@ def test_commands_and_clipboard_menu(
     page.wait_for_selector("body[data-state=ended]")
     wait_for_text(page, "#status", "You disconnected")
     assert host.next_link() != page.url, "the host ended the session and shows a fresh link"
+
+
+TYPED = "Zürich äöüß € 😀"
+
+
+def presses(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [event for event in events if event["event"] == "key_press"]
+
+
+def test_text_without_key_presses_arrives_exactly(start_host: Any, page: Any, witness: XWitness) -> None:
+    """IME commits, the emoji picker, dictation and characters the keyboard lacks reach the page as input, not keys."""
+    open_live_session(start_host(), page)
+    x, y = page_point(video_box(page), 0.5, 0.5)
+    page.mouse.click(x, y)
+    witness.focus()
+
+    page.keyboard.type(TYPED)  # US letters as key presses, the rest as insertText: a new user typing
+    assert witness.typed_text(len(TYPED)) == TYPED
+    page.keyboard.insert_text(TYPED)  # all of it as input events (dictation, the emoji picker)
+    assert witness.typed_text(len(TYPED)) == TYPED
+
+    # a Japanese input method: the reading grows, is converted, then committed; only the commit is typed
+    cdp = page.context.new_cdp_session(page)
+    for reading in ("に", "にほ", "にほん", "にほんご", "日本語"):
+        cdp.send(
+            "Input.imeSetComposition", {"text": reading, "selectionStart": len(reading), "selectionEnd": len(reading)}
+        )
+    assert not presses(witness.events_during(0.5)), "nothing is typed while the composition is under way"
+    cdp.send("Input.insertText", {"text": "日本語"})
+    assert witness.typed_text(3) == "日本語"
+    assert not presses(witness.events_during(0.5)), "the commit is typed once"
+    assert page.evaluate("document.querySelector('#text-sink').value") == "", "the sink keeps nothing it sent"
+
+
+ALT_L, TAB, DELETE, SUPER_L = 0xFFE9, 0xFF09, 0xFFFF, 0xFFEB
+
+
+def test_keys_the_browser_keeps_from_the_menu(start_host: Any, page: Any, witness: XWitness, artifacts: Path) -> None:
+    open_live_session(start_host(), page)
+    witness.focus()
+    page.click("#menu-toggle")
+    page.screenshot(path=str(artifacts / "desktop-menu-shortcuts.png"))
+    for label, keysyms in (
+        ("Ctrl+Alt+Del", [CONTROL_L, ALT_L, DELETE]),
+        ("Alt+Tab", [ALT_L, TAB]),
+        ("Super", [SUPER_L]),
+    ):
+        if page.is_hidden("#menu"):
+            page.click("#menu-toggle")
+        page.click(f"#shortcuts button:text-is('{label}')")
+        pressed = [witness.next_event("key_press")["keysym"] for _ in keysyms]
+        released = [witness.next_event("key_release")["keysym"] for _ in keysyms]
+        assert pressed == keysyms and released == keysyms[::-1], label
+        assert page.is_hidden("#menu"), "sending keys closes the menu"
+
+    # the test's host is on 127.0.0.1, a secure context: full screen locks the keyboard, Escape held leaves it
+    page.click("#menu-toggle")
+    page.click("#fullscreen")
+    page.wait_for_function("document.fullscreenElement !== null")
+    wait_for_text(page, "#kbd-hint", "Hold Esc to leave full screen")
+    assert page.evaluate("document.activeElement.id") == "text-sink"
+    page.evaluate("document.exitFullscreen()")
+    page.wait_for_function("document.fullscreenElement === null")
+    wait_for_text(page, "#kbd-hint", "click outside to stop")

@@ -2,10 +2,12 @@
 
 The page is plain HTML, CSS and scripts loaded in order with ``defer`` (no build step), one job each:
 ``util.js`` (encodings, the verification code), ``sha256.js``, ``session.js`` (pairing, the peer, the control channel,
-what is held), ``view.js`` (fit, pinch zoom, page to host coordinates), ``input-desktop.js`` (mouse and keyboard),
-``input-touch.js`` (gestures, direct and trackpad modes), ``keys.js`` (phone keyboard and key bar), ``stats.js``,
-``menu.js`` (touch mode, commands, clipboard), ``ui.js`` (what each state shows), ``extensions.js`` (drop targets and
-panels for the host's plugins), the scripts plugins add (``proxim_register_web_assets``) and ``app.js`` (start).
+what is held), ``view.js`` (fit, pinch zoom, page to host coordinates), ``input-desktop.js`` (mouse, keyboard and the
+text sink that sends IME and other text), ``input-touch.js`` (gestures, direct and trackpad modes), ``keys.js`` (phone
+keyboard and key bar), ``stats.js``, ``menu.js`` (touch mode, commands, clipboard), ``shortcuts.js`` (keys the browser
+keeps: from the menu, or Keyboard Lock in full screen), ``ui.js`` (what each state shows), ``extensions.js`` (drop
+targets and panels for the host's plugins), the scripts plugins add (``proxim_register_web_assets``) and ``app.js``
+(start).
 """
 
 from __future__ import annotations

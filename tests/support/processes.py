@@ -134,6 +134,11 @@ class XWitness(LineProcess):
         self.send(f"color {rgb}")
         self.next_event("painted")
 
+    def paint_quadrants(self, *rgbs: str) -> None:
+        """Top left, top right, bottom left, bottom right."""
+        self.send(f"quadrants {' '.join(rgbs)}")
+        self.next_event("painted")
+
     def focus(self) -> None:
         self.send("focus")
         self.next_event("focused")

@@ -1,8 +1,10 @@
 """An X client that fills the screen with a colour and reports, as JSON lines, the input it receives.
 
-Standard input takes commands: ``color RRGGBB`` repaints the window. Tests use it to paint what the host shares and
-to observe what remote input really reaches the X server. Input events carry ``at``, when the X server made them, in
-``CLOCK_MONOTONIC`` seconds as every process reads them (an X timestamp is that clock in milliseconds).
+Standard input takes commands: ``color RRGGBB`` repaints the window, ``quadrants RRGGBB RRGGBB RRGGBB RRGGBB``
+paints its quarters (top left, top right, bottom left, bottom right), ``focus`` gives it the keyboard. Tests use it to
+paint what the host shares and to observe what remote input really reaches the X server. Input events carry ``at``,
+when the X server made them, in ``CLOCK_MONOTONIC`` seconds as every process reads them (an X timestamp is that clock
+in milliseconds).
 """
 
 from __future__ import annotations
@@ -73,6 +75,14 @@ def main() -> None:
             if command == "color":
                 window.change_attributes(background_pixel=int(argument, 16))
                 window.clear_area(0, 0, width, height)
+                d.sync()
+                emit(event="painted", color=argument)
+            elif command == "quadrants":
+                for index, rgb in enumerate(argument.split()):
+                    gc = window.create_gc(foreground=int(rgb, 16))
+                    half_w, half_h = width // 2, height // 2
+                    window.fill_rectangle(gc, (index % 2) * half_w, (index // 2) * half_h, half_w, half_h)
+                    gc.free()
                 d.sync()
                 emit(event="painted", color=argument)
             elif command == "focus":

@@ -1,10 +1,14 @@
-// Mouse, pen and physical keyboard: captured while the video has focus; Ctrl+Alt+Shift or a click outside lets go.
+// Mouse, pen and physical keyboard: captured while the video's text sink has focus; Ctrl+Alt+Shift or a click outside
+// lets go. The sink is an invisible text box over the picture: key presses go out as keys, and text that arrives
+// without one (IME compositions, the emoji picker, dictation, characters the keyboard lacks) goes out as text.
 'use strict';
 
 (() => {
   const { session, view } = window.Proxim;
   const video = document.getElementById('screen');
+  const sink = document.getElementById('text-sink');
   const LINE_HEIGHT_PX = 16;
+  const TEXT_LIMIT = 1000;
   // Indexed by PointerEvent.button; BUTTON_MASKS gives the matching PointerEvent.buttons bit.
   const BUTTONS = ['left', 'middle', 'right', 'back', 'forward'];
   const BUTTON_MASKS = [1, 4, 2, 8, 16];
@@ -40,9 +44,24 @@
 
   video.addEventListener('contextmenu', (event) => event.preventDefault());
 
+  /** Gives the keyboard to the sink, placed under the pointer so that an IME shows its candidates there. */
+  function capture(clientX, clientY) {
+    if (clientX !== undefined) {
+      const stage = view.stagePoint(clientX, clientY);
+      sink.style.left = `${stage.x}px`;
+      sink.style.top = `${stage.y}px`;
+    }
+    sink.focus({ preventScroll: true });
+  }
+
+  video.addEventListener('focus', () => {
+    if (session.canSendInput()) capture(); // reached with Tab
+  });
+  video.addEventListener('mousedown', (event) => event.preventDefault()); // the sink keeps the focus
+
   video.addEventListener('pointerdown', (event) => {
     if (!isMouse(event) || session.state !== 'live') return;
-    video.focus({ preventScroll: true });
+    capture(event.clientX, event.clientY);
     if (!event.isPrimary || !session.canSendInput()) return;
     event.preventDefault(); // back/forward buttons must not navigate the page
     video.setPointerCapture(event.pointerId); // so the release is seen outside the video too
@@ -77,28 +96,54 @@
     session.send({ t: 'wheel', dx: event.deltaX * unitX, dy: event.deltaY * unitY });
   }, { passive: false });
 
-  video.addEventListener('keydown', (event) => {
-    if (!session.canSendInput()) return;
-    event.preventDefault();
+  // An input method at work: its keys are its own, and what it commits arrives as text.
+  const composing = (event) => event.isComposing || event.key === 'Process' || event.keyCode === 229;
+
+  sink.addEventListener('keydown', (event) => {
+    if (!session.canSendInput() || composing(event)) return;
+    event.preventDefault(); // a key sent as a key types nothing into the sink
     const modifier = ['Control', 'Alt', 'Shift'].includes(event.key);
     if (modifier && event.ctrlKey && event.altKey && event.shiftKey) {
-      video.blur(); // the way out; blurring releases everything held
+      sink.blur(); // the way out; blurring releases everything held
       return;
     }
     session.press({ t: 'kd', key: event.key, code: event.code, mods: modifiersOf(event) });
   });
 
-  video.addEventListener('keyup', (event) => {
+  sink.addEventListener('keyup', (event) => {
     if (!session.canSendInput()) return;
     event.preventDefault();
     session.lift({ t: 'ku', key: event.key, code: event.code, mods: modifiersOf(event) });
+  });
+
+  /** Sends what the sink holds as text, and empties it. */
+  function flushText() {
+    const chars = Array.from(sink.value); // code points, as the host counts them
+    sink.value = '';
+    for (let i = 0; i < chars.length; i += TEXT_LIMIT) {
+      session.send({ t: 'text', text: chars.slice(i, i + TEXT_LIMIT).join('') });
+    }
+  }
+
+  let inComposition = false;
+  sink.addEventListener('compositionstart', () => { inComposition = true; });
+  sink.addEventListener('compositionend', () => {
+    inComposition = false;
+    setTimeout(flushText); // after the browser's final input event for the composition
+  });
+  sink.addEventListener('input', (event) => {
+    if (!inComposition && !event.isComposing) flushText();
   });
 
   const releaseEverything = () => {
     pendingMove = null;
     if (session.state === 'live') session.releaseAll();
   };
-  video.addEventListener('blur', releaseEverything);
+  sink.addEventListener('blur', () => {
+    inComposition = false;
+    sink.value = ''; // a composition left unfinished is dropped, as a local text box would drop it
+    releaseEverything();
+  });
   window.addEventListener('blur', releaseEverything);
   document.addEventListener('visibilitychange', () => {
     if (document.hidden) releaseEverything();

@@ -8,6 +8,7 @@
   const ui = {
     status: $('status'), code: $('code'), hostCode: $('host-code'), codeWarning: $('code-warning'),
     countdown: $('countdown'), reconnectLeft: $('reconnect-left'), retry: $('retry'), video: $('screen'), hint: $('kbd-hint'),
+    sink: $('text-sink'),
     headline: $('headline'), viewOnly: $('view-only'), paused: $('paused'), disconnect: $('disconnect'),
     controls: $('live-controls'),
   };
@@ -65,7 +66,7 @@
     const control = live && session.can('control');
     ui.viewOnly.hidden = !live || session.can('control');
     ui.controls.hidden = !control;
-    ui.hint.hidden = !control || !!session.paused || document.activeElement !== ui.video;
+    ui.hint.hidden = !control || !!session.paused || document.activeElement !== ui.sink;
     const paused = live && session.paused;
     ui.paused.hidden = !paused;
     if (paused) {
@@ -103,8 +104,8 @@
     ui.video.play().catch(() => {}); // muted autoplay; the 'playing' event drives the state
   });
   ui.video.addEventListener('playing', () => session.videoPlaying());
-  ui.video.addEventListener('focus', renderInputState);
-  ui.video.addEventListener('blur', renderInputState);
+  ui.sink.addEventListener('focus', renderInputState);
+  ui.sink.addEventListener('blur', renderInputState);
   ui.disconnect.addEventListener('click', () => session.disconnect());
   ui.retry.addEventListener('click', () => location.reload());
 })();
