@@ -22,12 +22,13 @@ from proxim_tray.backends import InputBackend, ScreenGeometry
 from proxim_tray.control import MAX_HELD_KEYS, RemoteControl
 from proxim_tray.injection import MAX_PENDING_WORK
 from tests.support.control_host import XState, connected_host, until
-from tests.support.keyboard_layout import keyboard_layout
+from tests.support.keyboard_layout import GERMAN_ALTGR, keyboard_layout
 from tests.support.processes import XWitness, xdotool
 
 BUTTON_NUMBERS = {"left": 1, "middle": 2, "right": 3, "back": 8, "forward": 9}
 SCROLL_DOWN, SCROLL_RIGHT = 5, 7
 RETURN_KEYSYM = 0xFF0D
+CONTROL_MASK, ALT_MASK, MOD5_MASK = 0x04, 0x08, 0x80  # X core key state bits: Control, Mod1 (Alt), Mod5 (AltGr)
 GRINNING_FACE_KEYSYM = 0x0101F600  # 😀 has no keysym of its own on any layout: the host lends it a keycode
 # the queue's limit (in work, one unit per event here), plus the releases of what a client may hold (never refused)
 HIGHEST_QUEUE = MAX_PENDING_WORK + MAX_HELD_KEYS + len(BUTTON_NUMBERS)
@@ -135,6 +136,34 @@ async def test_german_layout_types_exactly(host_display: str, witness: XWitness)
             assert after.display.keysym_to_keycode(GRINNING_FACE_KEYSYM) == 0
         finally:
             after.close()
+
+
+async def test_altgr_characters_from_a_german_client_arrive_exactly(
+    host_display: str, witness: XWitness, x_state: XState
+) -> None:
+    """The host keeps its US layout: AltGr only picked the characters on the client, so it must not pick another
+    level of the keycode that types each of them on the host ("@" is Shift+2 here, and no "2" must arrive)."""
+    async with connected_host(FULL_CONTROL) as host:
+        await asyncio.to_thread(witness.focus)
+        host.send("kd", key="AltGraph", code="AltRight", mods=["AltGraph"])
+        for char, code in GERMAN_ALTGR.items():
+            host.send("kd", key=char, code=code, mods=["AltGraph"])
+            host.send("ku", key=char, code=code, mods=["AltGraph"])
+        host.send("ku", key="AltGraph", code="AltRight", mods=[])
+        presses = await asyncio.to_thread(witness.typed_presses, len(GERMAN_ALTGR))
+        assert "".join(press["text"] for press in presses) == "".join(GERMAN_ALTGR)
+        assert not [press for press in presses if press["state"] & MOD5_MASK], "AltGr (Mod5) was held on the host"
+
+        # Ctrl+Alt+T is still a shortcut: the letter arrives with Control and Alt held
+        host.send("kd", key="Control", code="ControlLeft", mods=["Control"])
+        host.send("kd", key="Alt", code="AltLeft", mods=["Control", "Alt"])
+        host.send("kd", key="t", code="KeyT", mods=["Control", "Alt"])
+        for key, code in (("t", "KeyT"), ("Alt", "AltLeft"), ("Control", "ControlLeft")):
+            host.send("ku", key=key, code=code, mods=[])
+        while (press := await next_event(witness, "key_press"))["text"] != "t":
+            pass
+        assert press["state"] & CONTROL_MASK and press["state"] & ALT_MASK, press
+        await until(lambda: not x_state.pressed_keycodes(), 5, "all released")
 
 
 @any_backend

@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 
+from tests.support.keyboard_layout import GERMAN_ALTGR
 from tests.support.processes import XWitness
 from tests.support.webclient import open_live_session, page_point, sent_messages, video_box, wait_for_text
 
 X_BUTTON_RIGHT, X_WHEEL_DOWN, X_BUTTON_BACK = 3, 5, 8
 SHIFT_L = 0xFFE1
 CONTROL_L = 0xFFE3
+X_CONTROL_MASK, X_ALT_MASK = 0x04, 0x08  # core key state bits: Control, Mod1
 
 
 def test_mouse_wheel_and_keys_reach_the_host(start_host: Any, page: Any, witness: XWitness, artifacts: Path) -> None:
@@ -202,3 +204,37 @@ def test_keys_the_browser_keeps_from_the_menu(start_host: Any, page: Any, witnes
     page.evaluate("document.exitFullscreen()")
     page.wait_for_function("document.fullscreenElement === null")
     wait_for_text(page, "#kbd-hint", "click outside to stop")
+
+
+# The key events Chromium on X11 fires for AltGr on a German layout (measured with a headful Chromium): AltGraph goes
+# down without reporting itself, then each character reports AltGraph held. A headless Chromium takes its keys from
+# DevTools, which has no AltGr and no layout, so the page is given these events as the browser would give them.
+GERMAN_ALTGR_EVENTS = """(typed) => {
+  const sink = document.getElementById('text-sink');
+  const fire = (type, key, code, modifierAltGraph) =>
+    sink.dispatchEvent(new KeyboardEvent(type, { key, code, modifierAltGraph, bubbles: true, cancelable: true }));
+  fire('keydown', 'AltGraph', 'AltRight', false);
+  for (const [key, code] of typed) {
+    fire('keydown', key, code, true);
+    fire('keyup', key, code, true);
+  }
+  fire('keyup', 'AltGraph', 'AltRight', true);
+}"""
+
+
+def test_altgr_characters_from_a_german_keyboard_arrive_exactly(start_host: Any, page: Any, witness: XWitness) -> None:
+    """The host keeps its US layout, where "@" is Shift+2: "@" must arrive, not what AltGr picks there."""
+    open_live_session(start_host(), page)
+    x, y = page_point(video_box(page), 0.5, 0.5)
+    page.mouse.click(x, y)
+    witness.focus()
+    page.evaluate(GERMAN_ALTGR_EVENTS, list(GERMAN_ALTGR.items()))
+    typed = "".join(GERMAN_ALTGR)
+    assert witness.typed_text(len(typed)) == typed
+    sent = [m for m in sent_messages(page) if m["t"] == "kd"]
+    assert sent[1] == {"t": "kd", "key": "@", "code": "KeyQ", "mods": ["AltGraph"]}, "the page reports AltGr held"
+
+    page.keyboard.press("Control+Alt+KeyT")  # still a shortcut on the host
+    while (press := witness.next_event("key_press"))["text"] != "t":
+        pass
+    assert press["state"] & X_CONTROL_MASK and press["state"] & X_ALT_MASK, press

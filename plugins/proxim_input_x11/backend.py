@@ -36,6 +36,7 @@ class X11InputBackend(InputBackend):
         self._injected = InjectedEvents()
         self._pressed: dict[str, int] = {}  # the keycode each held key (by its code) pressed
         self._shift_down: set[int] = set()  # Shift keycodes among them
+        self._altgr_down: set[int] = set()  # AltGr (ISO_Level3_Shift) keycodes among them
         self._buttons: set[int] = set()  # buttons held
         self._record: leftovers.HeldRecord | None = None
         self._lock = threading.Lock()
@@ -144,6 +145,7 @@ class X11InputBackend(InputBackend):
             keycode = self._pressed.pop(held_as, None)
             if keycode is not None:
                 self._shift_down.discard(keycode)
+                self._altgr_down.discard(keycode)
                 self._fake_key(keycode, False)
                 self._display.flush()
                 self._note_held()
@@ -156,13 +158,16 @@ class X11InputBackend(InputBackend):
             logger.info("no X keysym for key %r (code %r); ignored", key, code)
             return
         keycode, level = keymap.keycode(keysym, in_use=self._pressed.values())
-        if len(key) == 1 and (level == SHIFT_LEVEL) != bool(self._shift_down):
-            # A phone keyboard sends "A" without any Shift event: the character the client meant wins, so it is typed
-            # whole now with the Shift state it needs, and its key-up has nothing left to release.
+        if len(key) == 1 and (self._altgr_down or (level == SHIFT_LEVEL) != bool(self._shift_down)):
+            # A phone keyboard sends "A" without any Shift event, a German one "@" with AltGr held (which here would
+            # pick level 3 of the keycode that types "@"): the character the client meant wins, so it is typed whole
+            # now with the Shift state it needs and AltGr up, and its key-up has nothing left to release.
             self._tap(keycode, level)
             return
         if keysym in keymap.shift_keysyms:
             self._shift_down.add(keycode)
+        elif keysym == keymap.altgr_keysym:
+            self._altgr_down.add(keycode)
         self._pressed[held_as] = keycode
         self._note_held()  # before the press: a SIGKILL right after it must find it recorded
         self._fake_key(keycode, True)
@@ -183,21 +188,22 @@ class X11InputBackend(InputBackend):
         return self._keymap
 
     def _tap(self, keycode: int, level: int) -> None:
-        """Press and release ``keycode`` with Shift set as ``level`` needs, restoring the held Shift keys after."""
+        """Press and release ``keycode`` with Shift set as ``level`` needs and AltGr up, restoring the held keys after:
+        the client's Shift and AltGr only picked the character on its own layout. Ctrl, Alt and Super stay held."""
         keymap = self._require_keymap()
         need_shift = level == SHIFT_LEVEL
-        held = set(self._shift_down)
-        temporary = keymap.keycode(keymap.keysym("Shift_L"))[0] if need_shift and not held else 0
-        for shift in held if not need_shift else ():
-            self._fake_key(shift, False)
+        lifted = self._altgr_down | (set() if need_shift else self._shift_down)
+        temporary = keymap.keycode(keymap.keysym("Shift_L"))[0] if need_shift and not self._shift_down else 0
+        for held in lifted:
+            self._fake_key(held, False)
         if temporary:
             self._fake_key(temporary, True)
         self._fake_key(keycode, True)
         self._fake_key(keycode, False)
         if temporary:
             self._fake_key(temporary, False)
-        for shift in held if not need_shift else ():
-            self._fake_key(shift, True)
+        for held in lifted:
+            self._fake_key(held, True)
         self._display.flush()
 
     def _note_held(self) -> None:

@@ -9,6 +9,7 @@ from collections import OrderedDict
 from collections.abc import Collection
 from typing import Any
 
+from proxim_input_x11.keysyms import NAMED
 from proxim_tray import BackendUnavailable
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class Keymap:
         self._display = display
         self._borrowed: OrderedDict[int, int] = OrderedDict()  # keysym -> keycode lent to it, least recent first
         self.shift_keysyms = (self.keysym("Shift_L"), self.keysym("Shift_R"))
+        self.altgr_keysym = self.keysym(NAMED["AltGraph"])
 
     @staticmethod
     def keysym(name: str) -> int:

@@ -69,7 +69,7 @@ BY_CODE = {
 def keysym_name_for(key: str, code: str) -> str | None:
     """An X keysym name for a named key, or None when the key is a character."""
     if key in ("Shift", "Control", "Alt", "Meta", "AltGraph") and code in BY_CODE:
-        return "ISO_Level3_Shift" if key == "AltGraph" else BY_CODE[code]
+        return NAMED[key] if key == "AltGraph" else BY_CODE[code]
     return NAMED.get(key)
 
 

@@ -19,6 +19,16 @@ _KEYCODE = re.compile(r"^\s*<(\w+)>\s*=\s*(\d+);", re.MULTILINE)
 _ALIAS = re.compile(r"^\s*alias\s+<(\w+)>\s*=\s*<(\w+)>;", re.MULTILINE)
 _KEY = re.compile(r"key\s+<(\w+)>\s*\{[^}]*?symbols\[Group1\]\s*=\s*\[([^\]]*)\]", re.DOTALL)
 CORE_COLUMNS = 6  # group 1 levels 1-2, group 2 levels 1-2 (a copy), group 1 levels 3-4
+# What a German keyboard types with AltGr, and the code of the key it types it with
+GERMAN_ALTGR = {
+    "@": "KeyQ",
+    "€": "KeyE",
+    "{": "Digit7",
+    "[": "Digit8",
+    "\\": "Minus",
+    "~": "BracketRight",
+    "|": "IntlBackslash",
+}
 
 
 def _keysym(name: str) -> int:

@@ -155,13 +155,17 @@ class XWitness(LineProcess):
             events.append(json.loads(match.string))
         return events
 
-    def typed_text(self, length: int, timeout: float = 10.0) -> str:
-        text = ""
-        while len(text) < length:
+    def typed_presses(self, length: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The next ``length`` key presses that type a character (modifier presses are skipped)."""
+        presses: list[dict[str, Any]] = []
+        while len(presses) < length:
             event = self.next_event("key_press", timeout)
             if len(event["text"]) == 1:
-                text += event["text"]
-        return text
+                presses.append(event)
+        return presses
+
+    def typed_text(self, length: int, timeout: float = 10.0) -> str:
+        return "".join(press["text"] for press in self.typed_presses(length, timeout))
 
 
 def host_command(port: int, qr_png: Path, *extra: str) -> list[str]:
