@@ -143,7 +143,7 @@ def test_a_plugins_page_script_drives_its_channel(
 
 def test_the_pairing_window_approves_with_a_plugin_permission(desktop: Desktop, echo_plugins: Path, page: Any) -> None:
     desktop.env["PYSTRAY_BACKEND"] = "xorg"  # a tray without menus: the window opens for each request
-    host = TrayHost(desktop, "--plugins-dir", str(echo_plugins), "--pairing-window", "gtk")
+    host = TrayHost(desktop, "--plugins-dir", str(echo_plugins), "--pairing-window", "gtk", "--disable-plugin", "files")
     try:
         page.goto(link_of(host))
         page.wait_for_selector("body[data-state=pending]", timeout=10_000)

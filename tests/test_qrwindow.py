@@ -103,7 +103,8 @@ def test_the_window_decides_a_request(toolkit: str, desktop: Desktop, start_host
     page.wait_for_selector("body[data-state=pending]", timeout=10_000)
     box = desktop.top_level_windows(TITLE)[0]
     buttons = poll(lambda: button_centres(desktop.screenshot(box)), 10, "the request's buttons")
-    assert len(buttons) == 4, buttons  # Approve, Approve with commands, View only, Reject
+    # Approve, Approve with commands, View only, Approve with send and receive files (the built-in files plugin), Reject
+    assert len(buttons) == 5, buttons
     desktop.click(box[0] + buttons[1][0], box[1] + buttons[1][1])
     page.wait_for_selector("body[data-state=live]", timeout=20_000)
     page.wait_for_selector("#view-only", state="hidden")
@@ -128,9 +129,9 @@ def test_x11_fallback_window_opens_for_a_request(desktop: Desktop, start_host: A
     page.wait_for_selector("body[data-state=pending]", timeout=10_000)
     box = poll(lambda: desktop.top_level_windows(TITLE), 10, "the window to open for the request")[0]
     buttons = poll(
-        lambda: found if len(found := button_centres(desktop.screenshot(box))) == 4 else None, 10, "four buttons"
+        lambda: found if len(found := button_centres(desktop.screenshot(box))) == 5 else None, 10, "five buttons"
     )
-    desktop.click(box[0] + buttons[3][0], box[1] + buttons[3][1])  # Reject
+    desktop.click(box[0] + buttons[4][0], box[1] + buttons[4][1])  # Reject
     page.wait_for_selector("body[data-state=rejected]", timeout=10_000)
 
 
