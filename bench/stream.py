@@ -447,6 +447,21 @@ def latency_phase(rig: Rig, figures: dict[str, Any]) -> None:
             print("1080p: still screen after the losses, throughput ...", flush=True)
             figures["idle_after_losses"] = idle(host, rig.net, plan.seconds)
             figures["throughput_1080p30"] = throughput(host, viewer, painter, 40, plan.seconds)
+        figures["encoder_reopenings"] = reopenings(host)
+        print(f"  x264 reopened for a new bitrate ceiling: {figures['encoder_reopenings']}", flush=True)
+
+
+def reopenings(host: BenchHost) -> dict[str, Any]:
+    """x264 reopened for a new bitrate ceiling over a whole session: how often, the ceilings (kbit/s, the first
+    opening's then each reopening's) and the size of the keyframe each reopening sent, KB."""
+    stats = host.stats()
+    kilobytes = [round(size / 1000, 1) for size in stats["encoder_open_bytes"][1:]]
+    return {
+        "count": len(kilobytes),
+        "ceilings_kbps": [ceiling // 1000 for ceiling in stats["encoder_ceilings"]],
+        "keyframe_kb": kilobytes,
+        "keyframe_kb_total": round(sum(kilobytes), 1),
+    }
 
 
 def conditions_phase(rig: Rig, figures: dict[str, Any]) -> None:
@@ -458,6 +473,7 @@ def conditions_phase(rig: Rig, figures: dict[str, Any]) -> None:
     with streaming(rig.browser, rig.env, rig.net, "--fps", "30") as (host, viewer):
         for name, per_mille in CONDITIONS.items():
             figures["netem"][name] = condition(rig.net, host, viewer, rig.painter, per_mille, rig.plan, rig.spread)
+        figures["netem_encoder_reopenings"] = reopenings(host)
 
 
 def phase_720p(rig: Rig, figures: dict[str, Any]) -> None:
@@ -473,10 +489,13 @@ def product_phase(rig: Rig, figures: dict[str, Any]) -> None:
     print("proxim host: still screen ...", flush=True)
     with live_session(rig.browser, rig.net, rig.display, rig.workdir_for("still")) as session:
         figures["proxim_host_idle"] = still(session, max(rig.plan.seconds, 1.0))
+        figures["proxim_host_idle"]["encoder_ceilings_kbps"] = session.encoder_ceilings()
     if rig.plan.full:
         print("proxim host: 1080p60 ...", flush=True)
         with live_session(rig.browser, rig.net, rig.display, rig.workdir_for("fps60"), "--fps", "60") as session:
             figures["proxim_host_1080p60"] = moving(session, rig.painter, 75, rig.plan.seconds)
+            # the ceiling of x264's first opening, then of each reopening (each a keyframe), kbit/s
+            figures["proxim_host_1080p60"]["encoder_ceilings_kbps"] = session.encoder_ceilings()
 
 
 def baselines_phase(rig: Rig, figures: dict[str, Any]) -> None:

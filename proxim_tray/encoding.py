@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import av
@@ -46,7 +47,10 @@ H264_QUALITY = 23  # x264's constant rate factor: its default, sharp for text at
 # ceiling, page scrolling 6 pixels a frame); capped at 45 it coded every change at once, at 582 kbit/s instead of 540.
 H264_COARSEST_QUANTISER = 45
 CEILING_STEP = 0.25  # a new bitrate ceiling takes a new encoder (a keyframe): only for a move this large,
-CEILING_INTERVAL = 3.0  # and at most this often (seconds)
+CEILING_INTERVAL = 3.0  # a raise at most this often (seconds) after the last move; a cut for congestion comes at once
+CEILING_RAISE = 1.5  # the most one raise multiplies the ceiling by (Chromium's own bound over what it receives)
+HELD_BY_CEILING = 0.8  # x264 is held by its ceiling when it sends at least this share of it: only then raise it
+ESTIMATE_PATIENCE = 2.0  # seconds an estimate below what the host sends may stay flat before it counts as congestion
 
 
 def h264_level(width: int, height: int, fps: int) -> str:
@@ -74,44 +78,93 @@ class EncoderSettings:
 
 
 class BitrateController:
-    """The bitrate ceiling: the top of the range, lowered while the receiver reports losses or congestion.
+    """The bitrate ceiling of the encoder. Every move reopens it (a keyframe), so the ceiling moves only when that buys
+    something, in steps of more than ``CEILING_STEP``.
 
-    Losses follow WebRTC's loss-based rule: above 10 % back off by half the loss, below 2 % grow 8 % a report.
-    The receiver's estimate (REMB) counts only when it is below what the host sends: Chromium's estimate never exceeds
-    1.5 times what it receives, so a mostly still screen, which sends little, would otherwise drag the ceiling down to
-    the floor just before the user scrolls.
+    Down at once on congestion: losses (above 10 % back off from the ceiling by half the loss, WebRTC's rule), or the
+    receiver's estimate (REMB) below what the host sends, once it fell or stayed flat for ``ESTIMATE_PATIENCE``.
+    An estimate that is below what the host sends but rising is not congestion: Chromium keeps its estimate under
+    1.5 times what it receives and raises it 8 % a second, so after a still screen it lags any burst of motion (as
+    libwebrtc itself distrusts its estimate while the sender is application-limited).
+    Up only while x264 is held by its ceiling (sends ``HELD_BY_CEILING`` of it or more), at most every
+    ``CEILING_INTERVAL``, by at most ``CEILING_RAISE``, and not past the receiver's estimate or the loss cap (which
+    grows back 8 % a report below 2 % loss). A ceiling the encoder does not reach costs nothing, so a still screen or
+    a light load never moves it.
     """
 
-    def __init__(self, settings: EncoderSettings) -> None:
+    def __init__(self, settings: EncoderSettings, clock: Callable[[], float] = time.monotonic) -> None:
         self._settings = settings
-        self._estimate = settings.max_bitrate
+        self._clock = clock
+        self._ceiling = settings.max_bitrate
+        self._moved_at = clock()
+        self._estimate: int | None = None
+        self._unmet_since: float | None = None  # since when the host sends more than a receiver estimate not rising
         self._sending = 0
         self._loss_cap = settings.max_bitrate
         self._lock = threading.Lock()  # REMB arrives on the loop, the encoder reads from its executor thread
 
     @property
-    def target(self) -> int:
+    def ceiling(self) -> int:
+        """The bitrate ceiling the encoder should have now, in bits per second."""
         with self._lock:
-            wanted = self._loss_cap
-            if self._estimate < self._sending:
-                wanted = min(wanted, self._estimate)
-        return max(self._settings.min_bitrate, min(wanted, self._settings.max_bitrate))
+            return self._ceiling
 
     def receiver_estimate(self, bitrate: int) -> None:
         with self._lock:
+            now, before = self._clock(), self._estimate
             self._estimate = bitrate
+            if self._sending <= bitrate:
+                self._unmet_since = None
+            elif before is not None and bitrate > before:
+                self._unmet_since = now  # lagging behind a burst, not congested
+            elif before is not None and bitrate < before:
+                self._unmet_since = now - ESTIMATE_PATIENCE  # the receiver saw congestion: believe it at once
+            elif self._unmet_since is None:
+                self._unmet_since = now
+            self._decide(now)
 
     def sending(self, bitrate: int) -> None:
         """What the host sent over the last report interval, in bits per second."""
         with self._lock:
+            now = self._clock()
             self._sending = bitrate
+            if self._estimate is None or bitrate <= self._estimate:
+                self._unmet_since = None
+            elif self._unmet_since is None:
+                self._unmet_since = now
+            self._decide(now)
 
     def loss_report(self, fraction_lost: float) -> None:
         with self._lock:
             if fraction_lost > 0.10:
-                self._loss_cap = int(min(self._loss_cap, self._settings.max_bitrate) * (1 - fraction_lost / 2))
+                self._loss_cap = int(min(self._loss_cap, self._ceiling) * (1 - fraction_lost / 2))
             elif fraction_lost < 0.02:
                 self._loss_cap = min(int(self._loss_cap * 1.08), self._settings.max_bitrate)
+            self._decide(self._clock())
+
+    def _decide(self, now: float) -> None:
+        limit = self._loss_cap
+        if (
+            self._estimate is not None
+            and self._unmet_since is not None
+            and now - self._unmet_since >= ESTIMATE_PATIENCE
+        ):
+            limit = min(limit, self._estimate)
+        limit = max(self._settings.min_bitrate, min(limit, self._settings.max_bitrate))
+        if limit < self._ceiling * (1 - CEILING_STEP):
+            self._move(limit, now)
+            return
+        held = self._sending >= self._ceiling * HELD_BY_CEILING
+        if held and now - self._moved_at >= CEILING_INTERVAL:
+            raised = min(limit, int(self._ceiling * CEILING_RAISE), self._estimate or limit)
+            if raised > self._ceiling * (1 + CEILING_STEP):
+                self._move(raised, now)
+
+    def _move(self, ceiling: int, now: float) -> None:
+        logger.debug(
+            "bitrate ceiling %d -> %d kbit/s, sending %d", self._ceiling // 1000, ceiling // 1000, self._sending // 1000
+        )
+        self._ceiling, self._moved_at = ceiling, now
 
 
 class _TunedEncoderMixin:
@@ -126,7 +179,7 @@ class _TunedEncoderMixin:
 
     @property
     def target_bitrate(self) -> int:
-        return self.bitrate.target
+        return self.bitrate.ceiling
 
     @target_bitrate.setter
     def target_bitrate(self, bitrate: int) -> None:
@@ -139,14 +192,13 @@ class ScreenH264Encoder(_TunedEncoderMixin, H264Encoder):
 
     Constant quality (CRF) lets an unchanged screen cost nothing: after a few frames that sharpen what changed, x264
     sends all-skip frames of a dozen bytes. (Average-bitrate mode instead keeps spending its budget re-coding a still
-    picture.) The target bitrate is the VBV ceiling; x264 cannot move it in place through PyAV, so a new encoder (and
-    a keyframe) follows a move of more than a quarter, at most every few seconds.
+    picture.) The bitrate controller's ceiling is x264's VBV ceiling; x264 cannot move it in place through PyAV, so
+    each move of the ceiling opens a new encoder (and sends a keyframe).
     """
 
     def __init__(self, settings: EncoderSettings, bitrate: BitrateController) -> None:
         super().__init__(settings, bitrate)
         self._ceiling = 0
-        self._opened_at = 0.0
 
     def _open(self, frame: av.VideoFrame, ceiling: int) -> av.video.codeccontext.VideoCodecContext:
         codec = av.CodecContext.create("libx264", "w")
@@ -169,7 +221,7 @@ class ScreenH264Encoder(_TunedEncoderMixin, H264Encoder):
             # qpmax: a change must show even when the ceiling is too low for the motion (the rate then exceeds it)
             "x264-params": f"{H264_COLOUR_TAGS}:qcomp=1:aq-mode=1:qpmax={H264_COARSEST_QUANTISER}",
         }
-        self._ceiling, self._opened_at = ceiling, time.monotonic()
+        self._ceiling = ceiling
         logger.info(
             "H264 encoder %dx%d level %s, at most %d kbit/s",
             frame.width,
@@ -179,16 +231,12 @@ class ScreenH264Encoder(_TunedEncoderMixin, H264Encoder):
         )
         return codec
 
-    def _ceiling_moved(self, target: int) -> bool:
-        moved = abs(target - self._ceiling) > self._ceiling * CEILING_STEP
-        return moved and time.monotonic() - self._opened_at >= CEILING_INTERVAL
-
     def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         assert isinstance(frame, av.VideoFrame)
         codec = self.codec
-        target = self.bitrate.target
-        if codec is None or (frame.width, frame.height) != (codec.width, codec.height) or self._ceiling_moved(target):
-            codec = self.codec = self._open(frame, target)
+        ceiling = self.bitrate.ceiling
+        if codec is None or (frame.width, frame.height) != (codec.width, codec.height) or ceiling != self._ceiling:
+            codec = self.codec = self._open(frame, ceiling)
         frame.pict_type = av.video.frame.PictureType.I if force_keyframe else av.video.frame.PictureType.NONE
         self.keyframes_forced += force_keyframe
         self.frames_encoded += 1
@@ -198,7 +246,8 @@ class ScreenH264Encoder(_TunedEncoderMixin, H264Encoder):
 
 class ScreenVp8Encoder(_TunedEncoderMixin, Vp8Encoder):
     """libvpx realtime as aiortc sets it up, with the host's bitrate range and up to 4 threads (aiortc uses one on
-    2 cores). libvpx cannot change its bitrate in place, so a move of more than 10 % reopens it (a keyframe)."""
+    2 cores), aiming at the bitrate controller's ceiling. libvpx cannot change its bitrate in place, so each move of
+    the ceiling reopens it (a keyframe)."""
 
     def _open(self, frame: av.VideoFrame, target: int) -> av.video.codeccontext.VideoCodecContext:
         codec = av.CodecContext.create("libvpx", "w")
@@ -227,12 +276,8 @@ class ScreenVp8Encoder(_TunedEncoderMixin, Vp8Encoder):
     def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         assert isinstance(frame, av.VideoFrame)
         codec = self.codec
-        target = self.bitrate.target
-        if (
-            codec is None
-            or (frame.width, frame.height) != (codec.width, codec.height)
-            or abs(target - (codec.bit_rate or target)) > (codec.bit_rate or target) / 10
-        ):
+        target = self.bitrate.ceiling
+        if codec is None or (frame.width, frame.height) != (codec.width, codec.height) or target != codec.bit_rate:
             codec = self.codec = self._open(frame, target)
         frame.pict_type = av.video.frame.PictureType.I if force_keyframe else av.video.frame.PictureType.NONE
         self.keyframes_forced += force_keyframe

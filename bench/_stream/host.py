@@ -108,6 +108,7 @@ class BenchHost:
         self.first_encoded_timestamp: int | None = None
         self.encoder_opened_at: list[float] = []
         self.encoder_ceilings: list[int] = []  # the bitrate ceiling of each opening, bit/s
+        self.encoder_open_bytes: list[int] = []  # the first frame of each opening (a keyframe), bytes
         self.lost_nacked_at: list[tuple[float, int]] = []
         self.nacks = self.nacks_unanswerable = 0  # packets asked for again; of them, no longer kept to resend
         self.captured_marks: list[tuple[int, float]] = []  # (marker level, epoch) when a capture first shows it
@@ -176,8 +177,10 @@ class BenchHost:
         encode = encoder.encode
 
         def timed_encode(frame: Any, force_keyframe: bool = False) -> Any:
-            started = time.perf_counter()
+            started, openings = time.perf_counter(), len(self.encoder_opened_at)
             result = encode(frame, force_keyframe)
+            if len(self.encoder_opened_at) > openings:
+                self.encoder_open_bytes.append(sum(len(payload) for payload in result[0]))
             stages = self._converted.pop(id(frame), None)  # None: a resent picture (settling, heartbeat)
             if stages is not None:
                 converted = stages.pop()
@@ -223,6 +226,7 @@ class BenchHost:
         figures["keyframe_sent_at"] = self.keyframe_sent_at
         figures["encoder_opened_at"] = self.encoder_opened_at
         figures["encoder_ceilings"] = self.encoder_ceilings
+        figures["encoder_open_bytes"] = self.encoder_open_bytes
         figures["lost_nacked_at"] = self.lost_nacked_at
         figures["captured_marks"] = self.captured_marks
         figures["frame_stages"] = list(self.frame_stages)

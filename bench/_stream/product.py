@@ -4,6 +4,7 @@ included), measured from ``/proc`` and from the datagrams on the wire."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,8 +22,9 @@ from tests.support.processes import LineProcess
 class LiveSession:
     """One ``proxim host --no-tray`` and the web client's page, approved at the host's console and live."""
 
-    def __init__(self, host: LineProcess, browser: Any, net: Network) -> None:
-        self.host, self.net = host, net
+    def __init__(self, host: LineProcess, browser: Any, net: Network, log: Path | None = None) -> None:
+        """``log``: the host's log, at ``-v`` (INFO), if it keeps one."""
+        self.host, self.net, self.log = host, net, log
         link = host.wait_for(r"^\s+(http://\S+)$", 20).group(1)
         self.context = browser.new_context(viewport={"width": 1280, "height": 720})
         self.page = self.context.new_page()
@@ -45,22 +47,34 @@ class LiveSession:
         )
         return {"at": time.monotonic(), "cpu": cpu_seconds(self.host.proc.pid), "wire": self.net.wire(), **inbound}
 
+    def encoder_ceilings(self) -> list[int] | None:
+        """The bitrate ceiling of each opening of x264 so far (kbit/s; each reopening sends a keyframe), if known."""
+        if self.log is None:
+            return None
+        return [int(found) for found in ENCODER_OPENED.findall(self.log.read_text(errors="replace"))]
+
     def close(self) -> None:
         self.context.close()
         self.host.stop(10)
+
+
+ENCODER_OPENED = re.compile(r"H264 encoder \d+x\d+ level \d+, at most (\d+) kbit/s")
 
 
 @contextmanager
 def live_session(browser: Any, net: Network, display: str, workdir: Path, *options: str) -> Iterator[LiveSession]:
     """``proxim host`` in the host's namespace (on loopback without one) on ``display``, with ``options``."""
     host: LineProcess
+    log = None
     if net.host is not None:
         workdir.mkdir(exist_ok=True)
-        host = NamespacedHost(net.host, workdir, *options, env=host_env(workdir, display), verbose=False)
+        # at -v, to count x264's reopenings in its log (a few lines a session)
+        host = NamespacedHost(net.host, workdir, *options, env=host_env(workdir, display))
+        log = workdir / f"host-{net.host.name}.log"
     else:
         host = Host(display, workdir, *options)
     try:
-        session = LiveSession(host, browser, net)
+        session = LiveSession(host, browser, net, log)
     except BaseException:
         host.stop(10)
         raise
