@@ -27,10 +27,11 @@ def cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def xvfb(width: int, height: int) -> Iterator[str]:
-    """A private X server of ``width`` x ``height``; yields its DISPLAY."""
+    """A private X server of ``width`` x ``height``; yields its DISPLAY. It does not reset when its last client leaves
+    (a client connecting during the reset is refused: the next phase's first connection failed so)."""
     read_end, write_end = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp", "-noreset"],
         pass_fds=(write_end,),
         stderr=subprocess.DEVNULL,
     )
