@@ -27,7 +27,7 @@ READ_PIXEL = """() => {
 
 
 def decode_qr(path: Path) -> str:
-    results = zxingcpp.read_barcodes(Image.open(path))
+    results = zxingcpp.read_barcodes(Image.open(path), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
     assert len(results) == 1, f"expected one QR code in {path}, found {len(results)}"
     return str(results[0].text)
 

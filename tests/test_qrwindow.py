@@ -42,7 +42,9 @@ def window_code(desktop: Desktop, expected: str | None = None) -> str:
         windows = desktop.top_level_windows(TITLE)
         if not windows:
             return None
-        results = zxingcpp.read_barcodes(desktop.screenshot(windows[0]))
+        results = zxingcpp.read_barcodes(
+            desktop.screenshot(windows[0]), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+        )
         text = str(results[0].text) if len(results) == 1 else None
         return text if expected is None or text == expected else None
 

@@ -14,7 +14,9 @@ from proxim_tray.errors import ProximError
 def link_from_image(path: Path) -> str:
     try:
         with Image.open(path) as image:
-            found = zxingcpp.read_barcodes(image.convert("RGB"))
+            found = zxingcpp.read_barcodes(
+                image.convert("RGB"), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+            )
     except (OSError, UnidentifiedImageError) as exc:
         raise ProximError(f"cannot read the picture {path}: {exc}") from exc
     for barcode in found:

@@ -251,7 +251,9 @@ class TrayHost(LineProcess):
 def qr_code(path: Path) -> str | None:
     """The text of the QR code in the PNG at ``path``, or None while there is none."""
     try:
-        results = zxingcpp.read_barcodes(Image.open(path))
+        results = zxingcpp.read_barcodes(
+            Image.open(path), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+        )
     except OSError:
         return None
     return str(results[0].text) if results else None
