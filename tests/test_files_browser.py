@@ -9,7 +9,6 @@ import asyncio
 import hashlib
 import os
 import re
-import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ from proxim_files.plugin import FilesPlugin
 
 from proxim_tray import FULL_CONTROL, Grant, testing
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.support.tmpfs import small_tmpfs
 
 TIMEOUT = 30.0
 WITH_FILES = FULL_CONTROL | {"files"}
@@ -184,16 +184,9 @@ async def test_the_host_sends_a_file_the_page_saves_and_either_side_cancels(
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 40 MiB tmpfs mounted for the test (tests run as root) and unmounted after it."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mount = tmp_path / "small"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mount)], check=True)
-    try:
+    """A 40 MiB disk of its own."""
+    with small_tmpfs(tmp_path, 40) as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 async def test_dropped_files_a_full_disk_and_a_disconnect_mid_file(small_disk: Path, tmp_path: Path) -> None:

@@ -3,13 +3,13 @@ complete or not at all; refused before writing when too large for the cap or the
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from proxim_files.saving import PART_SUFFIX, IncomingFile, SaveRefused
+
+from tests.support.tmpfs import small_tmpfs
 
 HOSTILE = [
     ("../../.bashrc", "bashrc"),
@@ -88,16 +88,9 @@ def test_a_file_over_the_cap_is_refused_before_anything_is_written(tmp_path: Pat
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 24 MiB tmpfs mounted for the test (the test runs as root) and unmounted after it."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mount = tmp_path / "small"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], check=True)
-    try:
+    """A 24 MiB disk of its own."""
+    with small_tmpfs(tmp_path, 24) as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 def test_a_full_disk_refuses_before_writing_and_a_disk_filled_meanwhile_leaves_no_partial_file(
