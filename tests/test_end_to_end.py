@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import zxingcpp
 from PIL import Image
 
+from tests.support.desktop import qr_texts
 from tests.support.processes import XWitness
 from tests.support.webclient import PHONE, VIDEO_CONTENT_BOX
 
@@ -27,9 +27,9 @@ READ_PIXEL = """() => {
 
 
 def decode_qr(path: Path) -> str:
-    results = zxingcpp.read_barcodes(Image.open(path), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
+    results = qr_texts(Image.open(path))
     assert len(results) == 1, f"expected one QR code in {path}, found {len(results)}"
-    return str(results[0].text)
+    return results[0]
 
 
 def wait_for_colour(page: Any, expected: tuple[int, int, int], timeout: float = 10.0, tolerance: int = 12) -> None:

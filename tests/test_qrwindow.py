@@ -8,11 +8,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-import zxingcpp
 from PIL import Image
 from proxim_qrwindow import toolkit
 
-from tests.support.desktop import TRAY_HEIGHT, Desktop, TrayHost, desktop_fixture, link_of, poll
+from tests.support.desktop import TRAY_HEIGHT, Desktop, TrayHost, desktop_fixture, link_of, poll, qr_texts
 
 desktop = desktop_fixture()
 
@@ -42,10 +41,8 @@ def window_code(desktop: Desktop, expected: str | None = None) -> str:
         windows = desktop.top_level_windows(TITLE)
         if not windows:
             return None
-        results = zxingcpp.read_barcodes(
-            desktop.screenshot(windows[0]), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-        )
-        text = str(results[0].text) if len(results) == 1 else None
+        results = qr_texts(desktop.screenshot(windows[0]))
+        text = results[0] if len(results) == 1 else None
         return text if expected is None or text == expected else None
 
     return poll(read, 15, f"the pairing window to show {expected or 'a QR code'}")

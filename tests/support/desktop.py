@@ -248,15 +248,21 @@ class TrayHost(LineProcess):
         poll(lambda: text in self.log_text(), timeout, f"{text!r} in the host's log")
 
 
+QR_CODE = zxingcpp.BarcodeFormat.QRCode
+
+
+def qr_texts(image: Image.Image) -> list[str]:
+    """The text of every QR code in ``image`` (QR codes only: zxing once read an ITF barcode inside a QR code)."""
+    return [str(code.text) for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(QR_CODE))]
+
+
 def qr_code(path: Path) -> str | None:
     """The text of the QR code in the PNG at ``path``, or None while there is none."""
     try:
-        results = zxingcpp.read_barcodes(
-            Image.open(path), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-        )
+        results = qr_texts(Image.open(path))
     except OSError:
         return None
-    return str(results[0].text) if results else None
+    return results[0] if results else None
 
 
 def link_of(host: TrayHost, previous: str | None = None) -> str:
