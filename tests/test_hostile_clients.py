@@ -272,8 +272,9 @@ def test_idle_connections_are_bounded_and_timed_out(display_env: dict[str, str],
         link = host.wait_for(r"^\s+(http://\S+)$").group(1)
         baseline = settled_fds(host.proc.pid)
         sockets += [idle_connection(f"127.0.0.{2 + n % 20}", port, slowloris=n % 2 == 1) for n in range(IDLE_SOCKETS)]
-        time.sleep(1.0)  # the host accepts what it can
-        assert open_fds(host.proc.pid) <= baseline + 150, "connections are capped well below the descriptor limit"
+        # the host accepts what it can: asyncio takes a whole batch from the backlog before the guard closes the
+        # excess, so the count is read once the burst has been dealt with
+        assert settled_fds(host.proc.pid) <= baseline + 150, "connections are capped well below the descriptor limit"
         client = LineProcess([sys.executable, str(SUPPORT / "client_process.py"), link], env=display_env)
         try:
             host.wait_for(r"Approve connection from", timeout=10)
