@@ -18,7 +18,7 @@ from proxim_tray.approval import (
     access_of,
     with_access,
 )
-from proxim_tray.backends import CaptureSource, InputBackend, ScreenGeometry
+from proxim_tray.backends import CaptureSource, InputBackend, Rect, ScreenGeometry
 from proxim_tray.channels import Channel, ChannelHandler, ChannelPort
 from proxim_tray.commands import CLIPBOARD_GET, CLIPBOARD_SET, Command, CommandContext
 from proxim_tray.config import HostConfig
@@ -43,7 +43,7 @@ from proxim_tray.tray import MenuItem, Tray
 from proxim_tray.webassets import WebAsset
 
 __version__ = "0.1.0"
-HOOK_API = "2.0"
+HOOK_API = "2.1"
 
 __all__ = [
     "ACCESS_LEVELS",
@@ -79,6 +79,7 @@ __all__ = [
     "PluginLoadError",
     "ProtocolError",
     "ProximError",
+    "Rect",
     "ScreenGeometry",
     "Session",
     "SessionState",

@@ -17,6 +17,9 @@ from proxim_tray.errors import BackendUnavailable
 logger = logging.getLogger(__name__)
 
 
+Rect = tuple[int, int, int, int]  # left, top, width, height: a part of the shared area, in its pixels
+
+
 @dataclass(frozen=True)
 class ScreenGeometry:
     """The shared area in the display server's pixel coordinates."""

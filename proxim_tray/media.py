@@ -2,7 +2,8 @@
 
 A frame is grabbed and converted (off the loop, on one capture thread) only when the capture source reports a change,
 the receiver asks for a keyframe, or, for sources that cannot report changes, when a cheap comparison with the last grab
-finds a difference. Frames are stamped with the wall-clock capture time, never faster than the frame-rate cap.
+finds a difference. A source that says which rectangles changed has only those grabbed and converted into the last
+frame (canvas.py). Frames are stamped with the wall-clock capture time, never faster than the frame-rate cap.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import numpy as np
 import numpy.typing as npt
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from proxim_tray.backends import CaptureSource
+from proxim_tray.backends import CaptureSource, Rect
+from proxim_tray.canvas import ScreenCanvas, scaled_size
 from proxim_tray.config import HostConfig
-from proxim_tray.encoding import COLOUR_MATRIX, EncoderSettings
+from proxim_tray.encoding import EncoderSettings
 from proxim_tray.media_options import CODECS
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,9 @@ SETTLE_DELAY = 0.3
 # the change's frame learns of the loss from the next sequence number, and a still screen would otherwise send the
 # next one only when settling starts (measured: the picture was wrong for 430-475 ms after such a loss).
 PROBE_DELAY = 0.1
+# A source that reports changed rectangles is still grabbed whole this often while the screen changes, when it settles
+# and when the receiver asks for a keyframe: a change its reports missed cannot stay on the picture for longer.
+WHOLE_GRAB_INTERVAL = 2.0
 
 
 @runtime_checkable
@@ -52,6 +57,18 @@ class ChangeNotifier(Protocol):
     def watch_changes(self, on_change: Callable[[], None]) -> Callable[[], None] | None:
         """Call ``on_change`` (from any thread) after each change; return a function that stops watching, or None
         when changes cannot be watched here (the track then compares grabs instead)."""
+
+
+@runtime_checkable
+class DamageReporter(Protocol):
+    """A capture source that tells which parts of the shared area changed and can grab just those (X DAMAGE)."""
+
+    def take_damage(self) -> list[Rect] | None:
+        """The rectangles (in the area's pixels) that may have changed since the last call, the pointer's old and new
+        place included, or None when that is not known; called from the capture thread before every grab."""
+
+    def grab_region(self, rect: Rect) -> npt.NDArray[np.uint8]:
+        """The BGRA pixels of ``rect``, pointer drawn as in ``grab``."""
 
 
 @runtime_checkable
@@ -81,35 +98,6 @@ class StreamSettings:
         return cls(encoder=encoder, codec=config.codec, max_size=config.max_size)
 
 
-def scaled_size(width: int, height: int, max_size: int | None) -> tuple[int, int]:
-    """``width`` x ``height`` shrunk (keeping its shape) so that its longer side fits ``max_size``; both even."""
-    if max_size is not None and max(width, height) > max_size:
-        scale = max_size / max(width, height)
-        width, height = round(width * scale), round(height * scale)
-    return max(width & ~1, 2), max(height & ~1, 2)
-
-
-def to_video_frame(pixels: npt.NDArray[np.uint8], max_size: int | None) -> av.VideoFrame:
-    """A BGRA screen grab as a YUV 4:2:0 frame (BT.601, limited range), scaled to fit ``max_size``."""
-    height, width = pixels.shape[:2]
-    frame = av.VideoFrame(width, height, "bgra")
-    plane = frame.planes[0]
-    if plane.line_size == width * 4 and pixels.flags.c_contiguous:
-        # a plain copy into the frame; from_ndarray is several times slower at 1080p
-        plane.update(pixels)  # type: ignore[arg-type]  # (it takes any buffer)
-    else:
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="bgra")
-    out_width, out_height = scaled_size(width, height, max_size)
-    return frame.reformat(
-        width=out_width,
-        height=out_height,
-        format="yuv420p",
-        dst_colorspace=COLOUR_MATRIX,
-        interpolation="AREA" if (out_width, out_height) != (width & ~1, height & ~1) else None,
-        threads=1,
-    )
-
-
 class ScreenVideoTrack(MediaStreamTrack):
     kind = "video"
 
@@ -125,6 +113,8 @@ class ScreenVideoTrack(MediaStreamTrack):
         self._last_frame_at = 0.0
         self._last_frame: av.VideoFrame | None = None
         self._last_grab: npt.NDArray[np.uint8] | None = None
+        self._canvas = ScreenCanvas(self.settings.max_size)
+        self._whole_at = 0.0  # when the area was last grabbed whole (monotonic)
         self._wake = asyncio.Event()
         self._changed = True
         self._keyframe_wanted = False
@@ -203,9 +193,11 @@ class ScreenVideoTrack(MediaStreamTrack):
             send_anyway = self._keyframe_wanted or settle or probe or heartbeat
             if not (grab or send_anyway):
                 continue
+            # the screen settling is grabbed whole once, to correct what change reports may have missed
+            refresh = settle and self._settling == SETTLE_FRAMES and isinstance(self._source, DamageReporter)
             self._changed = self._keyframe_wanted = False
             try:
-                captured = await loop.run_in_executor(self._executor, self._capture, grab, send_anyway)
+                captured = await loop.run_in_executor(self._executor, self._capture, grab, send_anyway, refresh)
             except RuntimeError as exc:  # the executor shut down: the track stopped meanwhile
                 raise MediaStreamError from exc
             if self.readyState != "live":
@@ -235,29 +227,51 @@ class ScreenVideoTrack(MediaStreamTrack):
             return max(self._last_new_at + SETTLE_DELAY, self._last_frame_at + self._interval)
         return self._last_frame_at + HEARTBEAT_INTERVAL
 
-    def _capture(self, grab: bool, send_anyway: bool) -> tuple[float, av.VideoFrame, bool] | None:
-        """Grab and convert when ``grab``, else resend the last frame: (capture time, frame, whether it is a new
-        picture); None when a polled grab shows no change and nothing asks for a frame anyway."""
-        if isinstance(self._source, VideoFrameSource) and (grab or self._last_frame is None):
-            frame = self._source.grab_frame()
+    def _capture(self, grab: bool, send_anyway: bool, refresh: bool) -> tuple[float, av.VideoFrame, bool] | None:
+        """Grab and convert when ``grab`` (whole, or the changed parts into the last frame), grab whole when
+        ``refresh``, else resend the last frame: (capture time, frame, whether it is a new picture); None when a grab
+        shows no change and nothing asks for a frame anyway."""
+        source = self._source
+        if isinstance(source, VideoFrameSource) and (grab or self._last_frame is None):
+            frame = source.grab_frame()
             out_width, out_height = scaled_size(frame.width, frame.height, self.settings.max_size)
             if (out_width, out_height) != (frame.width, frame.height):
                 frame = frame.reformat(width=out_width, height=out_height, interpolation="AREA", threads=1)
             self._last_frame = frame
             self.frames_captured += 1
             return time.monotonic(), frame, True
-        if grab or self._last_frame is None:
-            pixels = self._source.grab()
+        if not (grab or refresh) and self._last_frame is not None:
+            return time.monotonic(), self._last_frame, False
+        last = self._last_frame
+        patches = self._changed_parts(whole=refresh or time.monotonic() - self._whole_at >= WHOLE_GRAB_INTERVAL)
+        if patches is not None and last is not None and isinstance(source, DamageReporter):
+            for rect in patches:
+                self._canvas.patch(rect, source.grab_region(rect))
             captured_at = time.monotonic()
-            if not self._watching:
-                unchanged = self._last_grab is not None and np.array_equal(pixels, self._last_grab)
-                if unchanged and self._last_frame is not None:
-                    return (captured_at, self._last_frame, False) if send_anyway else None
-                self._last_grab = pixels.copy()
-            self._last_frame = to_video_frame(pixels, self.settings.max_size)
+            if not patches:  # the change was outside the shared area
+                return (captured_at, last, False) if send_anyway else None
             self.frames_captured += 1
-            return captured_at, self._last_frame, True
-        return time.monotonic(), self._last_frame, False
+            return captured_at, last, True
+        pixels = source.grab()
+        captured_at = self._whole_at = time.monotonic()
+        if not self._watching:
+            unchanged = self._last_grab is not None and np.array_equal(pixels, self._last_grab)
+            if unchanged and self._last_frame is not None:
+                return (captured_at, self._last_frame, False) if send_anyway else None
+            self._last_grab = pixels.copy()
+        self._last_frame = self._canvas.replace(pixels)
+        self.frames_captured += 1
+        return captured_at, self._last_frame, grab
+
+    def _changed_parts(self, whole: bool) -> list[Rect] | None:
+        """The rectangles to grab and convert into the last frame, or None to grab the whole area. The source's
+        change reports are taken in any case: a whole grab covers them."""
+        if not isinstance(self._source, DamageReporter):
+            return None
+        rects = self._source.take_damage()
+        if whole or rects is None or self._last_frame is not self._canvas.frame:
+            return None
+        return self._canvas.patches(rects)
 
     def stop(self) -> None:
         super().stop()

@@ -16,9 +16,9 @@ from proxim_capture_testpattern.pattern import TestPatternSource, pattern_size
 
 from proxim_tray import media_options
 from proxim_tray.backends import BackendRegistry, ScreenGeometry
+from proxim_tray.canvas import scaled_size, to_video_frame
 from proxim_tray.config import HostConfig
 from proxim_tray.errors import BackendUnavailable
-from proxim_tray.media import scaled_size, to_video_frame
 from tests.conftest import SCREEN
 from tests.support.processes import XWitness
 

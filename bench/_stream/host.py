@@ -36,6 +36,14 @@ MARKER_CENTRE = (88, 88)  # x, y of the painter's marker patch, in screen pixels
 STAGES_KEPT = 4000  # frames whose stage times are kept (over two minutes of frames at 30 fps)
 
 
+def marker_level(frame: Any) -> int:
+    """The painter's grey level (0-7) at the marker's centre in a captured yuv420p frame (BT.601, limited range)."""
+    plane = frame.planes[0]
+    luma: int = memoryview(plane)[MARKER_CENTRE[1] * plane.line_size + MARKER_CENTRE[0]]
+    grey = (luma - 16) * 255 / 219  # the painter's greys are 16 + 32 * level
+    return round((grey - 16) / 32)
+
+
 def rtp_payload_offset(packet: bytes) -> int:
     offset = 12 + 4 * (packet[0] & 0x0F)
     if packet[0] & 0x10:
@@ -116,22 +124,38 @@ class BenchHost:
         self.frame_stages: deque[list[float]] = deque(maxlen=STAGES_KEPT)
         self._converted: dict[int, list[float]] = {}  # id(frame) -> its stages so far, until it is encoded
         self._encoded: list[float] | None = None  # the stages of the frame being sent
-        self._grab_started = 0.0
-        convert = media.to_video_frame
+        self._grab_ms = 0.0  # time spent reading the screen during the capture under way
 
-        def watched_conversion(pixels: Any, max_size: int | None) -> Any:
-            """The track's conversion of each grab, noting when a grab first shows a new marker level."""
-            grabbed = time.perf_counter()
-            level = round((int(pixels[MARKER_CENTRE[1], MARKER_CENTRE[0], 1]) - 16) / 32)
-            if not self.captured_marks or self.captured_marks[-1][0] != level:
-                self.captured_marks.append((level, time.time()))
-            frame = convert(pixels, max_size)
+    def _watch_captures(self, track: ScreenVideoTrack, source: MssCaptureSource) -> None:
+        """Time each capture of the track (reading the screen, then converting), and note when a captured picture
+        first shows a new marker level."""
+        for name in ("grab", "grab_region", "take_damage"):
+            read = getattr(source, name)
+
+            def timed_read(*args: Any, read: Callable[..., Any] = read) -> Any:
+                started = time.perf_counter()
+                try:
+                    return read(*args)
+                finally:
+                    self._grab_ms += (time.perf_counter() - started) * 1000
+
+            setattr(source, name, timed_read)
+        capture = track._capture
+
+        def timed_capture(*args: Any) -> Any:
+            self._grab_ms, started = 0.0, time.perf_counter()
+            captured = capture(*args)
             done = time.perf_counter()
-            grab_ms = (grabbed - self._grab_started) * 1000 if self._grab_started else -1.0
-            self._converted[id(frame)] = [time.time(), grab_ms, (done - grabbed) * 1000, done]
-            return frame
+            if captured is not None and captured[2]:  # a new picture
+                frame = captured[1]
+                level = marker_level(frame)
+                if not self.captured_marks or self.captured_marks[-1][0] != level:
+                    self.captured_marks.append((level, time.time()))
+                convert_ms = (done - started) * 1000 - self._grab_ms
+                self._converted[id(frame)] = [time.time(), self._grab_ms, convert_ms, done]
+            return captured
 
-        media.to_video_frame = watched_conversion
+        track._capture = timed_capture  # type: ignore[method-assign,assignment]
 
     async def page(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(PAGE)
@@ -139,15 +163,9 @@ class BenchHost:
     async def offer(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.source = MssCaptureSource(monitor=1, region=self.args.region)
-        grab = self.source.grab
-
-        def timed_grab() -> Any:
-            self._grab_started = time.perf_counter()
-            return grab()
-
-        self.source.grab = timed_grab  # type: ignore[method-assign]
         settings = StreamSettings(encoder=EncoderSettings(fps=self.args.fps), codec=self.args.codec)
         self.track = ScreenVideoTrack(self.source, settings)
+        self._watch_captures(self.track, self.source)
         self.peer = HostPeer([])
         answer = await self.peer.answer(body["sdp"], self.track, tuned_encoder=not self.args.stock)
         sender = self.peer.pc.getTransceivers()[0].sender

@@ -10,8 +10,9 @@ from aiortc.codecs.h264 import H264Encoder
 from proxim_capture_mss.source import MssCaptureSource
 
 from bench._stream.rig import Painter
+from proxim_tray.canvas import to_video_frame
 from proxim_tray.encoding import BitrateController, EncoderSettings, ScreenH264Encoder
-from proxim_tray.media import VIDEO_TIME_BASE, to_video_frame
+from proxim_tray.media import VIDEO_TIME_BASE
 
 SIZES = {"720p": (0, 0, 1280, 720), "1080p": None}
 FRAMES = 40

@@ -1,7 +1,11 @@
 """Screen-change events from the X server (the DAMAGE extension) and pointer moves, on a thread of their own.
 
+Each change's rectangle is kept until the capture takes it, so that only what changed is grabbed. The damage is
+reported as delta rectangles (each drawing that adds to what is pending) and cleared after each batch of events: a
+drawing between the two is reported by an event still to come, so nothing is lost.
 DAMAGE does not see the pointer (a hardware or server sprite), so the pointer position is polled on the same
-connection, once per frame interval: a round trip of well under a millisecond.
+connection, once per frame interval (a round trip of well under a millisecond), and a change of its shape is an
+XFixes event.
 """
 
 from __future__ import annotations
@@ -13,17 +17,26 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from proxim_tray import ScreenGeometry
+from proxim_tray import Rect, ScreenGeometry
 
 logger = logging.getLogger(__name__)
+
+MAX_KEPT = 1024  # changed rectangles kept for the capture; beyond that, their bounding box
 
 
 def _overlaps(area: ScreenGeometry, x: int, y: int, width: int, height: int) -> bool:
     return x < area.left + area.width and area.left < x + width and y < area.top + area.height and area.top < y + height
 
 
+def _bounds(rects: list[Rect]) -> Rect:
+    left, top = min(r[0] for r in rects), min(r[1] for r in rects)
+    right, bottom = max(r[0] + r[2] for r in rects), max(r[1] + r[3] for r in rects)
+    return left, top, right - left, bottom - top
+
+
 class DamageWatcher:
-    """Calls ``on_change`` when something is drawn inside ``area`` or the pointer moves inside it."""
+    """Calls ``on_change`` when something is drawn inside ``area`` or the pointer moves or changes shape inside it;
+    ``take`` hands over the rectangles drawn since it was last called."""
 
     def __init__(self, area: ScreenGeometry, on_change: Callable[[], None], pointer_interval: float) -> None:
         self._area = area
@@ -32,11 +45,19 @@ class DamageWatcher:
         self._wake_read, self._wake_write = os.pipe()
         self._display: Any = None
         self._thread: threading.Thread | None = None
+        self._drawn: list[Rect] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> list[Rect]:
+        """The rectangles drawn inside the area since the last call, in the area's pixels."""
+        with self._lock:
+            drawn, self._drawn = self._drawn, []
+        return drawn
 
     def start(self) -> bool:
         """Open a display connection and start watching; False when the server has no DAMAGE extension."""
         from Xlib import display as xdisplay
-        from Xlib.ext import damage
+        from Xlib.ext import damage, xfixes
 
         try:
             self._display = xdisplay.Display()
@@ -51,8 +72,13 @@ class DamageWatcher:
         # python-xlib registers a copy of the event class, so events are matched by their code
         self._event_type = self._display.query_extension("DAMAGE").first_event + damage.DamageNotifyCode
         root = self._display.screen().root
-        self._damage = root.damage_create(damage.DamageReportNonEmpty)
+        self._damage = root.damage_create(damage.DamageReportDeltaRectangles)
         self._display.damage_subtract(self._damage, 0, 0)
+        self._cursor_event_type = None
+        if self._display.has_extension("XFIXES"):
+            self._display.xfixes_query_version()
+            self._cursor_event_type = self._display.query_extension("XFIXES").first_event + xfixes.XFixesCursorNotify
+            self._display.xfixes_select_cursor_input(root, xfixes.XFixesDisplayCursorNotifyMask)
         self._display.flush()
         self._thread = threading.Thread(target=self._run, name="proxim-damage", daemon=True)
         self._thread.start()
@@ -75,12 +101,22 @@ class DamageWatcher:
                 if self._wake_read in readable:
                     return
                 changed = damaged = False
+                drawn = []
                 while display.pending_events():
                     event = display.next_event()
                     if event.type == self._event_type:
                         damaged = True
                         box = event.area
-                        changed = changed or _overlaps(self._area, box.x, box.y, box.width, box.height)
+                        if _overlaps(self._area, box.x, box.y, box.width, box.height):
+                            drawn.append((box.x - self._area.left, box.y - self._area.top, box.width, box.height))
+                    elif event.type == self._cursor_event_type:
+                        changed = True  # a new pointer shape: the capture draws the pointer
+                if drawn:
+                    with self._lock:
+                        self._drawn.extend(drawn)
+                        if len(self._drawn) > MAX_KEPT:  # nothing takes them (a paused stream): keep their extent
+                            self._drawn = [_bounds(self._drawn)]
+                    changed = True
                 if damaged:
                     # clear the damage seen so far: the next drawing sends a new event
                     display.damage_subtract(self._damage, 0, 0)

@@ -1,7 +1,8 @@
 """The mss capture source. mss keeps a display connection per thread, so it is opened in the grabbing thread.
 
-On X11 mss draws the pointer and X DAMAGE says when to grab; on Windows and macOS the pointer is drawn here
-(cursor.py) and a thread compares grabs (polling.py).
+On X11 X DAMAGE says when and where the screen changed, so that only those rectangles are grabbed, and the pointer
+is drawn from its XFixes image (xpointer.py); on Windows and macOS the pointer is drawn here (cursor.py) and a thread
+compares grabs (polling.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import numpy.typing as npt
 from proxim_capture_mss import cursor, permissions
 from proxim_capture_mss.damage import DamageWatcher
 from proxim_capture_mss.polling import GrabPoller
-from proxim_tray import BackendUnavailable, CaptureSource, ScreenGeometry
+from proxim_capture_mss.xpointer import Pointer, XPointerReader, draw
+from proxim_tray import BackendUnavailable, CaptureSource, Rect, ScreenGeometry
 
 POINTER_POLL_INTERVAL = 1 / 60
 USES_X11 = sys.platform not in ("win32", "darwin")
@@ -28,7 +30,7 @@ def _open_mss() -> Any:
     import mss
 
     factory = getattr(mss, "MSS", None) or mss.mss  # mss 10 renamed the factory
-    return factory(with_cursor=True) if USES_X11 else factory()  # mss draws the pointer on X11 only
+    return factory()
 
 
 def shared_area(
@@ -59,6 +61,9 @@ class MssCaptureSource(CaptureSource):
         self._region = region
         self._interval = 1 / fps
         self._poller: GrabPoller | None = None
+        self._watcher: DamageWatcher | None = None
+        self._pointers = XPointerReader() if USES_X11 else None
+        self._pointer: Pointer | None = None  # the pointer as the grabs since the last take_damage draw it
         self._local = threading.local()
         self._opened: list[Any] = []
         self._lock = threading.Lock()
@@ -103,13 +108,34 @@ class MssCaptureSource(CaptureSource):
 
     def _grab_now(self) -> npt.NDArray[np.uint8]:
         area = self.geometry()
-        box = {"left": area.left, "top": area.top, "width": area.width, "height": area.height}
-        shot = self._grabber().grab(box)
-        frame = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
+        if self._pointers is not None:
+            self._pointer = self._pointers.read(area)
+        frame = self._grab_box(area, (0, 0, area.width, area.height))
         if USES_X11:
             return frame
         position = cursor.pointer_position()
         return frame if position is None else cursor.draw_pointer(frame, area, *position)
+
+    def _grab_box(self, area: ScreenGeometry, rect: Rect) -> npt.NDArray[np.uint8]:
+        left, top, width, height = rect
+        shot = self._grabber().grab({"left": area.left + left, "top": area.top + top, "width": width, "height": height})
+        frame = np.frombuffer(shot.raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
+        return frame if self._pointer is None else draw(frame, left, top, self._pointer)
+
+    def take_damage(self) -> list[Rect] | None:
+        """What X DAMAGE saw drawn since the last call, and the pointer's old and new place if it moved or changed
+        shape; None where changes are not watched (the track then grabs the whole area)."""
+        if self._watcher is None or self._pointers is None:
+            return None
+        rects = self._watcher.take()
+        drawn, pointer = self._pointer, self._pointers.read(self.geometry())
+        if drawn != pointer:
+            rects.extend(p.box for p in (drawn, pointer) if p is not None)
+        self._pointer = pointer
+        return rects
+
+    def grab_region(self, rect: Rect) -> npt.NDArray[np.uint8]:
+        return self._grab_box(self.geometry(), rect)
 
     def watch_changes(self, on_change: Callable[[], None]) -> Callable[[], None] | None:
         """X DAMAGE events on X11; grabs compared on a thread of their own on Windows and macOS."""
@@ -122,10 +148,18 @@ class MssCaptureSource(CaptureSource):
         if not watcher.start():
             watcher.stop()
             return None
-        return watcher.stop
+        self._watcher = watcher
+        return self._stop_watching
+
+    def _stop_watching(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()
 
     def close(self) -> None:
         with self._lock:
             opened, self._opened = self._opened, []
         for grabber in opened:
             grabber.close()
+        if self._pointers is not None:
+            self._pointers.close()
