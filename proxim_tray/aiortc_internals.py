@@ -2,20 +2,21 @@
 (``AIORTC_VERSION``); tests/test_aiortc_internals.py fails if aiortc moves any of them.
 
 aiortc offers no public way to choose a sender's encoder, to give a connection a DTLS certificate, to hear of a
-receiver's keyframe request or NACK, to keep more packets for retransmission, or to have a receiver decode a frame as
-soon as it is whole; each of those is one function here.
+receiver's keyframe request or NACK, to keep more packets for retransmission, to send an RTP header extension it does
+not know, or to have a receiver decode a frame as soon as it is whole; each of those is one function here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from aiortc import RTCCertificate, RTCPeerConnection, rtcrtpsender
+from aiortc import RTCCertificate, RTCPeerConnection, RTCRtpTransceiver, rtcrtpsender, rtp
 from aiortc.codecs.base import Encoder
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtcrtpsender import RTCRtpSender
-from aiortc.rtp import RtpPacket
+from aiortc.rtp import HeaderExtensions, RtpPacket
 
 AIORTC_VERSION = "1.16.0"
 SendRtp = Callable[[bytes], Awaitable[None]]
@@ -92,6 +93,42 @@ def keep_for_retransmission(packets: int) -> None:
     """Keep the last ``packets`` RTP packets of every sender for retransmission (aiortc keeps 128: less than one
     1080p keyframe, so a NACK for an early packet of a keyframe could not be answered)."""
     rtcrtpsender.RTP_HISTORY_SIZE = packets  # type: ignore[attr-defined]
+
+
+class _WithConstantExtension(rtp.HeaderExtensionsMap):
+    """aiortc's header extensions of a sender's packets, and one more with a constant value on each of them."""
+
+    def __init__(self, uri: str, value: bytes) -> None:
+        super().__init__()
+        self._uri, self._value = uri, value
+        self._id = 0
+
+    def configure(self, parameters: RTCRtpParameters) -> None:
+        super().configure(parameters)
+        self._id = next((ext.id for ext in parameters.headerExtensions if ext.uri == self._uri), 0)
+
+    def set(self, values: HeaderExtensions) -> tuple[int, bytes]:
+        profile, data = super().set(values)
+        if not self._id:
+            return profile, data
+        extensions = rtp.unpack_header_extensions(profile, data) if data else []
+        return rtp.pack_header_extensions([*extensions, (self._id, self._value)])
+
+
+def send_header_extension(
+    transceiver: RTCRtpTransceiver, offered: list[RTCRtpHeaderExtensionParameters], uri: str, value: bytes
+) -> bool:
+    """Answer the header extension ``uri`` if the remote side ``offered`` it, and put ``value`` in it on every packet
+    the transceiver's sender sends; False when it was not offered. Call between setting the remote offer and
+    creating the answer: aiortc answers only the extensions it knows (``transceiver._headerExtensions``) and packs
+    only those (the sender's name-mangled extensions map)."""
+    extension = next((ext for ext in offered if ext.uri == uri), None)
+    if extension is None:
+        return False
+    transceiver._headerExtensions.append(extension)
+    sender = transceiver.sender
+    sender._RTCRtpSender__rtp_header_extensions_map = _WithConstantExtension(uri, value)  # type: ignore[attr-defined]
+    return True
 
 
 class MarkerJitterBuffer(JitterBuffer):

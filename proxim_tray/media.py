@@ -45,8 +45,8 @@ SETTLE_DELAY = 0.3
 # the change's frame learns of the loss from the next sequence number, and a still screen would otherwise send the
 # next one only when settling starts (measured: the picture was wrong for 430-475 ms after such a loss).
 PROBE_DELAY = 0.1
-# A source that reports changed rectangles is still grabbed whole this often while the screen changes, when it settles
-# and when the receiver asks for a keyframe: a change its reports missed cannot stay on the picture for longer.
+# A source that reports changed rectangles is still grabbed whole when the screen settles and after this long of
+# grabbing only changes: a change its reports missed cannot stay on the picture for longer.
 WHOLE_GRAB_INTERVAL = 2.0
 
 
@@ -114,7 +114,7 @@ class ScreenVideoTrack(MediaStreamTrack):
         self._last_frame: av.VideoFrame | None = None
         self._last_grab: npt.NDArray[np.uint8] | None = None
         self._canvas = ScreenCanvas(self.settings.max_size)
-        self._whole_at = 0.0  # when the area was last grabbed whole (monotonic)
+        self._patching_since: float | None = None  # the first patch since the area was last grabbed whole
         self._wake = asyncio.Event()
         self._changed = True
         self._keyframe_wanted = False
@@ -243,8 +243,12 @@ class ScreenVideoTrack(MediaStreamTrack):
         if not (grab or refresh) and self._last_frame is not None:
             return time.monotonic(), self._last_frame, False
         last = self._last_frame
-        patches = self._changed_parts(whole=refresh or time.monotonic() - self._whole_at >= WHOLE_GRAB_INTERVAL)
+        now = time.monotonic()
+        overdue = self._patching_since is not None and now - self._patching_since >= WHOLE_GRAB_INTERVAL
+        patches = self._changed_parts(whole=refresh or overdue)
         if patches is not None and last is not None and isinstance(source, DamageReporter):
+            if self._patching_since is None:
+                self._patching_since = now
             for rect in patches:
                 self._canvas.patch(rect, source.grab_region(rect))
             captured_at = time.monotonic()
@@ -253,7 +257,7 @@ class ScreenVideoTrack(MediaStreamTrack):
             self.frames_captured += 1
             return captured_at, last, True
         pixels = source.grab()
-        captured_at = self._whole_at = time.monotonic()
+        captured_at, self._patching_since = time.monotonic(), None
         if not self._watching:
             unchanged = self._last_grab is not None and np.array_equal(pixels, self._last_grab)
             if unchanged and self._last_frame is not None:

@@ -12,6 +12,7 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSession
 from aiortc.codecs.base import Encoder
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 from aiortc.rtcrtpsender import RTCRtpSender
+from aiortc.sdp import SessionDescription
 from aiortc.stats import RTCOutboundRtpStreamStats, RTCRemoteInboundRtpStreamStats
 
 from proxim_tray.aiortc_internals import (
@@ -21,6 +22,7 @@ from proxim_tray.aiortc_internals import (
     on_keyframe_request,
     on_nack,
     request_keyframe,
+    send_header_extension,
     use_dtls_certificates,
 )
 from proxim_tray.encoding import BitrateController, create_encoder
@@ -42,6 +44,14 @@ RETRANSMISSION_MEMORY = 4096  # sequence numbers remembered
 RETRANSMISSION_HISTORY = 1024
 KEYFRAME_HOLDOFF = 0.5  # seconds: one keyframe answers all the packets of a lost frame
 FIREWALL_HINT_AFTER = 10.0  # seconds without a connection after the answer; Chromium gives up after about 15
+# The playout delay the host asks of the receiver (the playout-delay RTP header extension: minimum and maximum, 12 bits
+# each, in 10 ms units). With a minimum of 0 and a maximum up to 500 ms Chromium takes its low-latency rendering path
+# and holds a frame for at most the maximum. Measured at 1080p (python -m bench stream --only latency): g2g p95 / p99
+# 42.5 / 53.2 ms with at most 50 ms, 55.3 / 216.6 without the extension. A maximum of 0 (show at once) left changes
+# after a still screen unseen for 2 s and more.
+PLAYOUT_DELAY_URI = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
+PLAYOUT_DELAY_MIN, PLAYOUT_DELAY_MAX = 0, 5
+PLAYOUT_DELAY = (PLAYOUT_DELAY_MIN << 12 | PLAYOUT_DELAY_MAX).to_bytes(3, "big")
 
 
 def codec_preferences(codec: str) -> list[RTCRtpCodecCapability]:
@@ -117,6 +127,8 @@ class HostPeer:
         transceiver.setCodecPreferences(codec_preferences(track.settings.codec))
         offer, hidden = split_offer(offer_sdp)
         await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        offered = [ext for media in SessionDescription.parse(offer).media for ext in media.rtp.headerExtensions]
+        send_header_extension(transceiver, offered, PLAYOUT_DELAY_URI, PLAYOUT_DELAY)
         if self.media_port:
             bind_host_candidates(self.pc, self.media_port)
         await self.pc.setLocalDescription(await self.pc.createAnswer())

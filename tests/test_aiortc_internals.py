@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from aiortc import RTCConfiguration, RTCPeerConnection
-from aiortc.rtp import RtpPacket
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.rtcrtpparameters import RTCRtpParameters
+from aiortc.rtp import HeaderExtensions, RtpPacket, unpack_header_extensions
+from aiortc.sdp import SessionDescription
 
 from proxim_tray.aiortc_internals import (
     AIORTC_VERSION,
@@ -20,6 +22,7 @@ from proxim_tray.aiortc_internals import (
     on_nack,
     request_keyframe,
     retransmission_kept,
+    send_header_extension,
     use_dtls_certificates,
     wrap_rtp_sending,
 )
@@ -61,6 +64,39 @@ async def test_each_internal_is_where_the_seam_reaches_for_it() -> None:
     finally:
         await pc.close()
         await other.close()
+
+
+PLAYOUT_DELAY = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
+
+
+async def test_a_header_extension_aiortc_does_not_know_is_answered_and_on_every_packet_when_offered() -> None:
+    for offer_it in (True, False):
+        host, client = RTCPeerConnection(), RTCPeerConnection()
+        try:
+            client.addTransceiver("video", direction="recvonly")
+            offer = (await client.createOffer()).sdp
+            if offer_it:  # as Chromium offers it
+                offer = offer.replace("a=mid:0\r\n", f"a=mid:0\r\na=extmap:7 {PLAYOUT_DELAY}\r\n")
+            transceiver = host.addTransceiver("video", direction="sendonly")
+            await host.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+            offered = [ext for media in SessionDescription.parse(offer).media for ext in media.rtp.headerExtensions]
+            assert send_header_extension(transceiver, offered, PLAYOUT_DELAY, b"\x00\x00\x05") is offer_it
+            answer = (await host.createAnswer()).sdp
+            assert (f"a=extmap:7 {PLAYOUT_DELAY}" in answer) is offer_it
+            # the sender configures its map from the negotiated extensions and packs every packet's with it
+            extensions = transceiver.sender._RTCRtpSender__rtp_header_extensions_map  # type: ignore[attr-defined]
+            extensions.configure(RTCRtpParameters(headerExtensions=transceiver._headerExtensions))
+            rtp = RtpPacket(payload_type=96, sequence_number=1, timestamp=0, payload=b"frame")
+            rtp.extensions = HeaderExtensions(mid="0")
+            wire = rtp.serialize(extensions)
+            assert wire[0] & 0x10, "the packet carries header extensions"
+            profile, words = int.from_bytes(wire[12:14], "big"), int.from_bytes(wire[14:16], "big")
+            sent = dict(unpack_header_extensions(profile, wire[16 : 16 + 4 * words]))
+            assert (sent.get(7) == b"\x00\x00\x05") is offer_it
+            assert b"0" in sent.values(), "aiortc's own extensions stay"
+        finally:
+            await host.close()
+            await client.close()
 
 
 def packet(sequence: int, timestamp: int, last: bool) -> RtpPacket:
