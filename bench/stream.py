@@ -20,8 +20,9 @@ reads the marker patch of every presented frame (requestVideoFrameCallback). The
   bitrate; the pipeline's own sustained frame rate and CPU;
 - ``conditions``: 0 %, 1 % and 3 % of the UDP packets between browser and host dropped at random (nftables, both
   ways), with the page scrolling under the marker: glass-to-glass, the share of the time the picture on the glass was
-  more than 200 ms older than the screen, freezes, Chromium's loss counters and the NACKs the host could not answer.
-  Jitter is not emulated (it needs netem, which this kernel may lack);
+  more than 200 ms older than the screen, freezes, Chromium's loss counters and the NACKs the host could not answer;
+  every frame between them delayed by 10 +- 5 ms each way (``JITTER_MS``), in order, by a bridge in user space
+  (_stream/air.py: this kernel has no netem);
 - ``720p``: glass-to-glass and the frame rate of a 1280x720 region at 60 fps;
 - ``product``: ``proxim host`` as its user runs it, with Proxim's web client connected and approved (control channel
   and heartbeats live): CPU and the bitrate on the wire (every UDP datagram both ways, nftables counters) on a still
@@ -62,6 +63,7 @@ from bench._stream.measures import (
     change_latencies,
     frozen,
     percentiles,
+    receipt_split,
     restore_times,
 )
 from bench._stream.network import Network, network
@@ -162,7 +164,8 @@ def glass_to_glass(painter: Painter, viewer: Viewer, changes: int, pause: Callab
         time.sleep(pause())
         sent.append((level, painter.mark(level) * 1000))
     viewer.wait_for_mark(*sent[-1], timeout=G2G_TIMEOUT_MS / 1000)  # the last change on the glass shows all before it
-    latencies, unseen = change_latencies(sent, viewer.marks()[already:])
+    marks = viewer.marks()[already:]
+    latencies, unseen = change_latencies(sent, marks)
     if unseen:
         print(f"  ({unseen} of {changes} changes were not seen within {G2G_TIMEOUT_MS:g} ms)")
     # the slowest changes: [seconds since the first change, ms], to find what they have in common
@@ -172,6 +175,7 @@ def glass_to_glass(painter: Painter, viewer: Viewer, changes: int, pause: Callab
         **percentiles(latencies),
         "unseen": unseen,
         "worst": [[round(since, 2), round(ms, 1)] for since, ms in worst],
+        "split_ms": receipt_split(sent, marks),
         "window": (sent[0][1], sent[-1][1]),
         "sent": sent,
     }
@@ -359,6 +363,7 @@ def condition(net: Network, host: BenchHost, viewer: Viewer, painter: Painter, p
     }  # fmt: skip
 
 
+JITTER_MS = (5.0, 15.0)  # the delay each frame gets in the air during the network conditions: 10 +- 5 ms
 PHASES = ("stages", "latency", "conditions", "720p", "product", "baselines", "sizes")
 BASELINE_ROUNDS = 3
 # larger screens, on an Xvfb of their own: (region of a 3840x2160 screen or None for all of it, frame-rate cap)
@@ -466,14 +471,24 @@ def reopenings(host: BenchHost) -> dict[str, Any]:
 
 def conditions_phase(rig: Rig, figures: dict[str, Any]) -> None:
     print("1080p: network conditions ...", flush=True)
-    figures["netem"] = {"jitter": "not emulated: needs netem; random loss comes from nftables instead"}
+    low, high = JITTER_MS
+    figures["netem"] = {"jitter": f"{low:g}-{high:g} ms each way, uniform, in order (bench/_stream/air.py)"}
     if rig.net.phone is None:
         figures["netem"]["skipped"] = rig.net.why_no_conditions
         return
-    with streaming(rig.browser, rig.env, rig.net, "--fps", "30") as (host, viewer):
-        for name, per_mille in CONDITIONS.items():
-            figures["netem"][name] = condition(rig.net, host, viewer, rig.painter, per_mille, rig.plan, rig.spread)
-        figures["netem_encoder_reopenings"] = reopenings(host)
+    rig.net.jitter(low, high)
+    try:
+        with streaming(rig.browser, rig.env, rig.net, "--fps", "30") as (host, viewer):
+            for name, per_mille in CONDITIONS.items():
+                before = rig.net.air_counts()
+                figures["netem"][name] = condition(rig.net, host, viewer, rig.painter, per_mille, rig.plan, rig.spread)
+                after = rig.net.air_counts()
+                frames = sum(after[k] - before[k] for k in ("to_phone", "to_host"))
+                delay = (after["delay_ms"] - before["delay_ms"]) / frames if frames else 0.0
+                figures["netem"][name]["air"] = {"frames": frames, "mean_delay_ms": round(delay, 2)}
+            figures["netem_encoder_reopenings"] = reopenings(host)
+    finally:
+        rig.net.jitter(0, 0)
 
 
 def phase_720p(rig: Rig, figures: dict[str, Any]) -> None:
@@ -593,6 +608,14 @@ def _trio(figures: dict[str, Any]) -> str:
     return f"{figures['p50']} / {figures['p95']} / {figures['p99']} / {figures['max']}"
 
 
+def _split(figures: dict[str, Any]) -> str:
+    split = figures.get("split_ms")
+    if not split or not split["to_received"]["n"]:
+        return "-"
+    before, after, decoding = split["to_received"], split["received_to_glass"], split["decoding"]
+    return f"{before['p50']} / {before['p95']}; {after['p50']} / {after['p95']} ({decoding['p50']} / {decoding['p95']})"
+
+
 def _seen(figures: dict[str, Any]) -> str:
     return f"{figures['n'] - figures['unseen']} of {figures['n']} changes seen"
 
@@ -671,6 +694,8 @@ def latency_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows = [
         ("glass-to-glass 1080p, p50 / p95 / p99 / max ms", _trio(figures["g2g_1080p_ms"]), "30 / 50 / 80",
          _seen(figures["g2g_1080p_ms"])),
+        ("  of which: X change -> frame received; received -> glass (decoding), p50 / p95 ms",
+         _split(figures["g2g_1080p_ms"]), "-", "rVFC receiveTime, processingDuration"),
         ("glass-to-glass 1080p, page scrolling, p50 / p95 / p99 / max", _trio(figures["g2g_moving_1080p_ms"]),
          "50 / 90", _seen(figures["g2g_moving_1080p_ms"])),
         ("lost frame -> picture correct again, p50 / p95 / p99 / max ms", _trio(restore), "250 / 400 max",

@@ -13,7 +13,7 @@ want_tests=0
 RUN_PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libgirepository1.0-dev libcairo2-dev
               gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 libnotify-bin xclip zenity
               gstreamer1.0-pipewire gstreamer1.0-plugins-base gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0)
-TEST_PACKAGES=(python3-tk xvfb x11-utils x11-xserver-utils x11-xkb-utils xkb-data xdotool xinput chromium dbus dbus-x11 dunst trayer ffmpeg xauth iproute2 nftables coturn
+TEST_PACKAGES=(ethtool python3-tk xvfb x11-utils x11-xserver-utils x11-xkb-utils xkb-data xdotool xinput chromium dbus dbus-x11 dunst trayer ffmpeg xauth iproute2 nftables coturn
                # a headless GNOME Wayland desktop (tests/support/wayland_stack.py) and a GTK 4 window in it
                mutter xdg-desktop-portal xdg-desktop-portal-gnome pipewire pipewire-bin wireplumber
                libegl-mesa0 libgl1-mesa-dri gir1.2-gtk-4.0

@@ -20,7 +20,8 @@ IDLE_SETTLE = 2.0  # seconds after the last change before a still screen is meas
 PACKET_OVERHEAD = 12 + 10 + 28  # RTP, SRTP and UDP/IPv4 headers per packet, added to RTP payload byte counters
 
 Frame = Sequence[float]  # expected display time, RTP timestamp
-Mark = Sequence[float]  # marker level, expected display time, RTP timestamp
+# marker level, expected display time, RTP timestamp, and when given, the frame's receive time and decode time (ms)
+Mark = Sequence[float]
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float]:
@@ -34,13 +35,13 @@ def percentiles(values: Sequence[float]) -> dict[str, float]:
     return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1], 1), "n": len(ordered)}
 
 
-def change_latencies(sent: Sequence[tuple[int, float]], marks: Sequence[Mark]) -> tuple[list[float], int]:
-    """Glass-to-glass of each change in ``sent`` ((level, made at)): until the first frame on the glass that shows it,
-    or a later change (the screen moved on before a frame was taken: the user sees the newer state). Returns the
-    latencies, a change not seen within ``G2G_TIMEOUT_MS`` counted as that, and how many were not."""
+def first_showing(sent: Sequence[tuple[int, float]], marks: Sequence[Mark]) -> list[Mark | None]:
+    """For each change in ``sent`` ((level, made at)): the first mark on the glass that shows it, or a later change
+    (the screen moved on before a frame was taken: the user sees the newer state); None if none does."""
     made = [at for _, at in sent]
-    shown_at: list[float | None] = [None] * len(sent)
-    for level, shown, *_ in marks:
+    first: list[Mark | None] = [None] * len(sent)
+    for mark in marks:
+        level, shown = mark[0], mark[1]
         latest = bisect.bisect_right(made, shown) - 1
         # levels repeat every LEVELS changes: look back only as far as they are unambiguous
         match = next(
@@ -48,14 +49,34 @@ def change_latencies(sent: Sequence[tuple[int, float]], marks: Sequence[Mark]) -
             None,
         )
         for index in range(match if match is not None else -1, -1, -1):
-            if shown_at[index] is not None:
+            if first[index] is not None:
                 break
-            shown_at[index] = shown
+            first[index] = mark
+    return first
+
+
+def change_latencies(sent: Sequence[tuple[int, float]], marks: Sequence[Mark]) -> tuple[list[float], int]:
+    """Glass-to-glass of each change in ``sent`` ((level, made at)), until the first frame on the glass that shows it
+    (``first_showing``). Returns the latencies, a change not seen within ``G2G_TIMEOUT_MS`` counted as that, and how
+    many were not."""
     latencies = [
-        min(shown - at, G2G_TIMEOUT_MS) if shown is not None else G2G_TIMEOUT_MS
-        for shown, at in zip(shown_at, made, strict=True)
+        min(mark[1] - at, G2G_TIMEOUT_MS) if mark is not None else G2G_TIMEOUT_MS
+        for mark, (_, at) in zip(first_showing(sent, marks), sent, strict=True)
     ]
     return latencies, latencies.count(G2G_TIMEOUT_MS)
+
+
+def receipt_split(sent: Sequence[tuple[int, float]], marks: Sequence[Mark]) -> dict[str, dict[str, float]]:
+    """Where the glass-to-glass time of the changes seen goes, around the moment Chromium received the last packet of
+    the frame that shows each (rVFC ``receiveTime``): before it (the host, and the network), and after it (decoding,
+    and the wait for the compositor to show the frame)."""
+    seen = [(mark, at) for mark, (_, at) in zip(first_showing(sent, marks), sent, strict=True) if mark is not None]
+    received = [(mark, at) for mark, at in seen if len(mark) > 3 and mark[3] > 0]
+    return {
+        "to_received": percentiles([mark[3] - at for mark, at in received]),
+        "received_to_glass": percentiles([mark[1] - mark[3] for mark, _ in received]),
+        "decoding": percentiles([mark[4] for mark, _ in received if len(mark) > 4]),
+    }
 
 
 def rtp_after(timestamp: int, reference: int) -> bool:

@@ -1,20 +1,24 @@
-"""Where the benchmark's browser runs: in a network namespace of its own, joined to the host's namespace by a veth
-pair, where nftables drops a chosen share of the UDP packets crossing the link (both ways) and counts every UDP
-datagram the host's end sends and receives (the bitrate on the wire); or, without root, on this machine's loopback,
-where no condition can be imposed and nothing is counted on the wire.
+"""Where the benchmark's browser runs: in a network namespace of its own, joined to the host's namespace through a
+third, the air, where a bridge in user space delays every frame by a chosen jitter (air.py), while nftables drops a
+chosen share of the UDP packets crossing the link (both ways) and counts every UDP datagram the host's end sends and
+receives (the bitrate on the wire); or, without root, on this machine's loopback, where no condition can be imposed
+and nothing is counted on the wire.
 
-Random loss comes from nftables (``numgen random``) rather than netem because netem is missing from some kernels
-(``tc qdisc ... netem`` then fails with "Specified qdisc kind is unknown"); jitter has no nftables equivalent.
+Loss comes from nftables (``numgen random``) and jitter from the bridge rather than netem because netem is missing
+from some kernels (``tc qdisc ... netem`` then fails with "Specified qdisc kind is unknown"), as are the fq and etf
+disciplines that could delay packets by their departure time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.netns import CHROMIUM, Lab, Namespace, NetworkError, chromium_in, lan
+from tests.support.netns import CHROMIUM, Lab, Namespace, NetworkError, chromium_in, lan_through_air
+from tests.support.processes import LineProcess
 
 HOST_ADDRESS = "10.77.0.1"
 PHONE_ADDRESS = "10.77.0.2"
@@ -50,6 +54,7 @@ class Network:
     chromium: str
     phone: Namespace | None = None
     host: Namespace | None = None
+    air: LineProcess | None = None
     why_no_conditions: str = ""
 
     def host_argv(self, argv: Sequence[str]) -> list[str]:
@@ -60,6 +65,21 @@ class Network:
         if self.phone is None:
             raise NetworkError(self.why_no_conditions)
         self.phone.nft(loss_ruleset(per_mille))
+
+    def jitter(self, low_ms: float, high_ms: float) -> None:
+        """Delay every frame crossing the link, each way, by between ``low_ms`` and ``high_ms``, from now on."""
+        if self.air is None:
+            raise NetworkError(self.why_no_conditions)
+        self.air.send(f"delay {low_ms:g} {high_ms:g}")
+        self.air.wait_for(r"^delay ", timeout=5)
+
+    def air_counts(self) -> dict[str, float]:
+        """Frames the air forwarded each way so far, and the delay it added to them in all (ms)."""
+        if self.air is None:
+            return {}
+        self.air.send("count")
+        words = self.air.wait_for(r"^count ", timeout=5).string.split()
+        return {"to_phone": int(words[1]), "to_host": int(words[2]), "delay_ms": float(words[3])}
 
     def dropped(self) -> int:
         """Packets dropped since the last ``lose``."""
@@ -89,6 +109,13 @@ def network(workdir: Path) -> Iterator[Network]:
         yield Network("127.0.0.1", CHROMIUM, why_no_conditions=f"browser on loopback: {exc}")
         return
     with lab:
-        host, phone = lan(lab, host_addresses=[f"{HOST_ADDRESS}/24"], phone_addresses=[f"{PHONE_ADDRESS}/24"])
+        host, phone, air = lan_through_air(
+            lab, host_addresses=[f"{HOST_ADDRESS}/24"], phone_addresses=[f"{PHONE_ADDRESS}/24"]
+        )
         host.nft(WIRE_RULESET)
-        yield Network(HOST_ADDRESS, str(chromium_in(phone, workdir)), phone=phone, host=host)
+        bridge = LineProcess(air.argv([sys.executable, "-m", "bench._stream.air", "host", "phone"]))
+        try:
+            bridge.wait_for("^ready$", timeout=10)
+            yield Network(HOST_ADDRESS, str(chromium_in(phone, workdir)), phone=phone, host=host, air=bridge)
+        finally:
+            bridge.stop()

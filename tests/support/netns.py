@@ -127,6 +127,26 @@ def lan(lab: Lab, *, host_addresses: Sequence[str], phone_addresses: Sequence[st
     """
     host, phone = lab.namespace("host"), lab.namespace("phone")
     lab.wire(host, "eth0", phone, "eth0")
+    _address(host, phone, host_addresses, phone_addresses)
+    return host, phone
+
+
+def lan_through_air(
+    lab: Lab, *, host_addresses: Sequence[str], phone_addresses: Sequence[str]
+) -> tuple[Namespace, Namespace, Namespace]:
+    """As ``lan``, but the link passes through a third namespace, the air, with an interface towards each side
+    (``host`` and ``phone``) for a bridge in user space to join (bench/_stream/air.py). No interface offloads
+    segmentation, so that every frame the bridge reads is one it can send."""
+    host, phone, air = lab.namespace("host"), lab.namespace("phone"), lab.namespace("air")
+    lab.wire(host, "eth0", air, "host")
+    lab.wire(phone, "eth0", air, "phone")
+    for namespace, interface in ((host, "eth0"), (phone, "eth0"), (air, "host"), (air, "phone")):
+        namespace.sh(f"ethtool -K {interface} tso off gso off gro off tx off")
+    _address(host, phone, host_addresses, phone_addresses)
+    return host, phone, air
+
+
+def _address(host: Namespace, phone: Namespace, host_addresses: Sequence[str], phone_addresses: Sequence[str]) -> None:
     for namespace, mine, theirs in ((host, host_addresses, phone_addresses), (phone, phone_addresses, host_addresses)):
         for cidr in mine:
             namespace.sh(f"ip addr add {cidr} dev eth0" + (" nodad" if ":" in cidr else ""))
@@ -134,7 +154,6 @@ def lan(lab: Lab, *, host_addresses: Sequence[str], phone_addresses: Sequence[st
             gateway = next((cidr.split("/")[0] for cidr in theirs if (":" in cidr) == (family == 6)), None)
             if gateway is not None:
                 namespace.sh(f"ip -{family} route add default via {gateway} dev eth0")
-    return host, phone
 
 
 def chromium_in(namespace: Namespace, workdir: Path) -> Path:
