@@ -52,6 +52,10 @@ def pair(host: Any, page: Any) -> str:
     return str(link)
 
 
+KEEPING_REFRESH = """document.getAnimations().filter(
+  (a) => a.animationName === 'keep-refreshing' && a.playState === 'running').length"""
+
+
 def test_phone_browser_sees_and_controls_the_host(
     start_host: Any, page: Any, witness: XWitness, artifacts: Path
 ) -> None:
@@ -59,9 +63,12 @@ def test_phone_browser_sees_and_controls_the_host(
     pair(host, page)
     host.wait_for(r"Approve connection from .+\? \[y/N\]")
     assert page.evaluate("document.body.dataset.state") == "pending"
+    assert page.evaluate(KEEPING_REFRESH) == 0, "no animation before the picture is live"
     host.send("y")
     page.wait_for_selector("body[data-state=live]", timeout=20_000)
     host.wait_for("Connected: ")
+    # the compositor is kept drawing while live, so each video frame shows at the next refresh (performance.md)
+    assert page.evaluate(KEEPING_REFRESH) == 1
 
     wait_for_colour(page, (255, 0, 0))
     witness.paint("00C000")
