@@ -83,6 +83,13 @@ class Painter:
             self.window.draw_text(gc, self.rng.randrange(1200), self.rng.randrange(20, 700), "Proxim 42")
         self.display.sync()
 
+    def change_pointer(self, glyph: int) -> None:
+        """Give the window another pointer shape from the X cursor font (the pointer is over the window)."""
+        font = self.display.open_font("cursor")
+        cursor = font.create_glyph_cursor(font, glyph, glyph + 1, (0, 0, 0), (65535, 65535, 65535))
+        self.window.change_attributes(cursor=cursor)
+        self.display.sync()
+
     def move_pointer(self, x: int, y: int) -> None:
         self.display.screen().root.warp_pointer(x, y)
         self.display.sync()
@@ -117,8 +124,10 @@ async def test_the_streamed_picture_is_patched_where_the_screen_changed_and_equa
     loop = asyncio.get_running_loop()
     try:
         await track.recv()  # the first picture is grabbed whole
-        for step in range(12):
-            if step % 3 == 2:
+        for step in range(15):
+            if step % 5 == 4:
+                painter.change_pointer(60 + 2 * step)  # a pointer of another shape where it stands
+            elif step % 3 == 2:
                 painter.move_pointer(100 + step * 77, 50 + step * 41)
             else:
                 painter.scribble(3)

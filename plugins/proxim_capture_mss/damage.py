@@ -47,6 +47,7 @@ class DamageWatcher:
         self._thread: threading.Thread | None = None
         self._drawn: list[Rect] = []
         self._lock = threading.Lock()
+        self.shapes = 0  # XFixes cursor events seen: the pointer's shape may have changed each time
 
     def take(self) -> list[Rect]:
         """The rectangles drawn inside the area since the last call, in the area's pixels."""
@@ -110,6 +111,7 @@ class DamageWatcher:
                         if _overlaps(self._area, box.x, box.y, box.width, box.height):
                             drawn.append((box.x - self._area.left, box.y - self._area.top, box.width, box.height))
                     elif event.type == self._cursor_event_type:
+                        self.shapes += 1
                         changed = True  # a new pointer shape: the capture draws the pointer
                 if drawn:
                     with self._lock:

@@ -109,7 +109,7 @@ class MssCaptureSource(CaptureSource):
     def _grab_now(self) -> npt.NDArray[np.uint8]:
         area = self.geometry()
         if self._pointers is not None:
-            self._pointer = self._pointers.read(area)
+            self._pointer = self._pointers.read(area, self._watcher.shapes if self._watcher else None)
         frame = self._grab_box(area, (0, 0, area.width, area.height))
         if USES_X11:
             return frame
@@ -128,7 +128,7 @@ class MssCaptureSource(CaptureSource):
         if self._watcher is None or self._pointers is None:
             return None
         rects = self._watcher.take()
-        drawn, pointer = self._pointer, self._pointers.read(self.geometry())
+        drawn, pointer = self._pointer, self._pointers.read(self.geometry(), self._watcher.shapes)
         if drawn != pointer:
             rects.extend(p.box for p in (drawn, pointer) if p is not None)
         self._pointer = pointer
