@@ -193,8 +193,8 @@ class ScreenVideoTrack(MediaStreamTrack):
             send_anyway = self._keyframe_wanted or settle or probe or heartbeat
             if not (grab or send_anyway):
                 continue
-            # the screen settling is grabbed whole once, to correct what change reports may have missed
-            refresh = settle and self._settling == SETTLE_FRAMES and isinstance(self._source, DamageReporter)
+            # a screen settling after patches is grabbed whole once, to correct what change reports may have missed
+            refresh = settle and self._settling == SETTLE_FRAMES and self._patching_since is not None
             self._changed = self._keyframe_wanted = False
             try:
                 captured = await loop.run_in_executor(self._executor, self._capture, grab, send_anyway, refresh)

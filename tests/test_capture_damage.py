@@ -99,8 +99,17 @@ class Painter:
         self.display.close()
 
 
+@pytest.fixture(scope="module")
+def server_kept(xvfb: str) -> Iterator[None]:
+    """A connection open for the whole module: Xvfb resets when its last client leaves, and a test connecting
+    during the reset would be turned away."""
+    connection = display.Display(xvfb)
+    yield
+    connection.close()
+
+
 @pytest.fixture
-def painter(xvfb: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Painter]:
+def painter(xvfb: str, server_kept: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Painter]:
     monkeypatch.setenv("DISPLAY", xvfb)
     painter = Painter()
     yield painter
@@ -141,3 +150,30 @@ async def test_the_streamed_picture_is_patched_where_the_screen_changed_and_equa
         track.stop()
         source.close()
         reference.close()
+
+
+async def test_a_screen_settling_after_patches_is_grabbed_whole_once(painter: Painter) -> None:
+    source = MssCaptureSource(monitor=1)
+    track = ScreenVideoTrack(source)
+    wholes = 0
+    grab = source.grab
+
+    def counted() -> Any:
+        nonlocal wholes
+        wholes += 1
+        return grab()
+
+    source.grab = counted  # type: ignore[method-assign]
+    try:
+        await track.recv()
+        painter.scribble(2)
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(track.recv(), 5)
+        assert wholes == 1, "the change was patched"
+        # the probe 0.1 s after the change, then 8 settling frames from 0.3 s: the first of them grabs whole
+        for _ in range(9):
+            await asyncio.wait_for(track.recv(), 5)
+        assert wholes == 2
+    finally:
+        track.stop()
+        source.close()

@@ -75,6 +75,10 @@ class DamageWatcher:
         root = self._display.screen().root
         self._damage = root.damage_create(damage.DamageReportDeltaRectangles)
         self._display.damage_subtract(self._damage, 0, 0)
+        # the server reports the whole screen as damaged when the damage is created; the first grab is whole anyway
+        self._display.sync()
+        while self._display.pending_events():
+            self._display.next_event()
         self._cursor_event_type = None
         if self._display.has_extension("XFIXES"):
             self._display.xfixes_query_version()
