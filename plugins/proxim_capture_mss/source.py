@@ -108,8 +108,9 @@ class MssCaptureSource(CaptureSource):
 
     def _grab_now(self) -> npt.NDArray[np.uint8]:
         area = self.geometry()
+        watcher = self._watcher
         if self._pointers is not None:
-            self._pointer = self._pointers.read(area, self._watcher.shapes if self._watcher else None)
+            self._pointer = self._pointers.read(area, watcher.shapes if watcher else None)
         frame = self._grab_box(area, (0, 0, area.width, area.height))
         if USES_X11:
             return frame
@@ -125,10 +126,11 @@ class MssCaptureSource(CaptureSource):
     def take_damage(self) -> list[Rect] | None:
         """What X DAMAGE saw drawn since the last call, and the pointer's old and new place if it moved or changed
         shape; None where changes are not watched (the track then grabs the whole area)."""
-        if self._watcher is None or self._pointers is None:
+        watcher = self._watcher  # (the loop may stop watching meanwhile)
+        if watcher is None or self._pointers is None:
             return None
-        rects = self._watcher.take()
-        drawn, pointer = self._pointer, self._pointers.read(self.geometry(), self._watcher.shapes)
+        rects = watcher.take()
+        drawn, pointer = self._pointer, self._pointers.read(self.geometry(), watcher.shapes)
         if drawn != pointer:
             rects.extend(p.box for p in (drawn, pointer) if p is not None)
         self._pointer = pointer
