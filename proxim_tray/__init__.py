@@ -18,7 +18,7 @@ from proxim_tray.approval import (
     access_of,
     with_access,
 )
-from proxim_tray.backends import CaptureSource, InputBackend, Rect, ScreenGeometry
+from proxim_tray.backends import CaptureSource, InputBackend, Rect, ScreenGeometry, bounding_box
 from proxim_tray.channels import Channel, ChannelHandler, ChannelPort
 from proxim_tray.commands import CLIPBOARD_GET, CLIPBOARD_SET, Command, CommandContext
 from proxim_tray.config import HostConfig
@@ -89,6 +89,7 @@ __all__ = [
     "WebAsset",
     "__version__",
     "access_of",
+    "bounding_box",
     "char_keysym",
     "gtk_missing",
     "hookimpl",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -18,6 +18,13 @@ logger = logging.getLogger(__name__)
 
 
 Rect = tuple[int, int, int, int]  # left, top, width, height: a part of the shared area, in its pixels
+
+
+def bounding_box(rects: Iterable[Rect]) -> Rect:
+    """The smallest rectangle holding every one of ``rects`` (at least one)."""
+    lefts, tops, rights, bottoms = zip(*((x, y, x + w, y + h) for x, y, w, h in rects), strict=True)
+    left, top = min(lefts), min(tops)
+    return left, top, max(rights) - left, max(bottoms) - top
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from proxim_tray.backends import Rect
+from proxim_tray.backends import Rect, bounding_box
 from proxim_tray.encoding import COLOUR_MATRIX
 
 # Above this share of the picture, converting the whole grab costs no more than the patches would.
@@ -67,12 +67,6 @@ def _area(rect: Rect) -> int:
     return rect[2] * rect[3]
 
 
-def _union(a: Rect, b: Rect) -> Rect:
-    left, top = min(a[0], b[0]), min(a[1], b[1])
-    right, bottom = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
-    return left, top, right - left, bottom - top
-
-
 def _grown(start: int, end: int, limit: int) -> tuple[int, int]:
     """The span ``start``..``end`` widened to ``MIN_PATCH`` (or all of ``0..limit``), staying inside it."""
     end = max(end, min(start + MIN_PATCH, limit))
@@ -84,7 +78,7 @@ def _merged(rects: list[Rect]) -> list[Rect]:
     merged: list[Rect] = []
     for rect in sorted(rects, key=lambda r: (r[1], r[0])):
         for index, other in enumerate(merged):
-            union = _union(rect, other)
+            union = bounding_box((rect, other))
             if _area(union) <= _area(rect) + _area(other) + MERGE_SLACK:
                 merged[index] = union
                 break
@@ -127,10 +121,7 @@ class ScreenCanvas:
             aligned.append((left, top, right - left, bottom - top))
         patches = _merged(aligned) if len(aligned) <= MAX_PATCHES * 4 else aligned
         if len(patches) > MAX_PATCHES:
-            box = patches[0]
-            for rect in patches[1:]:
-                box = _union(box, rect)
-            patches = [box]
+            patches = [bounding_box(patches)]
         if sum(_area(rect) for rect in patches) > WHOLE_SHARE * width * height:
             return None
         return patches

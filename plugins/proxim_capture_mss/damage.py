@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from proxim_tray import Rect, ScreenGeometry
+from proxim_tray import Rect, ScreenGeometry, bounding_box
 
 logger = logging.getLogger(__name__)
 
@@ -26,12 +26,6 @@ MAX_KEPT = 1024  # changed rectangles kept for the capture; beyond that, their b
 
 def _overlaps(area: ScreenGeometry, x: int, y: int, width: int, height: int) -> bool:
     return x < area.left + area.width and area.left < x + width and y < area.top + area.height and area.top < y + height
-
-
-def _bounds(rects: list[Rect]) -> Rect:
-    left, top = min(r[0] for r in rects), min(r[1] for r in rects)
-    right, bottom = max(r[0] + r[2] for r in rects), max(r[1] + r[3] for r in rects)
-    return left, top, right - left, bottom - top
 
 
 class DamageWatcher:
@@ -121,7 +115,7 @@ class DamageWatcher:
                     with self._lock:
                         self._drawn.extend(drawn)
                         if len(self._drawn) > MAX_KEPT:  # nothing takes them (a paused stream): keep their extent
-                            self._drawn = [_bounds(self._drawn)]
+                            self._drawn = [bounding_box(self._drawn)]
                     changed = True
                 if damaged:
                     # clear the damage seen so far: the next drawing sends a new event
